@@ -1,0 +1,72 @@
+// The one typed configuration object. Every setting is validated here; the loader (load.ts)
+// only gathers raw values from defaults < config file < environment < CLI flags.
+import { z } from 'zod';
+
+export const SERVICE_NAMES = ['imap', 'pop3', 'lmtp', 'api'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+const port = z
+  .number({ error: 'must be a port number (0–65535)' })
+  .int('must be a whole number')
+  .min(0, 'must be between 0 and 65535')
+  .max(65535, 'must be between 0 and 65535');
+
+const host = z.string().min(1, 'must not be empty');
+
+export const configSchema = z
+  .object({
+    dataDir: z.string().min(1, 'must not be empty'),
+    mongodbUri: z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\/.+/, 'must be a mongodb:// or mongodb+srv:// URI')
+      .optional(),
+    redisUrl: z
+      .string()
+      .regex(
+        /^(redis|rediss|redis-sentinel):\/\/.*/,
+        'must be a redis://, rediss:// or redis-sentinel:// URL',
+      )
+      .optional(),
+    /** Database name used on the MongoDB server (external URIs may name one in their path instead). */
+    dbName: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,60}$/, 'must be 1–60 letters, digits, _ or -')
+      .default('nestbox'),
+    services: z
+      .array(z.enum(SERVICE_NAMES, { error: `must be a list of ${SERVICE_NAMES.join(', ')}` }))
+      .transform((list) => [...new Set(list)]),
+    host,
+    apiHost: host,
+    ports: z.object({
+      imap: port,
+      imaps: port,
+      pop3: port,
+      pop3s: port,
+      lmtp: port,
+      api: port,
+    }),
+    adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], {
+      error: 'must be one of fatal, error, warn, info, debug, trace',
+    }),
+    /** Log files rotate at this size (bytes) and this many old files are kept. */
+    logMaxSize: z.number().int().min(1024, 'must be at least 1024 bytes'),
+    logMaxFiles: z.number().int().min(1, 'must be at least 1').max(100, 'must be at most 100'),
+    tls: z.object({
+      /** PEM files; when both are unset a self-signed pair is generated into the data folder. */
+      cert: z.string().min(1).optional(),
+      key: z.string().min(1).optional(),
+    }),
+  })
+  .superRefine((cfg, ctx) => {
+    if (Boolean(cfg.tls.cert) !== Boolean(cfg.tls.key)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls', cfg.tls.cert ? 'key' : 'cert'],
+        message: 'TLS cert and key must be set together',
+      });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type RawConfig = z.input<typeof configSchema>;
