@@ -1,0 +1,97 @@
+// The `nestbox` command: `nestbox serve` runs the enabled services headless.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError, describeSettings, loadConfig, SETTINGS } from './config/index.ts';
+import { BackendError } from './services/errors.ts';
+import { startServer } from './server.ts';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+const HELP = `Usage: nestbox <command> [options]
+
+Commands:
+  serve            run the enabled services (IMAP, POP3, LMTP, HTTP API + dashboard) headless
+
+Options:
+  --config FILE    config file, TOML or JSON (env NESTBOX_CONFIG)
+  -h, --help       show this help
+  -v, --version    show the version
+
+Settings (flag, environment variable, meaning; precedence: defaults < config file < environment < flags):
+${describeSettings()}
+`;
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`nestbox: ${message}\n`);
+  process.exit(code);
+}
+
+async function serve(flags: Record<string, string | undefined>): Promise<void> {
+  const config = loadConfig({ flags });
+  const server = await startServer(config);
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      server.ctx.log.warn(`${sig} again: exiting now`);
+      process.exit(1);
+    }
+    server.ctx.log.info(`${sig} received`);
+    const force = setTimeout(() => {
+      server.ctx.log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    server.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        server.ctx.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    config: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean', short: 'v' },
+  };
+  for (const spec of SETTINGS) options[spec.flag] = { type: 'string' };
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    fail(`${(err as Error).message}\nRun 'nestbox --help' for usage.`);
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    process.stdout.write(`nestbox ${pkg.version}\n`);
+    return;
+  }
+  const command = positionals[0];
+  if (values.help || !command) {
+    process.stdout.write(HELP);
+    if (!command && !values.help) process.exitCode = 2;
+    return;
+  }
+  const flags: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(values)) if (typeof v === 'string') flags[k] = v;
+  switch (command) {
+    case 'serve':
+      return serve(flags);
+    default:
+      fail(`unknown command '${command}'. Run 'nestbox --help' for usage.`);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof ConfigError || err instanceof BackendError) fail(err.message, 1);
+  process.stderr.write(`nestbox: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
