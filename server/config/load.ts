@@ -1,8 +1,8 @@
 // Gathers raw settings from defaults < config file (NESTBOX_CONFIG, TOML or JSON) < environment
 // < CLI flags, remembering where each value came from, then validates them with the schema.
 // A bad value stops start-up with one line that names the setting, its source and the problem.
-import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { configSchema, type Config } from './schema.ts';
 import { SETTINGS, defaults, type SettingSpec } from './settings.ts';
@@ -16,7 +16,10 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** Flag name (without --) → value, e.g. { 'imap-port': '0' }. */
   flags?: Record<string, string | undefined>;
-  /** Config file path; defaults to flags.config, then env NESTBOX_CONFIG. */
+  /**
+   * Config file path; defaults to flags.config, then env NESTBOX_CONFIG, then `<data>/config.json`
+   * when it exists (where the dashboard saves settings).
+   */
   configFile?: string;
 }
 
@@ -78,13 +81,25 @@ function readConfigFile(path: string): Raw {
   }
 }
 
+export const SAVED_SETTINGS_FILE = 'config.json';
+
+/** `<data>/config.json` when it exists, the data folder coming from a flag, the environment or the default. */
+function savedSettingsFile(
+  env: NodeJS.ProcessEnv,
+  flags: Record<string, string | undefined>,
+): string | undefined {
+  const dataDir = flags['data-dir'] ?? (env.NESTBOX_DATA_DIR || defaultDataDir(env));
+  const path = join(dataDir, SAVED_SETTINGS_FILE);
+  return existsSync(path) ? path : undefined;
+}
+
 export function loadConfig(opts: LoadOptions = {}): Config {
   const env = opts.env ?? process.env;
   const flags = opts.flags ?? {};
   const raw: Raw = defaults(defaultDataDir(env));
   const source = new Map<string, string>(); // dotted path → where its value came from
 
-  const file = opts.configFile ?? flags.config ?? env.NESTBOX_CONFIG;
+  const file = opts.configFile ?? flags.config ?? env.NESTBOX_CONFIG ?? savedSettingsFile(env, flags);
   if (file) {
     const fileValues = readConfigFile(file);
     const known = new Set(SETTINGS.map((spec) => spec.path[0]));

@@ -52,6 +52,24 @@ export const configSchema = z
     /** Log files rotate at this size (bytes) and this many old files are kept. */
     logMaxSize: z.number().int().min(1024, 'must be at least 1024 bytes'),
     logMaxFiles: z.number().int().min(1, 'must be at least 1').max(100, 'must be at most 100'),
+    /** SMTP relay for vacation replies and forwarding, e.g. smtp://user:pass@relay:587; unset = both refused. */
+    relayUrl: z
+      .string()
+      .regex(/^smtps?:\/\/[^/]+/, 'must be an smtp:// or smtps:// URL')
+      .optional(),
+    /** What POP3 DELE does at QUIT: delete the message, or move it to Trash. */
+    pop3Delete: z.enum(['delete', 'trash'], { error: 'must be delete or trash' }),
+    /**
+     * Where plaintext logins (IMAP LOGIN/AUTHENTICATE PLAIN, POP3 USER/PASS) are allowed before TLS:
+     * `loopback` only from 127.0.0.0/8 and ::1 (LOGINDISABLED elsewhere), `always`, or `never`.
+     */
+    plaintextAuth: z.enum(['loopback', 'always', 'never'], { error: 'must be loopback, always or never' }),
+    /** Largest message accepted by LMTP, APPEND (APPENDLIMIT) and the API, in bytes. */
+    maxMessageSize: z
+      .number({ error: 'must be a number of bytes' })
+      .int('must be a whole number')
+      .min(1024, 'must be at least 1024 bytes')
+      .max(1024 * 1024 * 1024, 'must be at most 1 GiB'),
     tls: z.object({
       /** PEM files; when both are unset a self-signed pair is generated into the data folder. */
       cert: z.string().min(1).optional(),

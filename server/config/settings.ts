@@ -48,6 +48,28 @@ export const SETTINGS: readonly SettingSpec[] = [
     'log file size that triggers rotation (bytes)',
   ),
   s('logMaxFiles', 'NESTBOX_LOG_MAX_FILES', 'log-max-files', 'number', 'rotated log files kept'),
+  s(
+    'relayUrl',
+    'NESTBOX_SMTP_RELAY',
+    'smtp-relay',
+    'string',
+    'SMTP relay for vacation replies and forwarding',
+  ),
+  s('pop3Delete', 'NESTBOX_POP3_DELETE', 'pop3-delete', 'string', 'what POP3 DELE does: delete or trash'),
+  s(
+    'plaintextAuth',
+    'NESTBOX_PLAINTEXT_AUTH',
+    'plaintext-auth',
+    'string',
+    'plaintext login before TLS: loopback, always, never',
+  ),
+  s(
+    'maxMessageSize',
+    'NESTBOX_MAX_MESSAGE_SIZE',
+    'max-message-size',
+    'number',
+    'largest message accepted (bytes)',
+  ),
   s('tls.cert', 'NESTBOX_TLS_CERT', 'tls-cert', 'string', 'TLS certificate (PEM file)'),
   s('tls.key', 'NESTBOX_TLS_KEY', 'tls-key', 'string', 'TLS private key (PEM file)'),
 ];
@@ -63,6 +85,9 @@ export function defaults(dataDir: string): Record<string, unknown> {
     logLevel: 'info',
     logMaxSize: 10 * 1024 * 1024,
     logMaxFiles: 5,
+    pop3Delete: 'delete',
+    plaintextAuth: 'loopback',
+    maxMessageSize: 64 * 1024 * 1024,
     tls: {},
   };
 }

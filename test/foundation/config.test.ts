@@ -24,6 +24,10 @@ test('defaults match the documented table', () => {
       apiHost: cfg.apiHost,
       ports: cfg.ports,
       adminToken: cfg.adminToken,
+      relayUrl: cfg.relayUrl,
+      pop3Delete: cfg.pop3Delete,
+      plaintextAuth: cfg.plaintextAuth,
+      maxMessageSize: cfg.maxMessageSize,
     },
     {
       dataDir: join(homedir(), '.local', 'share', 'nestbox'),
@@ -34,8 +38,22 @@ test('defaults match the documented table', () => {
       apiHost: '127.0.0.1',
       ports: { imap: 1143, imaps: 1993, pop3: 1110, pop3s: 1995, lmtp: 2424, api: 8080 },
       adminToken: undefined,
+      relayUrl: undefined,
+      pop3Delete: 'delete',
+      plaintextAuth: 'loopback',
+      maxMessageSize: 64 * 1024 * 1024,
     },
   );
+});
+
+test('settings saved by the dashboard in <data>/config.json are read when no config file is named', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'nestbox-saved-'));
+  writeFileSync(join(dataDir, 'config.json'), JSON.stringify({ ports: { imap: 143 }, pop3Delete: 'trash' }));
+  const cfg = loadConfig({ env: { NESTBOX_DATA_DIR: dataDir, NESTBOX_POP3_DELETE: 'delete' } });
+  assert.equal(cfg.ports.imap, 143);
+  assert.equal(cfg.pop3Delete, 'delete', 'the environment still wins over saved settings');
+  const named = file('named.json', JSON.stringify({ ports: { imap: 2143 } }));
+  assert.equal(loadConfig({ env: { NESTBOX_DATA_DIR: dataDir, NESTBOX_CONFIG: named } }).ports.imap, 2143);
 });
 
 test('XDG_DATA_HOME moves the default data folder on Linux', () => {
@@ -120,6 +138,26 @@ const invalid: Array<[string, () => unknown, string]> = [
     'an unknown log level',
     () => loadConfig({ env: { NESTBOX_LOG_LEVEL: 'loud' } }),
     'invalid setting NESTBOX_LOG_LEVEL = "loud": must be one of fatal, error, warn, info, debug, trace',
+  ],
+  [
+    'a relay that is not an SMTP URL',
+    () => loadConfig({ env: { NESTBOX_SMTP_RELAY: 'relay.example:25' } }),
+    'invalid setting NESTBOX_SMTP_RELAY = "relay.example:25": must be an smtp:// or smtps:// URL',
+  ],
+  [
+    'an unknown POP3 delete mode',
+    () => loadConfig({ env: { NESTBOX_POP3_DELETE: 'archive' } }),
+    'invalid setting NESTBOX_POP3_DELETE = "archive": must be delete or trash',
+  ],
+  [
+    'an unknown plaintext-auth policy',
+    () => loadConfig({ env: { NESTBOX_PLAINTEXT_AUTH: 'lan' } }),
+    'invalid setting NESTBOX_PLAINTEXT_AUTH = "lan": must be loopback, always or never',
+  ],
+  [
+    'a tiny maximum message size',
+    () => loadConfig({ flags: { 'max-message-size': '10' } }),
+    'invalid setting --max-message-size = 10: must be at least 1024 bytes',
   ],
   [
     'a TLS certificate without a key',
