@@ -1,13 +1,9 @@
 // The `nestbox` command: `nestbox serve` runs the enabled services headless.
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, describeSettings, loadConfig, SETTINGS } from './config/index.ts';
 import { BackendError } from './services/errors.ts';
 import { startServer } from './server.ts';
-
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
+import { PACKAGE_VERSION } from './package-root.ts';
 
 const HELP = `Usage: nestbox <command> [options]
 
@@ -54,6 +50,11 @@ async function serve(flags: Record<string, string | undefined>): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Under Electron's utilityProcess a graceful stop arrives as a message (Windows has no SIGTERM).
+  const parentPort = (process as { parentPort?: NodeJS.EventEmitter }).parentPort;
+  parentPort?.on('message', (e: { data?: { type?: string } }) => {
+    if (e.data?.type === 'shutdown') onSignal('SIGTERM');
+  });
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -71,7 +72,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const { values, positionals } = parsed;
   if (values.version) {
-    process.stdout.write(`nestbox ${pkg.version}\n`);
+    process.stdout.write(`nestbox ${PACKAGE_VERSION}\n`);
     return;
   }
   const command = positionals[0];

@@ -1,0 +1,29 @@
+// Deliveries per minute for the overview chart: counts in one-minute buckets, oldest first.
+
+export interface RateSeries {
+  /** Start of each bucket (epoch ms), oldest first. */
+  starts: number[];
+  counts: number[];
+  max: number;
+  total: number;
+}
+
+export function perMinute(times: readonly number[], now: number, minutes = 30): RateSeries {
+  const minute = 60_000;
+  const end = Math.floor(now / minute) * minute + minute;
+  const start = end - minutes * minute;
+  const counts = new Array<number>(minutes).fill(0);
+  for (const t of times) {
+    if (t < start || t >= end) continue;
+    const i = Math.floor((t - start) / minute);
+    counts[i] = (counts[i] ?? 0) + 1;
+  }
+  const starts = counts.map((_, i) => start + i * minute);
+  return { starts, counts, max: Math.max(0, ...counts), total: counts.reduce((a, b) => a + b, 0) };
+}
+
+/** Keep only the times inside the window, so a long-running page does not grow without bound. */
+export function pruneTimes(times: number[], now: number, minutes = 30): number[] {
+  const cutoff = now - (minutes + 1) * 60_000;
+  return times.filter((t) => t >= cutoff);
+}

@@ -1,0 +1,107 @@
+// The API's shapes as the dashboard uses them (WildDuck-compatible where WildDuck has the route).
+
+export interface ServiceStatus {
+  listening?: boolean;
+  host: string;
+  port: number;
+  /** true/false, or 'none' | 'starttls' | 'implicit'. */
+  tls: boolean | string;
+}
+
+export interface Health {
+  success: boolean;
+  mongodb?: string;
+  redis?: string;
+  uptime?: number;
+  backend?: string;
+  services?: Record<string, ServiceStatus>;
+  error?: string;
+  code?: string;
+}
+
+export interface Quota {
+  allowed: number;
+  used: number;
+}
+
+export interface UserSummary {
+  id: string;
+  username: string;
+  name?: string;
+  address?: string;
+  quota?: Quota;
+  disabled?: boolean;
+}
+
+export interface UserDetails extends UserSummary {
+  created?: string;
+}
+
+export interface UserList {
+  total: number;
+  results: UserSummary[];
+  nextCursor?: string | false | null;
+}
+
+export interface NewUser {
+  username: string;
+  password: string;
+  address?: string;
+  name?: string;
+  quota?: number;
+}
+
+export interface UserChanges {
+  name?: string;
+  password?: string;
+  quota?: number;
+  disabled?: boolean;
+}
+
+export interface Address {
+  id?: string;
+  address: string;
+  main?: boolean;
+  created?: string;
+}
+
+export interface Mailbox {
+  id: string;
+  name: string;
+  path: string;
+  specialUse?: string | null;
+  subscribed?: boolean;
+  modifyIndex?: number;
+  total?: number;
+  unseen?: number;
+  size?: number;
+}
+
+export interface AppPassword {
+  id: string;
+  description: string;
+  scopes: string[];
+  lastUse?: { time?: string | null; event?: string } | null;
+  created?: string;
+}
+
+export interface NewAppPassword {
+  id: string;
+  /** Shown once; the server keeps only a hash. */
+  password: string;
+}
+
+export interface SettingEntry {
+  key: string;
+  value: unknown;
+  kind: 'string' | 'number' | 'boolean' | 'list' | 'other';
+  help?: string;
+  restartRequired: boolean;
+  readOnly: boolean;
+  source?: string;
+}
+
+export interface SaveSettingsResult {
+  /** Keys whose new value takes effect only after a restart. */
+  restartRequired: string[];
+}
