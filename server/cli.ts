@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, describeSettings, loadConfig, SETTINGS } from './config/index.ts';
 import { BackendError } from './services/errors.ts';
-import { startServer } from './server.ts';
+import { startServer, type RunningServer } from './server.ts';
 import { PACKAGE_VERSION } from './package-root.ts';
 
 const HELP = `Usage: nestbox <command> [options]
@@ -26,27 +26,32 @@ function fail(message: string, code = 2): never {
 
 async function serve(flags: Record<string, string | undefined>): Promise<void> {
   const config = loadConfig({ flags });
-  const server = await startServer(config);
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
-      server.ctx.log.warn(`${sig} again: exiting now`);
-      process.exit(1);
-    }
-    server.ctx.log.info(`${sig} received`);
+  const state: { server?: RunningServer; stopRequested?: NodeJS.Signals; signals: number } = { signals: 0 };
+  const shutdown = (sig: NodeJS.Signals, running: RunningServer) => {
+    running.ctx.log.info(`${sig} received`);
     const force = setTimeout(() => {
-      server.ctx.log.error('shutdown took too long; exiting');
+      running.ctx.log.error('shutdown took too long; exiting');
       process.exit(1);
     }, 10_000);
     force.unref();
-    server.stop().then(
+    running.stop().then(
       () => process.exit(0),
       (err: unknown) => {
-        server.ctx.log.error({ err }, 'shutdown failed');
+        running.ctx.log.error({ err }, 'shutdown failed');
         process.exit(1);
       },
     );
+  };
+  // Installed before start-up: ports.json appears before startServer returns, and a signal that
+  // arrives in between must still mean a graceful stop.
+  const onSignal = (sig: NodeJS.Signals) => {
+    state.signals += 1;
+    if (state.signals > 1) {
+      state.server?.ctx.log.warn(`${sig} again: exiting now`);
+      process.exit(1);
+    }
+    if (state.server) shutdown(sig, state.server);
+    else state.stopRequested = sig;
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -55,6 +60,8 @@ async function serve(flags: Record<string, string | undefined>): Promise<void> {
   parentPort?.on('message', (e: { data?: { type?: string } }) => {
     if (e.data?.type === 'shutdown') onSignal('SIGTERM');
   });
+  state.server = await startServer(config);
+  if (state.stopRequested) shutdown(state.stopRequested, state.server);
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -20,7 +20,7 @@ export interface Backends {
   close(): Promise<void>;
 }
 
-const CONNECT_TIMEOUT_MS = 5000;
+const CONNECT_TIMEOUT_MS = 3000;
 
 async function connectMongo(uri: string): Promise<MongoClient> {
   const client = new MongoClient(uri, {
@@ -97,6 +97,7 @@ export async function startBackends(
       stops.push(mongo.stop);
       mongoUri = mongo.uri;
     }
+    log.info({ mongodb: redactUri(mongoUri!) }, 'connecting to MongoDB');
     const mongo = await connectMongo(mongoUri!);
     stops.push(() => mongo.close());
     const redis = await connectRedis(redisUrl!);
