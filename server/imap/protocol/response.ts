@@ -1,0 +1,256 @@
+// IMAP response serialisation (RFC 3501 §7, RFC 9051 §7) and a writer that honours socket
+// backpressure, so large FETCH bodies stream instead of being buffered whole.
+import type { Readable, Writable } from 'node:stream';
+import { IMAP_MAX_QUOTED } from '../../limits.ts';
+
+// ---- values ----
+
+/** An atom written as is (FLAGS, \Seen, NIL-free keywords). */
+export interface AtomValue {
+  atom: string;
+}
+/** Bytes always written as a literal. */
+export interface LiteralValue {
+  literal: Buffer | string;
+}
+/** Already formatted text, e.g. `BODY[HEADER]` or a precomputed BODYSTRUCTURE. */
+export interface RawValue {
+  raw: string;
+}
+/** A response value: strings choose quoted or literal, null is NIL, arrays are lists. */
+export type ImapValue =
+  null | string | number | bigint | Buffer | AtomValue | LiteralValue | RawValue | readonly ImapValue[];
+
+export const atom = (text: string): AtomValue => ({ atom: text });
+export const literal = (data: Buffer | string): LiteralValue => ({ literal: data });
+export const raw = (text: string): RawValue => ({ raw: text });
+
+export interface SerializeOptions {
+  /** UTF8=ACCEPT is on (RFC 6855 §3): UTF-8 may go in quoted strings. */
+  utf8?: boolean;
+}
+
+/** RFC 3501 §4.3: a quoted string cannot hold CR, LF or NUL, and (without UTF8=ACCEPT) 8-bit. */
+function needsLiteral(bytes: Buffer, utf8: boolean): boolean {
+  if (bytes.length > IMAP_MAX_QUOTED) return true;
+  for (const b of bytes) {
+    if (b === 0 || b === 0x0a || b === 0x0d || (b >= 0x80 && !utf8)) return true;
+  }
+  return false;
+}
+
+function pushString(out: Array<string | Buffer>, bytes: Buffer, opts: SerializeOptions): void {
+  if (needsLiteral(bytes, opts.utf8 ?? false)) {
+    out.push(`{${bytes.length}}\r\n`, bytes);
+  } else {
+    out.push('"' + bytes.toString('utf8').replace(/[\\"]/g, '\\$&') + '"');
+  }
+}
+
+function serializeInto(out: Array<string | Buffer>, v: ImapValue, opts: SerializeOptions): void {
+  if (v === null) out.push('NIL');
+  else if (typeof v === 'string') pushString(out, Buffer.from(v, 'utf8'), opts);
+  else if (typeof v === 'number' || typeof v === 'bigint') out.push(String(v));
+  else if (Buffer.isBuffer(v)) pushString(out, v, opts);
+  else if (Array.isArray(v)) {
+    out.push('(');
+    v.forEach((item: ImapValue, i: number) => {
+      if (i > 0) out.push(' ');
+      serializeInto(out, item, opts);
+    });
+    out.push(')');
+  } else if ('atom' in v) out.push(v.atom);
+  else if ('raw' in v) out.push(v.raw);
+  else if ('literal' in v) {
+    const bytes = typeof v.literal === 'string' ? Buffer.from(v.literal, 'utf8') : v.literal;
+    out.push(`{${bytes.length}}\r\n`, bytes);
+  }
+}
+
+/** Serialises one value to wire bytes. */
+export function serialize(value: ImapValue, opts: SerializeOptions = {}): Buffer {
+  return join(serializeList([value], opts));
+}
+
+function serializeList(values: readonly ImapValue[], opts: SerializeOptions): Array<string | Buffer> {
+  const out: Array<string | Buffer> = [];
+  values.forEach((v, i) => {
+    if (i > 0) out.push(' ');
+    serializeInto(out, v, opts);
+  });
+  return out;
+}
+
+function join(parts: Array<string | Buffer>): Buffer {
+  return Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
+}
+
+// ---- sequence sets ----
+
+/** Compact set text, `1:3,5`. Sorted and de-duplicated unless `keepOrder`, which only joins
+ * ascending runs: COPYUID's two sets must pair up element by element (RFC 4315 §3). */
+export function formatSequenceSet(numbers: Iterable<number>, keepOrder = false): string {
+  let list = [...numbers];
+  if (!keepOrder) list = [...new Set(list)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  let i = 0;
+  while (i < list.length) {
+    const start = list[i]!;
+    let end = start;
+    while (i + 1 < list.length && list[i + 1] === end + 1) end = list[++i]!;
+    parts.push(start === end ? String(start) : `${start}:${end}`);
+    i++;
+  }
+  return parts.join(',');
+}
+
+// ---- response codes (RFC 3501 §7.1, RFC 5530, RFC 4315, RFC 7162, RFC 7889) ----
+
+export type SimpleCode =
+  | 'ALERT'
+  | 'PARSE'
+  | 'TRYCREATE'
+  | 'AUTHENTICATIONFAILED'
+  | 'AUTHORIZATIONFAILED'
+  | 'UNAVAILABLE'
+  | 'ALREADYEXISTS'
+  | 'NONEXISTENT'
+  | 'CANNOT'
+  | 'OVERQUOTA'
+  | 'TOOBIG'
+  | 'LIMIT'
+  | 'READ-ONLY'
+  | 'READ-WRITE'
+  | 'EXPUNGEISSUED'
+  | 'NOPERM'
+  | 'INUSE'
+  | 'SERVERBUG'
+  | 'CLIENTBUG'
+  | 'CONTACTADMIN'
+  | 'PRIVACYREQUIRED'
+  | 'EXPIRED'
+  | 'CORRUPTION'
+  | 'CLOSED'
+  | 'UIDNOTSTICKY';
+export type ResponseCode =
+  | SimpleCode
+  | { code: 'APPENDUID'; uidValidity: number; uids: number[] }
+  | { code: 'COPYUID'; uidValidity: number; source: number[]; dest: number[] }
+  | { code: 'PERMANENTFLAGS'; flags: string[] }
+  | { code: 'UIDVALIDITY' | 'UIDNEXT' | 'UNSEEN' | 'HIGHESTMODSEQ'; value: number | bigint }
+  | { code: 'CAPABILITY'; capabilities: string[] }
+  | { code: 'BADCHARSET'; charsets: string[] };
+
+/** The text between `[` and `]`. */
+export function formatCode(code: ResponseCode): string {
+  if (typeof code === 'string') return code;
+  switch (code.code) {
+    case 'APPENDUID':
+      return `APPENDUID ${code.uidValidity} ${formatSequenceSet(code.uids, true)}`;
+    case 'COPYUID':
+      return `COPYUID ${code.uidValidity} ${formatSequenceSet(code.source, true)} ${formatSequenceSet(code.dest, true)}`;
+    case 'PERMANENTFLAGS':
+      return `PERMANENTFLAGS (${code.flags.join(' ')})`;
+    case 'CAPABILITY':
+      return `CAPABILITY ${code.capabilities.join(' ')}`;
+    case 'BADCHARSET':
+      return code.charsets.length ? `BADCHARSET (${code.charsets.join(' ')})` : 'BADCHARSET';
+    default:
+      return `${code.code} ${code.value}`;
+  }
+}
+
+export type Status = 'OK' | 'NO' | 'BAD';
+
+/** Response text may not hold CR or LF (RFC 3501 §9 text); they become spaces. */
+function text(t: string): string {
+  return t.replace(/[\r\n]+/g, ' ');
+}
+
+/** `tag OK [code] text\r\n` (RFC 3501 §7.1). */
+export function tagged(tag: string, status: Status, message: string, code?: ResponseCode): string {
+  return `${tag} ${status} ${code ? `[${formatCode(code)}] ` : ''}${text(message)}\r\n`;
+}
+
+/** `* OK|NO|BAD|PREAUTH|BYE [code] text\r\n`. */
+export function untaggedStatus(
+  status: Status | 'PREAUTH' | 'BYE',
+  message: string,
+  code?: ResponseCode,
+): string {
+  return `* ${status} ${code ? `[${formatCode(code)}] ` : ''}${text(message)}\r\n`;
+}
+
+/** `* ` followed by the values separated by spaces, e.g. `untagged(3, atom('EXISTS'))` or
+ * `untagged(1, atom('FETCH'), [atom('UID'), 5])`. */
+export function untagged(...values: ImapValue[]): Buffer {
+  return join(['* ', ...serializeList(values, {}), '\r\n']);
+}
+
+/** Like `untagged` with UTF-8 allowed in quoted strings. */
+export function untaggedWith(opts: SerializeOptions, ...values: ImapValue[]): Buffer {
+  return join(['* ', ...serializeList(values, opts), '\r\n']);
+}
+
+/** `+ text\r\n` (RFC 3501 §7.5); for SASL the text is the base64 challenge. */
+export function continuation(message = 'Ready for literal data'): string {
+  return `+ ${text(message)}\r\n`;
+}
+
+// ---- writer ----
+
+/** Writes responses to a socket, waiting for 'drain' whenever `write()` returns false, so a slow
+ * client slows us down instead of growing our buffers (DESIGN §6). */
+export class ResponseWriter {
+  constructor(private readonly out: Writable) {}
+
+  /** Writes bytes; resolves when the socket can take more. Rejects if it closes first. */
+  async write(data: string | Buffer): Promise<void> {
+    if (this.out.destroyed || this.out.writableEnded) throw new Error('Connection closed');
+    if (!this.out.write(data)) await this.drained();
+  }
+
+  /** Waits for 'drain', or fails on 'close'/'error'. */
+  private drained(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const cleanup = (): void => {
+        this.out.off('drain', onDrain);
+        this.out.off('close', onClose);
+        this.out.off('error', onClose);
+      };
+      const onDrain = (): void => {
+        cleanup();
+        resolve();
+      };
+      const onClose = (): void => {
+        cleanup();
+        reject(new Error('Connection closed'));
+      };
+      this.out.on('drain', onDrain);
+      this.out.on('close', onClose);
+      this.out.on('error', onClose);
+    });
+  }
+
+  /** Writes `prefix{size}\r\n`, then exactly `size` bytes from `body`, then `suffix` — for
+   * `* 1 FETCH (BODY[] {12345}\r\n…)\r\n`. If the stream does not give exactly `size` bytes the
+   * client can no longer parse the connection: the socket is destroyed and the promise rejects. */
+  async writeLiteralStream(prefix: string, size: number, body: Readable, suffix = ''): Promise<void> {
+    await this.write(`${prefix}{${size}}\r\n`);
+    let sent = 0;
+    try {
+      for await (const chunk of body) {
+        const buf: Buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+        if (sent + buf.length > size) throw new Error('Literal stream longer than announced');
+        sent += buf.length;
+        await this.write(buf);
+      }
+      if (sent !== size) throw new Error('Literal stream shorter than announced');
+    } catch (err) {
+      body.destroy();
+      this.out.destroy();
+      throw err;
+    }
+    if (suffix) await this.write(suffix);
+  }
+}
