@@ -1,0 +1,298 @@
+// Change journal (MongoDB, the truth) and beacons (Redis pub/sub, only the doorbell).
+// Store writes call `record()` after the change they describe; sessions subscribe to their user's
+// channel, and on a beacon read `journalSince(mailbox, theirModseq)` to catch up in order.
+import { ObjectId, type Collection, type Db } from 'mongodb';
+import type { Redis } from 'ioredis';
+
+export type JournalCommand =
+  'EXISTS' | 'EXPUNGE' | 'FETCH' | 'MAILBOX_CREATE' | 'MAILBOX_RENAME' | 'MAILBOX_DELETE' | 'COUNTERS';
+
+export interface JournalEntry {
+  id: string;
+  user: string;
+  mailbox: string;
+  /** MODSEQ of the change (0 for mailbox-level and COUNTERS entries). */
+  modseq: number;
+  command: JournalCommand;
+  /** Message UID (0 for mailbox-level and COUNTERS entries). */
+  uid: number;
+  /** New flags, for FETCH (and EXISTS) entries. */
+  flags?: string[];
+  /** Mailbox path for MAILBOX_* entries (the new path for renames). */
+  path?: string;
+  /** Old path for MAILBOX_RENAME. */
+  oldPath?: string;
+  created: Date;
+}
+
+export type NewJournalEntry = Omit<JournalEntry, 'id' | 'created'>;
+
+/** What goes over Redis: a summary of one `record()` call (its last entry and the entry count). */
+export interface Beacon {
+  user: string;
+  mailbox: string;
+  command: JournalCommand;
+  uid: number;
+  modseq: number;
+  count: number;
+}
+
+export type BeaconListener = (beacon: Beacon) => void;
+
+export interface NotifierParams {
+  db: Db;
+  redis: Redis;
+  /** Channel prefix (default `nestbox`). */
+  prefix?: string;
+}
+
+interface JournalDoc {
+  _id: ObjectId;
+  user: ObjectId;
+  mailbox: ObjectId;
+  modseq: number;
+  command: JournalCommand;
+  uid: number;
+  flags?: string[];
+  path?: string;
+  oldPath?: string;
+  created: Date;
+}
+
+export const JOURNAL_COLLECTION = 'journal';
+
+function toEntry(d: JournalDoc): JournalEntry {
+  const e: JournalEntry = {
+    id: d._id.toHexString(),
+    user: d.user.toHexString(),
+    mailbox: d.mailbox.toHexString(),
+    modseq: d.modseq,
+    command: d.command,
+    uid: d.uid,
+    created: d.created,
+  };
+  if (d.flags) e.flags = d.flags;
+  if (d.path !== undefined) e.path = d.path;
+  if (d.oldPath !== undefined) e.oldPath = d.oldPath;
+  return e;
+}
+
+export class Notifier {
+  readonly prefix: string;
+  private readonly journal: Collection<JournalDoc>;
+  private readonly redis: Redis;
+  /** The one subscriber connection of this notifier, made on first subscribe. */
+  private sub: Redis | null = null;
+  private readonly listeners = new Map<string, Set<BeaconListener>>();
+  /** Serialises SUBSCRIBE/UNSUBSCRIBE per channel so refcounting cannot race. */
+  private readonly channelOps = new Map<string, Promise<void>>();
+  private timers = new Set<NodeJS.Timeout>();
+  private closed = false;
+
+  constructor(params: NotifierParams) {
+    this.prefix = params.prefix ?? 'nestbox';
+    this.journal = params.db.collection<JournalDoc>(JOURNAL_COLLECTION);
+    this.redis = params.redis;
+  }
+
+  userChannel(user: string): string {
+    return `${this.prefix}:u:${user}`;
+  }
+
+  get globalChannel(): string {
+    return `${this.prefix}:events`;
+  }
+
+  /** Writes journal entries (in the given order) and then publishes one beacon per user. */
+  async record(entries: NewJournalEntry[]): Promise<void> {
+    await this.appendJournal(entries);
+    await this.announce(entries);
+  }
+
+  /** Writes journal entries in the given order (after the change they describe). */
+  async appendJournal(entries: NewJournalEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const created = new Date();
+    const docs: JournalDoc[] = entries.map((e) => {
+      const d: JournalDoc = {
+        _id: new ObjectId(),
+        user: new ObjectId(e.user),
+        mailbox: new ObjectId(e.mailbox),
+        modseq: e.modseq,
+        command: e.command,
+        uid: e.uid,
+        created,
+      };
+      if (e.flags) d.flags = e.flags;
+      if (e.path !== undefined) d.path = e.path;
+      if (e.oldPath !== undefined) d.oldPath = e.oldPath;
+      return d;
+    });
+    await this.journal.insertMany(docs, { ordered: true });
+  }
+
+  /** Publishes one beacon per user summarising `entries` (their last entry and count). */
+  async announce(entries: NewJournalEntry[]): Promise<void> {
+    const byUser = new Map<string, Beacon>();
+    for (const e of entries) {
+      const prev = byUser.get(e.user);
+      byUser.set(e.user, {
+        user: e.user,
+        mailbox: e.mailbox,
+        command: e.command,
+        uid: e.uid,
+        modseq: Math.max(e.modseq, prev?.modseq ?? 0),
+        count: (prev?.count ?? 0) + 1,
+      });
+    }
+    for (const b of byUser.values()) await this.publish(b);
+  }
+
+  /** Publishes a beacon on the user's channel and on the global feed. Redis errors are swallowed:
+   * the journal is already written and sessions also poll it. */
+  async publish(beacon: Beacon): Promise<void> {
+    const msg = JSON.stringify(beacon);
+    try {
+      await this.redis
+        .multi()
+        .publish(this.userChannel(beacon.user), msg)
+        .publish(this.globalChannel, msg)
+        .exec();
+    } catch {
+      // the doorbell is best-effort; the journal is the truth
+    }
+  }
+
+  /** Listens to one user's beacons; resolves once the subscription is active. Returns the unsubscribe. */
+  subscribe(user: string, listener: BeaconListener): Promise<() => Promise<void>> {
+    return this.listen(this.userChannel(user), listener);
+  }
+
+  /** Listens to every user's beacons (admin dashboard / API `/events`). */
+  subscribeAll(listener: BeaconListener): Promise<() => Promise<void>> {
+    return this.listen(this.globalChannel, listener);
+  }
+
+  private subscriber(): Redis {
+    if (!this.sub) {
+      const sub = this.redis.duplicate();
+      sub.on('message', (channel: string, message: string) => {
+        const set = this.listeners.get(channel);
+        if (!set || set.size === 0) return;
+        let beacon: Beacon;
+        try {
+          beacon = JSON.parse(message) as Beacon;
+        } catch {
+          return;
+        }
+        for (const l of [...set]) {
+          try {
+            l(beacon);
+          } catch {
+            // one listener's failure must not starve the others
+          }
+        }
+      });
+      sub.on('error', () => undefined);
+      this.sub = sub;
+    }
+    return this.sub;
+  }
+
+  private onChannel(channel: string, op: () => Promise<void>): Promise<void> {
+    const prev = this.channelOps.get(channel) ?? Promise.resolve();
+    const next = prev.then(op, op);
+    const tail = next.catch(() => undefined);
+    this.channelOps.set(channel, tail);
+    void tail.then(() => {
+      if (this.channelOps.get(channel) === tail) this.channelOps.delete(channel);
+    });
+    return next;
+  }
+
+  private async listen(channel: string, listener: BeaconListener): Promise<() => Promise<void>> {
+    if (this.closed) throw new Error('notifier is closed');
+    const sub = this.subscriber();
+    await this.onChannel(channel, async () => {
+      let set = this.listeners.get(channel);
+      if (!set) {
+        set = new Set();
+        this.listeners.set(channel, set);
+      }
+      const first = set.size === 0;
+      set.add(listener);
+      if (first) await sub.subscribe(channel);
+    });
+    let done = false;
+    return async () => {
+      if (done) return;
+      done = true;
+      await this.onChannel(channel, async () => {
+        const set = this.listeners.get(channel);
+        if (!set) return;
+        set.delete(listener);
+        if (set.size === 0) {
+          this.listeners.delete(channel);
+          if (this.sub && !this.closed) await this.sub.unsubscribe(channel);
+        }
+      });
+    };
+  }
+
+  /** Journal entries of a mailbox with modseq > `modseq`, in modseq order (then insertion order). */
+  async *journalSince(mailbox: string, modseq: number): AsyncIterable<JournalEntry> {
+    const cursor = this.journal
+      .find({ mailbox: new ObjectId(mailbox), modseq: { $gt: modseq } })
+      .sort({ modseq: 1, _id: 1 })
+      .batchSize(500);
+    for await (const d of cursor) yield toEntry(d);
+  }
+
+  /** Mailbox-level entries (MAILBOX_CREATE/RENAME/DELETE, COUNTERS) of a user after `since`. */
+  async userEventsSince(user: string, since: Date): Promise<JournalEntry[]> {
+    const docs = await this.journal
+      .find({ user: new ObjectId(user), modseq: 0, created: { $gt: since } })
+      .sort({ created: 1, _id: 1 })
+      .toArray();
+    return docs.map(toEntry);
+  }
+
+  /** Deletes journal entries older than `maxAgeMs`; returns how many. */
+  async prune(maxAgeMs: number): Promise<number> {
+    const res = await this.journal.deleteMany({ created: { $lt: new Date(Date.now() - maxAgeMs) } });
+    return res.deletedCount;
+  }
+
+  /** Deletes every journal entry of a user (user deletion). */
+  async dropUser(user: string): Promise<void> {
+    await this.journal.deleteMany({ user: new ObjectId(user) });
+  }
+
+  /** Runs `prune(maxAgeMs)` every `everyMs` (no TTL indexes on FerretDB). Returns a stop function. */
+  startPruning(opts: { everyMs: number; maxAgeMs: number }): () => void {
+    const timer = setInterval(() => {
+      void this.prune(opts.maxAgeMs).catch(() => undefined);
+    }, opts.everyMs);
+    timer.unref();
+    this.timers.add(timer);
+    return () => {
+      clearInterval(timer);
+      this.timers.delete(timer);
+    };
+  }
+
+  /** Stops pruning and closes the subscriber connection. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers.clear();
+    this.listeners.clear();
+    const sub = this.sub;
+    this.sub = null;
+    if (sub) await sub.quit().catch(() => sub.disconnect());
+  }
+}
+
+export function createNotifier(params: NotifierParams): Notifier {
+  return new Notifier(params);
+}

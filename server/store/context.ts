@@ -1,0 +1,71 @@
+// Shared wiring for the store's parts: collections, options with defaults, the notifier.
+import type { Collection, Db } from 'mongodb';
+import type { Redis } from 'ioredis';
+import type { Notifier } from '../notify/index.ts';
+import { Locks } from './locks.ts';
+import type { AddStep, StoreOptions } from './index.ts';
+import {
+  COLL,
+  type AddressDoc,
+  type ChunkDoc,
+  type FileDoc,
+  type MailboxDoc,
+  type MessageDoc,
+  type UserDoc,
+} from './docs.ts';
+
+export interface ResolvedOptions {
+  bcryptRounds: number;
+  externalizeAbove: number;
+  chunkSize: number;
+  sweepGraceMs: number;
+  journalMaxAgeMs: number;
+  defaultQuota: number;
+  channelPrefix: string;
+  lockTtlMs: number;
+  onStep: ((step: AddStep) => void | Promise<void>) | undefined;
+}
+
+export interface Ctx {
+  db: Db;
+  redis: Redis;
+  notify: Notifier;
+  opts: ResolvedOptions;
+  locks: Locks;
+  users: Collection<UserDoc>;
+  addresses: Collection<AddressDoc>;
+  mailboxes: Collection<MailboxDoc>;
+  messages: Collection<MessageDoc>;
+  files: Collection<FileDoc>;
+  chunks: Collection<ChunkDoc>;
+}
+
+export function resolveOptions(o: StoreOptions = {}): ResolvedOptions {
+  return {
+    bcryptRounds: o.bcryptRounds ?? 10,
+    externalizeAbove: o.externalizeAbove ?? 64 * 1024,
+    chunkSize: o.chunkSize ?? 255 * 1024,
+    sweepGraceMs: o.sweepGraceMs ?? 60 * 60 * 1000,
+    journalMaxAgeMs: o.journalMaxAgeMs ?? 7 * 24 * 60 * 60 * 1000,
+    defaultQuota: o.defaultQuota ?? 0,
+    channelPrefix: o.channelPrefix ?? 'nestbox',
+    lockTtlMs: o.lockTtlMs ?? 15_000,
+    onStep: o.onStep,
+  };
+}
+
+export function makeCtx(db: Db, redis: Redis, notify: Notifier, opts: ResolvedOptions): Ctx {
+  return {
+    db,
+    redis,
+    notify,
+    opts,
+    locks: new Locks(redis, opts.channelPrefix, opts.lockTtlMs),
+    users: db.collection<UserDoc>(COLL.users),
+    addresses: db.collection<AddressDoc>(COLL.addresses),
+    mailboxes: db.collection<MailboxDoc>(COLL.mailboxes),
+    messages: db.collection<MessageDoc>(COLL.messages),
+    files: db.collection<FileDoc>(COLL.files),
+    chunks: db.collection<ChunkDoc>(COLL.chunks),
+  };
+}

@@ -1,0 +1,157 @@
+// Document shapes of the store's collections. All BSON-safe for FerretDB: no nested arrays, no keys
+// with `.` or a leading `$` (header names are values), raw bytes as Binary.
+import type { Binary, ObjectId } from 'mongodb';
+import type { AspScope, SpecialUse } from './index.ts';
+import { JOURNAL_COLLECTION } from '../notify/index.ts';
+
+export const COLL = {
+  users: 'users',
+  addresses: 'addresses',
+  mailboxes: 'mailboxes',
+  messages: 'messages',
+  journal: JOURNAL_COLLECTION,
+  /** GridFS bucket `attachments`. */
+  files: 'attachments.files',
+  chunks: 'attachments.chunks',
+} as const;
+
+export interface AspDoc {
+  id: ObjectId;
+  description: string;
+  scopes: AspScope[];
+  hash: string;
+  created: Date;
+  lastUse: Date | null;
+}
+
+export interface UserDoc {
+  _id: ObjectId;
+  /** Lower-case, unique. */
+  username: string;
+  name: string;
+  /** bcrypt hash; null = no account password. */
+  password: string | null;
+  /** Primary address. */
+  address: string | null;
+  /** Bytes, 0 = unlimited. */
+  quota: number;
+  /** Sum of the sizes of the user's messages, kept with $inc. */
+  storageUsed: number;
+  disabled: boolean;
+  asps: AspDoc[];
+  /** Bumped on every change of `asps` (compare-and-set: FerretDB has no positional `$`). */
+  aspsV: number;
+  /** Last UIDVALIDITY handed out to one of the user's mailboxes (strictly increasing). */
+  lastUidValidity: number;
+  created: Date;
+}
+
+export interface AddressDoc {
+  _id: ObjectId;
+  user: ObjectId;
+  address: string;
+  addrview: string;
+  created: Date;
+}
+
+export interface MailboxDoc {
+  _id: ObjectId;
+  user: ObjectId;
+  path: string;
+  specialUse: SpecialUse | null;
+  uidValidity: number;
+  /** Next UID to give out. */
+  uidNext: number;
+  /** Highest MODSEQ given out. */
+  modifyIndex: number;
+  subscribed: boolean;
+  created: Date;
+}
+
+export interface AddressValue {
+  name: string;
+  address: string;
+}
+
+export interface AttachmentValue {
+  id: string;
+  filename: string | null;
+  contentType: string;
+  disposition: string | null;
+  size: number;
+  contentId?: string;
+}
+
+export interface MessageDoc {
+  _id: ObjectId;
+  user: ObjectId;
+  mailbox: ObjectId;
+  uid: number;
+  modseq: number;
+  /** Internal date. */
+  idate: Date;
+  /** Date header (idate when missing). */
+  hdate: Date;
+  size: number;
+  flags: string[];
+  seen: boolean;
+  flagged: boolean;
+  deleted: boolean;
+  draft: boolean;
+  answered: boolean;
+  msgid: string | null;
+  inReplyTo: string | null;
+  references: string[];
+  subject: string;
+  from: AddressValue[];
+  to: AddressValue[];
+  cc: AddressValue[];
+  bcc: AddressValue[];
+  replyTo: AddressValue[];
+  sender: AddressValue[];
+  headers: Array<{ key: string; value: string }>;
+  /** The MIME tree from server/mime: rebuilds the exact bytes with the GridFS bodies. */
+  tree: unknown;
+  envelope: string;
+  bodystructure: string;
+  body: string;
+  intro: string;
+  /** Decoded text of the message (first 1 MiB); BODY and TEXT searches look here. */
+  text: string;
+  attachments: AttachmentValue[];
+  hasAttachments: boolean;
+  /** Distinct SHA-256 of the GridFS bodies this message holds one reference to each. */
+  attachmentRefs: string[];
+  created: Date;
+}
+
+export interface FileMeta {
+  sha256: string;
+  /** Number of messages referencing this body. */
+  refs: number;
+  /** All chunks written. */
+  complete: boolean;
+  contentType: string;
+  /** Bumped on every change. */
+  v: number;
+  /** Random token of the add that created the document and writes its chunks. */
+  writer?: string;
+  lastChange: Date;
+}
+
+/** GridFS files document (bucket `attachments`). */
+export interface FileDoc {
+  _id: ObjectId;
+  length: number;
+  chunkSize: number;
+  uploadDate: Date;
+  filename: string;
+  metadata: FileMeta;
+}
+
+export interface ChunkDoc {
+  _id: ObjectId;
+  files_id: ObjectId;
+  n: number;
+  data: Binary;
+}

@@ -1,0 +1,77 @@
+// IMAP flags: system flags in canonical spelling, keywords as given; both compared
+// case-insensitively (RFC 3501 §2.3.2). `\Recent` is session state and never stored.
+import type { FlagAction } from './index.ts';
+import { StoreError } from './errors.ts';
+
+const SYSTEM = new Map(
+  ['\\Seen', '\\Answered', '\\Flagged', '\\Deleted', '\\Draft'].map((f) => [f.toLowerCase(), f]),
+);
+// atom-chars without the ones IMAP reserves; keywords are stored as values, so `.`/`$` are fine
+const KEYWORD = /^[^\s(){%*"\\\]\0-\x1f\x7f]{1,128}$/;
+
+export function normalizeFlags(flags: readonly string[]): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const f of flags) {
+    if (typeof f !== 'string') throw new StoreError('INVALID', 'flags must be strings');
+    const lower = f.toLowerCase();
+    if (lower === '\\recent') continue;
+    let v: string;
+    if (f.startsWith('\\')) {
+      const sys = SYSTEM.get(lower);
+      if (!sys) throw new StoreError('INVALID', `unknown system flag ${f}`);
+      v = sys;
+    } else {
+      if (!KEYWORD.test(f)) throw new StoreError('INVALID', `invalid keyword ${f}`);
+      v = f;
+    }
+    if (!seen.has(lower)) {
+      seen.add(lower);
+      out.push(v);
+    }
+  }
+  return out;
+}
+
+export function applyFlags(
+  current: readonly string[],
+  action: FlagAction,
+  flags: readonly string[],
+): string[] {
+  if (action === 'set') return [...flags];
+  const lower = new Set(flags.map((f) => f.toLowerCase()));
+  if (action === 'remove') return current.filter((f) => !lower.has(f.toLowerCase()));
+  const have = new Set(current.map((f) => f.toLowerCase()));
+  return [...current, ...flags.filter((f) => !have.has(f.toLowerCase()))];
+}
+
+export function sameFlags(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const s = new Set(a.map((f) => f.toLowerCase()));
+  return b.every((f) => s.has(f.toLowerCase()));
+}
+
+export interface FlagBooleans {
+  seen: boolean;
+  flagged: boolean;
+  deleted: boolean;
+  draft: boolean;
+  answered: boolean;
+}
+
+export function flagBooleans(flags: readonly string[]): FlagBooleans {
+  const s = new Set(flags);
+  return {
+    seen: s.has('\\Seen'),
+    flagged: s.has('\\Flagged'),
+    deleted: s.has('\\Deleted'),
+    draft: s.has('\\Draft'),
+    answered: s.has('\\Answered'),
+  };
+}
+
+/** The boolean field for a system flag, or null for keywords. */
+export function flagField(flag: string): keyof FlagBooleans | null {
+  const sys = SYSTEM.get(flag.toLowerCase());
+  return sys ? (sys.slice(1).toLowerCase() as keyof FlagBooleans) : null;
+}

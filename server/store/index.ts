@@ -1,0 +1,511 @@
+// Public interface of the mail store. IMAP, POP3, LMTP and the HTTP API call only this layer;
+// none of them touches MongoDB directly. Everything is built from an injected Db and ioredis client.
+//
+// Identifiers (users, mailboxes, messages, addresses, ASPs) are 24-character hex strings.
+// Mailbox paths are UTF-8 with `/` as the hierarchy delimiter; `INBOX` is matched case-insensitively.
+//
+// Atomicity: FerretDB 1.x applies an update as read-then-write (no `$inc`/`findOneAndUpdate`
+// atomicity), so every read-modify-write of a shared document runs under a short Redis lock
+// (`<channelPrefix>:lock:*`, see locks.ts). All processes sharing a database must use the same
+// `channelPrefix`. A mailbox's journal is written under its lock, hence in MODSEQ order.
+import type { Db } from 'mongodb';
+import type { Redis } from 'ioredis';
+import type { Readable } from 'node:stream';
+import type { Notifier } from '../notify/index.ts';
+import { createStoreImpl } from './store.ts';
+import { ensureIndexesImpl } from './indexes.ts';
+
+export { StoreError, isStoreError } from './errors.ts';
+export type { StoreErrorCode } from './errors.ts';
+export { normalizeAddress, addressView } from './addresses.ts';
+export type { JournalEntry, Beacon, JournalCommand } from '../notify/index.ts';
+
+export type Id = string;
+
+/** Hierarchy delimiter of mailbox paths. */
+export const DELIMITER = '/';
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+/** Named points of `messages.add`, in order; `onStep` is called when each is reached. */
+export type AddStep =
+  | 'reserved' // quota reserved on the user
+  | 'parsed' // MIME tree built
+  | 'attachments' // attachment refcounts raised and bodies written to GridFS
+  | 'allocated' // uid + modseq taken from the mailbox
+  | 'inserted' // message document written: the commit point
+  | 'journaled' // journal entry written
+  | 'published'; // Redis beacon sent
+
+export interface StoreOptions {
+  /** bcrypt cost for account and application passwords (default 10). */
+  bcryptRounds?: number;
+  /** Leaf bodies larger than this many bytes go to GridFS (default 64 KiB). */
+  externalizeAbove?: number;
+  /** GridFS chunk size in bytes (default 255 KiB). */
+  chunkSize?: number;
+  /** `sweep()` only deletes unreferenced attachments / releases reservations older than this (default 1 h). */
+  sweepGraceMs?: number;
+  /** Journal entries older than this are pruned (default 7 days). */
+  journalMaxAgeMs?: number;
+  /** Quota for new users when `users.create` is given none (bytes, 0 = unlimited; default 0). */
+  defaultQuota?: number;
+  /**
+   * Lifetime of the store's Redis locks (default 15 s): a process that dies holding one blocks that
+   * mailbox or user for at most this long.
+   */
+  lockTtlMs?: number;
+  /** Redis channel prefix (default `nestbox`): beacons go to `<prefix>:u:<userId>` and `<prefix>:events`. */
+  channelPrefix?: string;
+  /** Test hook: called at each named step of `messages.add`. */
+  onStep?: (step: AddStep) => void | Promise<void>;
+}
+
+export interface CreateStoreParams {
+  db: Db;
+  redis: Redis;
+  options?: StoreOptions;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Users
+
+/** Where a password is being used; application passwords are limited to their scopes. */
+export type AuthScope = 'imap' | 'pop3' | 'smtp' | 'api';
+export type AspScope = 'imap' | 'pop3' | 'smtp' | '*';
+
+export interface UserInfo {
+  id: Id;
+  /** Lower-case login name. */
+  username: string;
+  name: string;
+  /** Primary address, when one was given or added. */
+  address: string | null;
+  /** Bytes; 0 = unlimited. */
+  quota: number;
+  /** Bytes used by all messages of the user (sum of message sizes). */
+  storageUsed: number;
+  disabled: boolean;
+  /** False when the account has no password of its own (only application passwords log in). */
+  hasPassword: boolean;
+  created: Date;
+}
+
+export interface CreateUserInput {
+  /** 1–64 characters of `a-z 0-9 . _ -` (case-insensitive; stored lower-case). */
+  username: string;
+  /** Plain password; omit or null for an account that only logs in with application passwords. */
+  password?: string | null;
+  name?: string;
+  quota?: number;
+  disabled?: boolean;
+  /** An address to register and make primary. */
+  address?: string;
+}
+
+export interface UpdateUserInput {
+  name?: string;
+  password?: string | null;
+  quota?: number;
+  disabled?: boolean;
+  /** Must be one of the user's registered addresses. */
+  address?: string;
+}
+
+export interface AspInfo {
+  id: Id;
+  description: string;
+  scopes: AspScope[];
+  created: Date;
+  lastUse: Date | null;
+}
+
+export interface AuthResult {
+  user: Id;
+  username: string;
+  scope: AuthScope;
+  /** 'password' when the account password matched, otherwise the ASP that matched. */
+  method: 'password' | 'asp';
+  asp: Id | null;
+}
+
+export interface ListUsersQuery {
+  /** Substring of username (case-insensitive). */
+  query?: string;
+  limit?: number;
+  skip?: number;
+}
+
+export interface UsersApi {
+  /** Creates the user, its default mailboxes (INBOX, Drafts, Sent, Trash, Junk, Archive) and its address. */
+  create(input: CreateUserInput): Promise<UserInfo>;
+  get(id: Id): Promise<UserInfo | null>;
+  getByUsername(username: string): Promise<UserInfo | null>;
+  list(query?: ListUsersQuery): Promise<{ total: number; users: UserInfo[] }>;
+  update(id: Id, changes: UpdateUserInput): Promise<UserInfo>;
+  /** Removes the user, its mailboxes, messages (releasing attachment refs), addresses and journal. */
+  delete(id: Id): Promise<void>;
+  /**
+   * Login by username or any of the user's addresses (case-insensitive). Tries the account password,
+   * then the application passwords whose scopes cover `scope`. Null for unknown user, wrong password or
+   * a disabled account (no distinction, so callers cannot leak which).
+   */
+  authenticate(login: string, password: string, scope: AuthScope): Promise<AuthResult | null>;
+  /** Same checks as `authenticate` for a known user id. */
+  verifyPassword(id: Id, password: string, scope: AuthScope): Promise<AuthResult | null>;
+  /** Creates an application password; the plain password is returned only here. */
+  createAsp(
+    id: Id,
+    input: { description: string; scopes: AspScope[] },
+  ): Promise<{ asp: AspInfo; password: string }>;
+  listAsps(id: Id): Promise<AspInfo[]>;
+  deleteAsp(id: Id, aspId: Id): Promise<boolean>;
+  /** Recomputes storageUsed from the user's messages; returns the new value. */
+  recountStorage(id: Id): Promise<number>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Addresses
+
+export interface AddressInfo {
+  id: Id;
+  user: Id;
+  /** Normalised: NFC, lower-case. `*@domain` is a catch-all. */
+  address: string;
+  /** Unicode-folded view (NFKC, lower-case, no +tag) used for lookups. */
+  addrview: string;
+  created: Date;
+}
+
+export interface AddressesApi {
+  /** Registers an address for a user; `EXISTS` if any user already has it. */
+  add(user: Id, address: string, opts?: { main?: boolean }): Promise<AddressInfo>;
+  list(user: Id): Promise<AddressInfo[]>;
+  get(address: string): Promise<AddressInfo | null>;
+  /** Removes one of the user's addresses; false if it was not theirs. */
+  delete(user: Id, address: string): Promise<boolean>;
+  /**
+   * Finds the user mail for `address` goes to: exact match, then without `+tag`, then the `*@domain`
+   * catch-all. Null when nothing matches.
+   */
+  resolve(address: string): Promise<{ user: Id; address: string } | null>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mailboxes
+
+export type SpecialUse = '\\Inbox' | '\\Drafts' | '\\Sent' | '\\Trash' | '\\Junk' | '\\Archive';
+
+export interface MailboxInfo {
+  id: Id;
+  user: Id;
+  /** UTF-8 path, `/`-delimited; INBOX is always spelled `INBOX`. */
+  path: string;
+  specialUse: SpecialUse | null;
+  uidValidity: number;
+  uidNext: number;
+  /** Highest MODSEQ given out in this mailbox. */
+  modifyIndex: number;
+  subscribed: boolean;
+  created: Date;
+}
+
+export interface MailboxStatus {
+  messages: number;
+  unseen: number;
+  uidNext: number;
+  uidValidity: number;
+  highestModseq: number;
+}
+
+export interface MailboxesApi {
+  /** All of a user's mailboxes, sorted by path. */
+  list(user: Id, opts?: { subscribedOnly?: boolean }): Promise<MailboxInfo[]>;
+  get(user: Id, path: string): Promise<MailboxInfo | null>;
+  getById(user: Id, id: Id): Promise<MailboxInfo | null>;
+  /** `\Inbox` gives INBOX (whose stored `specialUse` is null: it is not an RFC 6154 attribute). */
+  getBySpecialUse(user: Id, use: SpecialUse): Promise<MailboxInfo | null>;
+  /**
+   * Creates `path`. Missing parents are created too (RFC 3501 §6.3.3 allows it), unsubscribed.
+   * `EXISTS` if the path exists, `INVALID` for empty segments or a path longer than 1024 bytes.
+   */
+  create(
+    user: Id,
+    path: string,
+    opts?: { specialUse?: SpecialUse; subscribed?: boolean },
+  ): Promise<MailboxInfo>;
+  /**
+   * Renames `path` and every mailbox below it, keeping ids, UIDs and UIDVALIDITY. Renaming INBOX
+   * creates `newPath`, moves all INBOX messages into it and leaves INBOX empty (RFC 3501 §6.3.5);
+   * INBOX's children are not moved. Missing parents of `newPath` are created.
+   */
+  rename(user: Id, path: string, newPath: string): Promise<MailboxInfo>;
+  /**
+   * Deletes one mailbox and its messages (releasing attachments and storage). Children stay.
+   * INBOX cannot be deleted (`CANNOT`).
+   */
+  delete(user: Id, path: string): Promise<void>;
+  setSubscribed(user: Id, path: string, subscribed: boolean): Promise<void>;
+  status(user: Id, mailbox: Id): Promise<MailboxStatus>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages
+
+/** Inclusive UID ranges and single UIDs; the IMAP layer resolves `*` before calling. */
+export type UidSet = ReadonlyArray<number | readonly [number, number]>;
+
+export interface AddMessageInput {
+  user: Id;
+  mailbox: Id;
+  /** Exact bytes; stored and returned byte for byte. */
+  raw: Buffer;
+  /** IMAP flags and keywords (`\Recent` is ignored: it is session state). */
+  flags?: string[];
+  /** Internal date (default now). */
+  idate?: Date;
+}
+
+export interface AddMessageResult {
+  id: Id;
+  uid: number;
+  modseq: number;
+  size: number;
+  mailbox: Id;
+  uidValidity: number;
+}
+
+export interface CopyResult {
+  /** Target mailbox UIDVALIDITY (COPYUID). */
+  uidValidity: number;
+  /** Source UID → target UID, in ascending source order. */
+  map: Array<{ source: number; target: number }>;
+}
+
+export interface MoveResult extends CopyResult {
+  /** Source UIDs that were expunged, ascending. */
+  expunged: number[];
+}
+
+export interface ExpungeResult {
+  /** Expunged UIDs, ascending. */
+  uids: number[];
+}
+
+export type FlagAction = 'set' | 'add' | 'remove';
+
+export interface UpdateFlagsInput {
+  user: Id;
+  mailbox: Id;
+  uids: UidSet;
+  action: FlagAction;
+  flags: string[];
+  /** CONDSTORE: skip (and report) messages whose modseq is above this. */
+  unchangedSince?: number;
+}
+
+export interface UpdateFlagsResult {
+  /** Messages whose flags changed, each with its new MODSEQ, ascending by uid. */
+  updated: Array<{ uid: number; flags: string[]; modseq: number }>;
+  /** UIDs not changed because of `unchangedSince`. */
+  modified: number[];
+}
+
+export type MessageField =
+  | 'flags'
+  | 'modseq'
+  | 'idate'
+  | 'hdate'
+  | 'size'
+  | 'envelope'
+  | 'bodystructure'
+  | 'body'
+  | 'subject'
+  | 'addresses'
+  | 'msgid'
+  | 'headers'
+  | 'intro'
+  | 'text'
+  | 'attachments';
+
+export interface MailAddress {
+  name: string;
+  address: string;
+}
+
+export interface AttachmentInfo {
+  id: string;
+  filename: string | null;
+  contentType: string;
+  disposition: string | null;
+  size: number;
+  contentId?: string;
+}
+
+/** A message as returned by lookups; optional fields are present when their MessageField was asked for. */
+export interface MessageView {
+  id: Id;
+  user: Id;
+  mailbox: Id;
+  uid: number;
+  flags?: string[];
+  modseq?: number;
+  idate?: Date;
+  /** Date header (idate when missing or unparsable). */
+  hdate?: Date;
+  size?: number;
+  /** Serialised IMAP ENVELOPE / BODYSTRUCTURE / BODY strings. */
+  envelope?: string;
+  bodystructure?: string;
+  body?: string;
+  subject?: string;
+  /** 'addresses' gives from/to/cc/bcc/replyTo/sender. */
+  from?: MailAddress[];
+  to?: MailAddress[];
+  cc?: MailAddress[];
+  bcc?: MailAddress[];
+  replyTo?: MailAddress[];
+  sender?: MailAddress[];
+  msgid?: string | null;
+  inReplyTo?: string | null;
+  references?: string[];
+  headers?: Array<{ key: string; value: string }>;
+  intro?: string;
+  /** Decoded text parts, first 1 MiB (what BODY / TEXT searches look at). */
+  text?: string;
+  attachments?: AttachmentInfo[];
+  hasAttachments?: boolean;
+}
+
+/** Byte range of the raw message or a section: `start` offset, at most `length` bytes. */
+export interface ByteRange {
+  start: number;
+  length?: number;
+}
+
+export interface ContentStream {
+  /** Full size of the message or section (before any range). */
+  size: number;
+  stream: Readable;
+}
+
+/**
+ * IMAP SEARCH building blocks. Dates are instants; the IMAP layer turns BEFORE/ON/SINCE days into
+ * [gte, lt) bounds. Substring matches are case-insensitive.
+ */
+export type SearchKey =
+  | { type: 'all' }
+  | { type: 'uid'; uids: UidSet }
+  | { type: 'flag'; flag: string; set: boolean }
+  | { type: 'idate'; gte?: Date; lt?: Date }
+  | { type: 'hdate'; gte?: Date; lt?: Date }
+  | { type: 'size'; gt?: number; lt?: number }
+  | { type: 'modseq'; gte: number }
+  /** Header field contains value; an empty value matches any message that has the field. */
+  | { type: 'header'; name: string; value: string }
+  | { type: 'from' | 'to' | 'cc' | 'bcc' | 'subject'; value: string }
+  /** Decoded body text contains value. */
+  | { type: 'body'; value: string }
+  /** Header values or decoded body text contain value. */
+  | { type: 'text'; value: string }
+  | { type: 'not'; key: SearchKey }
+  | { type: 'or'; keys: SearchKey[] }
+  | { type: 'and'; keys: SearchKey[] };
+
+export interface MessagesApi {
+  /**
+   * Stores a message. Order: quota reservation → parse → attachments (refcount first) → uid/modseq →
+   * message insert with {w:'majority', j:true} (the commit point: resolve ⇒ durable) → journal →
+   * beacon. `OVERQUOTA` (nothing stored) when it would exceed the user's quota; `NOMAILBOX`.
+   */
+  add(input: AddMessageInput): Promise<AddMessageResult>;
+  /** Copies messages (quota checked: `OVERQUOTA` copies nothing). Target UIDs are consecutive. */
+  copy(input: { user: Id; mailbox: Id; uids: UidSet; target: Id }): Promise<CopyResult>;
+  /** RFC 6851 MOVE: new UIDs in the target, EXPUNGE in the source. Quota unaffected. */
+  move(input: { user: Id; mailbox: Id; uids: UidSet; target: Id }): Promise<MoveResult>;
+  /**
+   * Removes messages with `\Deleted` (all of them, or those in `uids` for UID EXPUNGE).
+   * `requireDeleted: false` removes the `uids` regardless of flags (API / POP3 deletes).
+   */
+  expunge(input: { user: Id; mailbox: Id; uids?: UidSet; requireDeleted?: boolean }): Promise<ExpungeResult>;
+  /** STORE: each changed message gets a new MODSEQ and a FETCH journal entry. */
+  updateFlags(input: UpdateFlagsInput): Promise<UpdateFlagsResult>;
+  /** All UIDs of a mailbox, ascending (message sequence number n = n-th UID). */
+  listUids(mailbox: Id): Promise<number[]>;
+  /** Messages by UID set, ascending by UID, streamed. */
+  fetch(mailbox: Id, uids: UidSet, fields: readonly MessageField[]): AsyncIterable<MessageView>;
+  /** One message by id, checked against the user. */
+  getById(user: Id, id: Id, fields: readonly MessageField[]): Promise<MessageView | null>;
+  /** Exact original bytes (or a range of them); null if no such message. */
+  openRaw(mailbox: Id, uid: number, range?: ByteRange): Promise<ContentStream | null>;
+  /** Raw bytes by message id for the API's message.eml. */
+  openRawById(user: Id, id: Id, range?: ByteRange): Promise<ContentStream | null>;
+  /** IMAP BODY[section] content (e.g. '', 'HEADER', '1', '1.2.MIME', '2.TEXT'); null if absent. */
+  openSection(mailbox: Id, uid: number, section: string, range?: ByteRange): Promise<ContentStream | null>;
+  /** UIDs matching the query, ascending. */
+  search(mailbox: Id, query: SearchKey): Promise<number[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attachments and maintenance
+
+export interface SweepOptions {
+  /** Overrides `sweepGraceMs` (tests use 0). */
+  graceMs?: number;
+}
+
+export interface SweepReport {
+  /** Unreferenced GridFS files deleted. */
+  filesDeleted: number;
+  /** Files whose refcount was corrected. */
+  refsFixed: number;
+  /** Messages removed because their mailbox no longer exists. */
+  orphanMessages: number;
+  /** Users whose storageUsed was corrected. */
+  storageFixed: number;
+  /** Mailboxes whose uidNext/modifyIndex was raised. */
+  mailboxesFixed: number;
+}
+
+export interface AttachmentsApi {
+  /** Opens a stored body by its SHA-256 (hex); null if missing. */
+  open(sha256: string, range?: ByteRange): Promise<ContentStream | null>;
+  /** Reference count and size of a stored body; null if missing. */
+  stat(sha256: string): Promise<{ sha256: string; size: number; refs: number; complete: boolean } | null>;
+}
+
+export interface Store {
+  readonly db: Db;
+  readonly users: UsersApi;
+  readonly addresses: AddressesApi;
+  readonly mailboxes: MailboxesApi;
+  readonly messages: MessagesApi;
+  readonly attachments: AttachmentsApi;
+  /** Journal reads, beacon subscriptions and the global event feed. */
+  readonly notify: Notifier;
+  /** Creates every index the store relies on (idempotent). */
+  ensureIndexes(): Promise<void>;
+  /**
+   * Repairs what a crash can leave: deletes attachments no message references (older than the grace),
+   * fixes refcounts, removes messages of deleted mailboxes, recounts storageUsed, raises uidNext /
+   * modifyIndex above the stored messages.
+   */
+  sweep(opts?: SweepOptions): Promise<SweepReport>;
+  /** Starts the periodic sweep and journal prune; returns a stop function. */
+  startMaintenance(opts?: { sweepEveryMs?: number; pruneEveryMs?: number }): () => void;
+  /** Stops maintenance timers and the shared Redis subscriber (the Db and Redis stay open). */
+  close(): Promise<void>;
+}
+
+/** Builds the store on an open Db and ioredis client. Call `ensureIndexes()` once at start-up. */
+export function createStore(params: CreateStoreParams): Store {
+  return createStoreImpl(params);
+}
+
+/** Creates every index the store relies on; idempotent, safe to call at every start-up. */
+export function ensureIndexes(db: Db): Promise<void> {
+  return ensureIndexesImpl(db);
+}
+
+export type { Notifier };

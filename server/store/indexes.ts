@@ -1,0 +1,44 @@
+// Every index the store's hot paths rely on. Plain ascending/unique indexes only: FerretDB 1.24
+// has no TTL, text or partial indexes, and the journal is pruned by a job instead.
+import type { Db, IndexDescription } from 'mongodb';
+import { COLL } from './docs.ts';
+
+const INDEXES: Record<string, IndexDescription[]> = {
+  [COLL.users]: [{ key: { username: 1 }, name: 'username', unique: true }],
+  [COLL.addresses]: [
+    { key: { address: 1 }, name: 'address', unique: true },
+    { key: { addrview: 1 }, name: 'addrview' },
+    { key: { user: 1 }, name: 'user' },
+  ],
+  [COLL.mailboxes]: [
+    { key: { user: 1, path: 1 }, name: 'user_path', unique: true },
+    { key: { user: 1, specialUse: 1 }, name: 'user_specialUse' },
+  ],
+  [COLL.messages]: [
+    { key: { mailbox: 1, uid: 1 }, name: 'mailbox_uid', unique: true },
+    { key: { mailbox: 1, modseq: 1 }, name: 'mailbox_modseq' },
+    { key: { user: 1, mailbox: 1, seen: 1 }, name: 'user_mailbox_seen' },
+    { key: { user: 1, mailbox: 1, deleted: 1 }, name: 'user_mailbox_deleted' },
+    { key: { user: 1, mailbox: 1, flagged: 1 }, name: 'user_mailbox_flagged' },
+    { key: { user: 1, mailbox: 1, draft: 1, answered: 1 }, name: 'user_mailbox_draft_answered' },
+    { key: { mailbox: 1, idate: 1 }, name: 'mailbox_idate' },
+    { key: { attachmentRefs: 1 }, name: 'attachmentRefs' },
+  ],
+  [COLL.journal]: [
+    { key: { mailbox: 1, modseq: 1 }, name: 'mailbox_modseq' },
+    { key: { user: 1, created: 1 }, name: 'user_created' },
+    { key: { created: 1 }, name: 'created' },
+  ],
+  [COLL.files]: [
+    { key: { 'metadata.sha256': 1 }, name: 'metadata_sha256', unique: true },
+    // the index GridFS drivers expect on the files collection
+    { key: { filename: 1, uploadDate: 1 }, name: 'filename_1_uploadDate_1' },
+  ],
+  [COLL.chunks]: [{ key: { files_id: 1, n: 1 }, name: 'files_id_1_n_1', unique: true }],
+};
+
+export async function ensureIndexesImpl(db: Db): Promise<void> {
+  for (const [coll, specs] of Object.entries(INDEXES)) {
+    await db.collection(coll).createIndexes(specs);
+  }
+}

@@ -1,0 +1,680 @@
+// Messages: add, copy, move, expunge, flags, lookups, raw bytes and sections, search.
+// No transactions: every multi-step write is ordered so that a crash between steps leaves nothing
+// visible half-done, only counters that are too high (storageUsed, attachment refs) for the sweep.
+import { ObjectId, type Filter } from 'mongodb';
+import type {
+  AddMessageInput,
+  AddMessageResult,
+  AddStep,
+  ByteRange,
+  ContentStream,
+  CopyResult,
+  ExpungeResult,
+  Id,
+  MessageField,
+  MessagesApi,
+  MessageView,
+  MoveResult,
+  SearchKey,
+  UidSet,
+  UpdateFlagsInput,
+  UpdateFlagsResult,
+} from './index.ts';
+import type { Ctx } from './context.ts';
+import type { MailboxDoc, MessageDoc } from './docs.ts';
+import type { NewJournalEntry } from '../notify/index.ts';
+import { StoreError } from './errors.ts';
+import { oid } from './ids.ts';
+import { acquireBodies, bodyOpener, changeRefs, countRefs } from './attachments.ts';
+import { applyFlags, flagBooleans, normalizeFlags, sameFlags } from './flags.ts';
+import { uidFilter } from './uidset.ts';
+import { REMOVABLE_PROJECTION, removeMessages, type RemovableMessage } from './removal.ts';
+import { parse, rebuild, section, type Parsed } from './mime.ts';
+import { searchMailbox } from './search.ts';
+import { lockName, withAll } from './locks.ts';
+import { safeDeep } from './bson-safe.ts';
+
+/** The commit point: acknowledged by a majority and in the journal before we answer. */
+const DURABLE = { writeConcern: { w: 'majority' as const, j: true } };
+
+/** Stored text is capped so a message document stays far below 16 MB and quick to scan. */
+const MAX_TEXT = 1024 * 1024;
+const BATCH = 200;
+
+const FIELD_PROJECTION: Record<MessageField, string[]> = {
+  flags: ['flags'],
+  modseq: ['modseq'],
+  idate: ['idate'],
+  hdate: ['hdate'],
+  size: ['size'],
+  envelope: ['envelope'],
+  bodystructure: ['bodystructure'],
+  body: ['body'],
+  subject: ['subject'],
+  addresses: ['from', 'to', 'cc', 'bcc', 'replyTo', 'sender'],
+  msgid: ['msgid', 'inReplyTo', 'references'],
+  headers: ['headers'],
+  intro: ['intro'],
+  text: ['text'],
+  attachments: ['attachments', 'hasAttachments'],
+};
+
+function projectionFor(fields: readonly MessageField[]): Record<string, 1> {
+  const p: Record<string, 1> = { _id: 1, user: 1, mailbox: 1, uid: 1 };
+  for (const f of fields) for (const k of FIELD_PROJECTION[f] ?? []) p[k] = 1;
+  return p;
+}
+
+export function toView(
+  d: Partial<MessageDoc> & Pick<MessageDoc, '_id' | 'user' | 'mailbox' | 'uid'>,
+): MessageView {
+  const v: MessageView = {
+    id: d._id.toHexString(),
+    user: d.user.toHexString(),
+    mailbox: d.mailbox.toHexString(),
+    uid: d.uid,
+  };
+  const copy = <K extends keyof MessageView & keyof MessageDoc>(k: K) => {
+    if (d[k] !== undefined) (v as unknown as Record<string, unknown>)[k] = d[k];
+  };
+  for (const k of [
+    'flags',
+    'modseq',
+    'idate',
+    'hdate',
+    'size',
+    'envelope',
+    'bodystructure',
+    'body',
+    'subject',
+    'from',
+    'to',
+    'cc',
+    'bcc',
+    'replyTo',
+    'sender',
+    'inReplyTo',
+    'references',
+    'headers',
+    'intro',
+    'text',
+    'attachments',
+    'hasAttachments',
+  ] as const) {
+    copy(k);
+  }
+  if (d.msgid !== undefined) v.msgid = d.msgid;
+  return v;
+}
+
+function ids(user: Id, mailbox: Id): { user: ObjectId; mailbox: ObjectId } {
+  const u = oid(user);
+  const m = oid(mailbox);
+  if (!u) throw new StoreError('NOUSER', 'no such user');
+  if (!m) throw new StoreError('NOMAILBOX', 'no such mailbox');
+  return { user: u, mailbox: m };
+}
+
+export class Messages implements MessagesApi {
+  constructor(private readonly ctx: Ctx) {}
+
+  private async step(name: AddStep): Promise<void> {
+    if (this.ctx.opts.onStep) await this.ctx.opts.onStep(name);
+  }
+
+  /** Raises storageUsed by `bytes` unless that passes the quota (0 = unlimited). */
+  private async reserve(user: ObjectId, bytes: number): Promise<void> {
+    await this.ctx.locks.with(lockName.user(user), async () => {
+      const u = await this.ctx.users.findOne({ _id: user }, { projection: { quota: 1, storageUsed: 1 } });
+      if (!u) throw new StoreError('NOUSER', 'no such user');
+      if (u.quota > 0 && u.storageUsed + bytes > u.quota) {
+        throw new StoreError('OVERQUOTA', `quota exceeded (${u.storageUsed} + ${bytes} > ${u.quota} bytes)`);
+      }
+      await this.ctx.users.updateOne({ _id: user }, { $inc: { storageUsed: bytes } });
+    });
+  }
+
+  private async release(user: ObjectId, bytes: number): Promise<void> {
+    if (!bytes) return;
+    await this.ctx.locks.with(lockName.user(user), () =>
+      this.ctx.users.updateOne({ _id: user }, { $inc: { storageUsed: -bytes } }),
+    );
+  }
+
+  /**
+   * Takes `uids` UIDs and `modseqs` MODSEQs in one update of the mailbox document; returns the
+   * mailbox as it was before (null if it does not exist or is not the user's). The caller holds the
+   * mailbox lock and keeps it until the change and its journal entries are written, so the journal
+   * of a mailbox is always written in MODSEQ order: a reader that has seen MODSEQ n never gets an
+   * entry below n later.
+   */
+  private bump(
+    mailbox: ObjectId,
+    user: ObjectId | null,
+    uids: number,
+    modseqs: number,
+  ): Promise<MailboxDoc | null> {
+    return this.ctx.mailboxes.findOneAndUpdate(
+      user ? { _id: mailbox, user } : { _id: mailbox },
+      { $inc: { uidNext: uids, modifyIndex: modseqs } },
+      { returnDocument: 'before' },
+    );
+  }
+
+  /** Journal entries for a committed change; a failure here must not fail the call. */
+  private async appendJournal(entries: NewJournalEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    try {
+      await this.ctx.notify.appendJournal(entries);
+    } catch {
+      await this.ctx.notify.appendJournal(entries).catch(() => undefined);
+    }
+  }
+
+  private async announce(entries: NewJournalEntry[]): Promise<void> {
+    if (entries.length) await this.ctx.notify.announce(entries).catch(() => undefined);
+  }
+
+  async add(input: AddMessageInput): Promise<AddMessageResult> {
+    const { user, mailbox } = ids(input.user, input.mailbox);
+    if (!Buffer.isBuffer(input.raw)) throw new StoreError('INVALID', 'raw must be a Buffer');
+    const raw = input.raw;
+    const size = raw.length;
+    const flags = normalizeFlags(input.flags ?? []);
+    const idate = input.idate ?? new Date();
+    if (!(idate instanceof Date) || Number.isNaN(idate.getTime()))
+      throw new StoreError('INVALID', 'bad internal date');
+    if (!(await this.ctx.mailboxes.findOne({ _id: mailbox, user }, { projection: { _id: 1 } }))) {
+      throw new StoreError('NOMAILBOX', 'no such mailbox');
+    }
+
+    await this.reserve(user, size);
+    await this.step('reserved');
+    const acquired: string[] = [];
+    let doc: MessageDoc | undefined;
+    let box: MailboxDoc | undefined;
+    let committed = false;
+    try {
+      const p = parse(raw, this.ctx.opts.externalizeAbove);
+      await this.step('parsed');
+      await acquireBodies(this.ctx, p.externalBodies, acquired);
+      await this.step('attachments');
+      doc = await this.ctx.locks.with(lockName.mailbox(mailbox), async () => {
+        const before = await this.bump(mailbox, user, 1, 1);
+        if (!before) throw new StoreError('NOMAILBOX', 'no such mailbox');
+        box = before;
+        await this.step('allocated');
+        const d = this.buildDoc(user, mailbox, before, p, { size, flags, idate, acquired });
+        await this.ctx.messages.insertOne(d, DURABLE);
+        committed = true;
+        await this.step('inserted');
+        await this.appendJournal([
+          {
+            user: input.user,
+            mailbox: input.mailbox,
+            modseq: d.modseq,
+            command: 'EXISTS',
+            uid: d.uid,
+            flags: d.flags,
+          },
+        ]);
+        await this.step('journaled');
+        return d;
+      });
+    } catch (err) {
+      if (!committed) {
+        // nothing was committed: give back what we took (the sweep repairs it if this fails too)
+        await this.release(user, size).catch(() => undefined);
+        if (acquired.length) await changeRefs(this.ctx, countRefs([acquired]), -1).catch(() => undefined);
+      }
+      throw err;
+    }
+    await this.announce([
+      {
+        user: input.user,
+        mailbox: input.mailbox,
+        modseq: doc.modseq,
+        command: 'EXISTS',
+        uid: doc.uid,
+        flags: doc.flags,
+      },
+    ]);
+    await this.step('published');
+    return {
+      id: doc._id.toHexString(),
+      uid: doc.uid,
+      modseq: doc.modseq,
+      size,
+      mailbox: input.mailbox,
+      uidValidity: box!.uidValidity,
+    };
+  }
+
+  private buildDoc(
+    user: ObjectId,
+    mailbox: ObjectId,
+    box: MailboxDoc,
+    p: Parsed,
+    m: { size: number; flags: string[]; idate: Date; acquired: string[] },
+  ): MessageDoc {
+    // every string the message gave us is made storable; the tree keeps the exact bytes
+    const t = safeDeep({
+      msgid: p.messageId,
+      inReplyTo: p.inReplyTo,
+      references: p.references,
+      subject: p.subject,
+      from: p.from,
+      to: p.to,
+      cc: p.cc,
+      bcc: p.bcc,
+      replyTo: p.replyTo,
+      sender: p.sender,
+      headers: p.headers,
+      envelope: p.envelope,
+      bodystructure: p.bodystructure,
+      body: p.body,
+      intro: p.intro,
+      text: p.text.slice(0, MAX_TEXT),
+      attachments: p.attachments,
+    });
+    return {
+      _id: new ObjectId(),
+      user,
+      mailbox,
+      uid: box.uidNext,
+      modseq: box.modifyIndex + 1,
+      idate: m.idate,
+      hdate: p.date && !Number.isNaN(p.date.getTime()) ? p.date : m.idate,
+      size: m.size,
+      flags: m.flags,
+      ...flagBooleans(m.flags),
+      ...t,
+      tree: p.tree,
+      hasAttachments: p.hasAttachments,
+      attachmentRefs: [...m.acquired],
+      created: new Date(),
+    };
+  }
+
+  private async targetBox(user: ObjectId, target: Id): Promise<MailboxDoc> {
+    const t = oid(target);
+    const box = t ? await this.ctx.mailboxes.findOne({ _id: t, user }) : null;
+    if (!box) throw new StoreError('NOMAILBOX', 'no such target mailbox');
+    return box;
+  }
+
+  async copy(input: { user: Id; mailbox: Id; uids: UidSet; target: Id }): Promise<CopyResult> {
+    const { user, mailbox } = ids(input.user, input.mailbox);
+    const target = await this.targetBox(user, input.target);
+    const uf = uidFilter<MessageDoc>(input.uids);
+    if (!uf) return { uidValidity: target.uidValidity, map: [] };
+    const list = await this.ctx.messages
+      .find({ $and: [{ mailbox, user }, uf] }, { projection: { _id: 1, uid: 1, size: 1, attachmentRefs: 1 } })
+      .sort({ uid: 1 })
+      .toArray();
+    if (list.length === 0) return { uidValidity: target.uidValidity, map: [] };
+
+    // all or nothing against the quota: reserve the whole copy first
+    let reserved = list.reduce((s, d) => s + d.size, 0);
+    await this.reserve(user, reserved);
+    const map: CopyResult['map'] = [];
+    const entries: NewJournalEntry[] = [];
+    try {
+      for (let i = 0; i < list.length; i += BATCH) {
+        const part = list.slice(i, i + BATCH);
+        const docs = await this.ctx.messages
+          .find({ _id: { $in: part.map((d) => d._id) }, mailbox })
+          .sort({ uid: 1 })
+          .toArray();
+        // sources expunged meanwhile are simply not copied
+        const gone = part.filter((p) => !docs.some((d) => d._id.equals(p._id)));
+        const goneBytes = gone.reduce((s, d) => s + d.size, 0);
+        await this.release(user, goneBytes);
+        reserved -= goneBytes;
+        if (docs.length === 0) continue;
+        const refs = countRefs(docs.map((d) => d.attachmentRefs));
+        await changeRefs(this.ctx, refs, 1);
+        const batch = await this.ctx.locks.with(lockName.mailbox(target._id), async () => {
+          const before = await this.bump(target._id, user, docs.length, docs.length);
+          if (!before)
+            return {
+              inserted: 0,
+              copies: [] as MessageDoc[],
+              failure: new StoreError('NOMAILBOX', 'target mailbox was deleted') as unknown,
+            };
+          const copies: MessageDoc[] = docs.map((d, j) => ({
+            ...d,
+            _id: new ObjectId(),
+            mailbox: target._id,
+            uid: before.uidNext + j,
+            modseq: before.modifyIndex + 1 + j,
+            created: new Date(),
+          }));
+          let inserted = copies.length;
+          let failure: unknown = null;
+          try {
+            await this.ctx.messages.insertMany(copies, { ordered: true, ...DURABLE });
+          } catch (err) {
+            failure = err;
+            inserted = (err as { insertedCount?: number }).insertedCount ?? 0;
+          }
+          const journal: NewJournalEntry[] = copies.slice(0, inserted).map((c) => ({
+            user: input.user,
+            mailbox: input.target,
+            modseq: c.modseq,
+            command: 'EXISTS',
+            uid: c.uid,
+            flags: c.flags,
+          }));
+          await this.appendJournal(journal);
+          entries.push(...journal);
+          return { inserted, copies, failure };
+        });
+        for (let j = 0; j < batch.inserted; j++) {
+          const c = batch.copies[j]!;
+          reserved -= c.size;
+          map.push({ source: docs[j]!.uid, target: c.uid });
+        }
+        if (batch.failure) {
+          const rest = batch.copies.length ? batch.copies.slice(batch.inserted) : docs;
+          await changeRefs(this.ctx, countRefs(rest.map((d) => d.attachmentRefs)), -1).catch(() => undefined);
+          throw batch.failure;
+        }
+      }
+    } catch (err) {
+      await this.release(user, reserved).catch(() => undefined);
+      await this.announce(entries);
+      throw err;
+    }
+    await this.announce(entries);
+    return { uidValidity: target.uidValidity, map };
+  }
+
+  async move(input: { user: Id; mailbox: Id; uids: UidSet; target: Id }): Promise<MoveResult> {
+    const { user, mailbox } = ids(input.user, input.mailbox);
+    const target = await this.targetBox(user, input.target);
+    if (target._id.equals(mailbox)) throw new StoreError('CANNOT', 'source and target are the same mailbox');
+    const uf = uidFilter<MessageDoc>(input.uids);
+    if (!uf) return { uidValidity: target.uidValidity, map: [], expunged: [] };
+    const list = await this.ctx.messages
+      .find({ $and: [{ mailbox, user }, uf] }, { projection: { _id: 1, uid: 1 } })
+      .sort({ uid: 1 })
+      .toArray();
+    return this.moveDocs(user, mailbox, target, list, input.user);
+  }
+
+  /**
+   * Moves documents in place: one update per message changes mailbox, uid and modseq, so a message
+   * is never in both mailboxes or in neither, and no storage or attachment count moves.
+   */
+  private async moveDocs(
+    user: ObjectId,
+    mailbox: ObjectId,
+    target: MailboxDoc,
+    list: Array<Pick<MessageDoc, '_id' | 'uid'>>,
+    userHex: string,
+  ): Promise<MoveResult> {
+    const map: MoveResult['map'] = [];
+    const expunged: number[] = [];
+    for (let i = 0; i < list.length; i += BATCH) {
+      const part = list.slice(i, i + BATCH);
+      const entries = await this.ctx.locks.with(lockName.mailboxMessages(mailbox), async () => {
+        // re-read under the lock: a concurrent expunge or move may have taken some
+        const docs = await this.ctx.messages
+          .find(
+            { _id: { $in: part.map((d) => d._id) }, mailbox },
+            { projection: { _id: 1, uid: 1, flags: 1 } },
+          )
+          .sort({ uid: 1 })
+          .toArray();
+        if (docs.length === 0) return [];
+        return withAll(
+          this.ctx.locks,
+          [lockName.mailbox(mailbox), lockName.mailbox(target._id)],
+          async () => {
+            const tBefore = await this.bump(target._id, user, docs.length, docs.length);
+            if (!tBefore) throw new StoreError('NOMAILBOX', 'target mailbox was deleted');
+            const sBefore = await this.bump(mailbox, null, 0, docs.length);
+            const base = sBefore?.modifyIndex ?? 0;
+            const exists: NewJournalEntry[] = [];
+            const gone: NewJournalEntry[] = [];
+            for (let j = 0; j < docs.length; j++) {
+              const d = docs[j]!;
+              const uid = tBefore.uidNext + j;
+              const modseq = tBefore.modifyIndex + 1 + j;
+              const res = await this.ctx.messages.updateOne(
+                { _id: d._id, mailbox },
+                { $set: { mailbox: target._id, uid, modseq } },
+              );
+              if (res.matchedCount !== 1) continue;
+              map.push({ source: d.uid, target: uid });
+              expunged.push(d.uid);
+              exists.push({
+                user: userHex,
+                mailbox: target._id.toHexString(),
+                modseq,
+                command: 'EXISTS',
+                uid,
+                flags: d.flags,
+              });
+              gone.push({
+                user: userHex,
+                mailbox: mailbox.toHexString(),
+                modseq: base + 1 + j,
+                command: 'EXPUNGE',
+                uid: d.uid,
+              });
+            }
+            const all = [...exists, ...gone];
+            await this.appendJournal(all);
+            return all;
+          },
+        );
+      });
+      await this.announce(entries);
+    }
+    return { uidValidity: target.uidValidity, map, expunged };
+  }
+
+  /** INBOX rename: every message of `from` moves to `to`. */
+  async moveAll(user: ObjectId, from: ObjectId, to: ObjectId): Promise<void> {
+    const target = await this.ctx.mailboxes.findOne({ _id: to, user });
+    if (!target) throw new StoreError('NOMAILBOX', 'no such target mailbox');
+    const list = await this.ctx.messages
+      .find({ mailbox: from, user }, { projection: { _id: 1, uid: 1 } })
+      .sort({ uid: 1 })
+      .toArray();
+    await this.moveDocs(user, from, target, list, user.toHexString());
+  }
+
+  async expunge(input: {
+    user: Id;
+    mailbox: Id;
+    uids?: UidSet;
+    requireDeleted?: boolean;
+  }): Promise<ExpungeResult> {
+    const { user, mailbox } = ids(input.user, input.mailbox);
+    const parts: Filter<MessageDoc>[] = [{ mailbox, user }];
+    if (input.requireDeleted !== false) parts.push({ deleted: true });
+    if (input.uids) {
+      const uf = uidFilter<MessageDoc>(input.uids);
+      if (!uf) return { uids: [] };
+      parts.push(uf);
+    }
+    const list = await this.ctx.messages
+      .find({ $and: parts }, { projection: { _id: 1 } })
+      .sort({ uid: 1 })
+      .toArray();
+    const uids: number[] = [];
+    for (let i = 0; i < list.length; i += BATCH) {
+      const part = list.slice(i, i + BATCH);
+      const entries = await this.ctx.locks.with(lockName.mailboxMessages(mailbox), async () => {
+        // re-read under the lock: only what is still here and still matches goes
+        const docs = (await this.ctx.messages
+          .find(
+            { $and: [...parts, { _id: { $in: part.map((d) => d._id) } }] },
+            { projection: REMOVABLE_PROJECTION },
+          )
+          .sort({ uid: 1 })
+          .toArray()) as RemovableMessage[];
+        if (docs.length === 0) return [];
+        return this.ctx.locks.with(lockName.mailbox(mailbox), async () => {
+          const before = await this.bump(mailbox, null, 0, docs.length);
+          const base = before?.modifyIndex ?? 0;
+          const removed = await removeMessages(this.ctx, docs);
+          const out = removed.map((d, j): NewJournalEntry => ({
+            user: input.user,
+            mailbox: input.mailbox,
+            modseq: base + 1 + j,
+            command: 'EXPUNGE',
+            uid: d.uid,
+          }));
+          await this.appendJournal(out);
+          return out;
+        });
+      });
+      for (const e of entries) uids.push(e.uid);
+      await this.announce(entries);
+    }
+    return { uids };
+  }
+
+  async updateFlags(input: UpdateFlagsInput): Promise<UpdateFlagsResult> {
+    const { user, mailbox } = ids(input.user, input.mailbox);
+    const flags = normalizeFlags(input.flags);
+    const uf = uidFilter<MessageDoc>(input.uids);
+    const result: UpdateFlagsResult = { updated: [], modified: [] };
+    if (!uf) return result;
+    const since = input.unchangedSince;
+    const list = await this.ctx.messages
+      .find({ $and: [{ mailbox, user }, uf] }, { projection: { _id: 1 } })
+      .sort({ uid: 1 })
+      .toArray();
+    for (let i = 0; i < list.length; i += BATCH) {
+      const part = list.slice(i, i + BATCH);
+      const entries = await this.ctx.locks.with(lockName.mailboxMessages(mailbox), async () => {
+        const docs = await this.ctx.messages
+          .find(
+            { _id: { $in: part.map((d) => d._id) }, mailbox },
+            { projection: { _id: 1, uid: 1, flags: 1, modseq: 1 } },
+          )
+          .sort({ uid: 1 })
+          .toArray();
+        const changes: Array<{ _id: ObjectId; uid: number; flags: string[] }> = [];
+        for (const d of docs) {
+          // RFC 7162 §3.2: UNCHANGEDSINCE fails for messages changed after the given MODSEQ
+          if (since !== undefined && d.modseq > since) {
+            result.modified.push(d.uid);
+            continue;
+          }
+          const next = applyFlags(d.flags, input.action, flags);
+          if (!sameFlags(next, d.flags)) changes.push({ _id: d._id, uid: d.uid, flags: next });
+        }
+        if (changes.length === 0) return [];
+        return this.ctx.locks.with(lockName.mailbox(mailbox), async () => {
+          const before = await this.bump(mailbox, user, 0, changes.length);
+          if (!before) throw new StoreError('NOMAILBOX', 'no such mailbox');
+          const out: NewJournalEntry[] = [];
+          for (let j = 0; j < changes.length; j++) {
+            const c = changes[j]!;
+            const modseq = before.modifyIndex + 1 + j;
+            const res = await this.ctx.messages.updateOne(
+              { _id: c._id, mailbox },
+              { $set: { flags: c.flags, ...flagBooleans(c.flags), modseq } },
+            );
+            if (res.matchedCount !== 1) continue;
+            result.updated.push({ uid: c.uid, flags: c.flags, modseq });
+            out.push({
+              user: input.user,
+              mailbox: input.mailbox,
+              modseq,
+              command: 'FETCH',
+              uid: c.uid,
+              flags: c.flags,
+            });
+          }
+          await this.appendJournal(out);
+          return out;
+        });
+      });
+      await this.announce(entries);
+    }
+    result.updated.sort((a, b) => a.uid - b.uid);
+    result.modified.sort((a, b) => a - b);
+    return result;
+  }
+
+  async listUids(mailbox: Id): Promise<number[]> {
+    const m = oid(mailbox);
+    if (!m) return [];
+    const docs = await this.ctx.messages
+      .find({ mailbox: m }, { projection: { _id: 0, uid: 1 } })
+      .sort({ uid: 1 })
+      .toArray();
+    return docs.map((d) => d.uid);
+  }
+
+  async *fetch(mailbox: Id, uids: UidSet, fields: readonly MessageField[]): AsyncIterable<MessageView> {
+    const m = oid(mailbox);
+    const uf = uidFilter<MessageDoc>(uids);
+    if (!m || !uf) return;
+    const cursor = this.ctx.messages
+      .find({ $and: [{ mailbox: m }, uf] }, { projection: projectionFor(fields) })
+      .sort({ uid: 1 })
+      .batchSize(100);
+    for await (const d of cursor) yield toView(d);
+  }
+
+  async getById(user: Id, id: Id, fields: readonly MessageField[]): Promise<MessageView | null> {
+    const u = oid(user);
+    const i = oid(id);
+    if (!u || !i) return null;
+    const d = await this.ctx.messages.findOne({ _id: i, user: u }, { projection: projectionFor(fields) });
+    return d ? toView(d) : null;
+  }
+
+  private async rawOf(filter: Filter<MessageDoc>, range?: ByteRange): Promise<ContentStream | null> {
+    const d = await this.ctx.messages.findOne(filter, {
+      projection: { tree: 1, size: 1, attachmentRefs: 1 },
+      promoteBuffers: true,
+    });
+    if (!d) return null;
+    const open = await bodyOpener(this.ctx, d.attachmentRefs ?? []);
+    return { size: d.size, stream: rebuild(d.tree, open, range) };
+  }
+
+  async openRaw(mailbox: Id, uid: number, range?: ByteRange): Promise<ContentStream | null> {
+    const m = oid(mailbox);
+    return m ? this.rawOf({ mailbox: m, uid }, range) : null;
+  }
+
+  async openRawById(user: Id, id: Id, range?: ByteRange): Promise<ContentStream | null> {
+    const u = oid(user);
+    const i = oid(id);
+    return u && i ? this.rawOf({ _id: i, user: u }, range) : null;
+  }
+
+  async openSection(
+    mailbox: Id,
+    uid: number,
+    name: string,
+    range?: ByteRange,
+  ): Promise<ContentStream | null> {
+    const m = oid(mailbox);
+    if (!m) return null;
+    const d = await this.ctx.messages.findOne(
+      { mailbox: m, uid },
+      { projection: { tree: 1, attachmentRefs: 1 }, promoteBuffers: true },
+    );
+    if (!d) return null;
+    const s = section(d.tree, name);
+    if (!s) return null;
+    const open = await bodyOpener(this.ctx, d.attachmentRefs ?? []);
+    return { size: s.size, stream: s.stream(open, range) };
+  }
+
+  async search(mailbox: Id, query: SearchKey): Promise<number[]> {
+    const m = oid(mailbox);
+    return m ? searchMailbox(this.ctx, m, query) : [];
+  }
+}

@@ -1,0 +1,45 @@
+// The store's only door to server/mime: parse at delivery, rebuild exact bytes and sections.
+import type { Readable } from 'node:stream';
+import { parseMessage, resolveSection, streamMessage } from '../mime/index.ts';
+import type { MimeTree, ParsedMessage, SectionKind, SectionSpec } from '../mime/index.ts';
+import type { ByteRange } from './index.ts';
+
+export type OpenBody = (sha256: string) => Readable;
+export type Parsed = ParsedMessage;
+
+export function parse(raw: Buffer, externalizeAbove: number): Parsed {
+  return parseMessage(raw, { externalizeAbove });
+}
+
+/** The tree as stored: the driver must be asked for Buffers (`promoteBuffers`) when reading it. */
+export function rebuild(tree: unknown, openBody: OpenBody, range?: ByteRange): Readable {
+  return streamMessage(tree as MimeTree, openBody, range);
+}
+
+const KINDS = new Set<string>(['HEADER', 'TEXT', 'MIME']);
+
+/**
+ * IMAP section text → the MIME layer's spec: '' (whole message), 'HEADER', 'TEXT', '1', '1.2',
+ * '1.MIME', '2.HEADER', '2.TEXT'. Null for anything else (HEADER.FIELDS is cut by the caller
+ * from HEADER).
+ */
+export function sectionSpec(section: string): SectionSpec | null {
+  const s = section.trim().toUpperCase();
+  if (s === '') return {};
+  const parts = s.split('.');
+  const part: number[] = [];
+  while (parts.length && /^[1-9][0-9]{0,8}$/.test(parts[0]!)) part.push(Number(parts.shift()));
+  const rest = parts.join('.');
+  if (rest === '') return part.length ? { part } : {};
+  if (!KINDS.has(rest)) return null;
+  if (rest === 'MIME' && part.length === 0) return null;
+  return part.length ? { part, kind: rest as SectionKind } : { kind: rest as SectionKind };
+}
+
+export function section(
+  tree: unknown,
+  name: string,
+): { size: number; stream(openBody: OpenBody, range?: ByteRange): Readable } | null {
+  const spec = sectionSpec(name);
+  return spec ? resolveSection(tree as MimeTree, spec) : null;
+}

@@ -1,0 +1,65 @@
+// Removing message documents, shared by expunge, mailbox and user deletion and the sweep.
+// Order: delete the document first, then give back its storage and attachment references, so a
+// crash in between only leaves counters too high (the sweep lowers them), never a dangling body.
+import type { ObjectId } from 'mongodb';
+import type { Ctx } from './context.ts';
+import type { MessageDoc } from './docs.ts';
+import { changeRefs, countRefs } from './attachments.ts';
+import { lockName } from './locks.ts';
+
+export type RemovableMessage = Pick<
+  MessageDoc,
+  '_id' | 'user' | 'mailbox' | 'uid' | 'size' | 'attachmentRefs'
+>;
+
+export const REMOVABLE_PROJECTION = {
+  _id: 1,
+  user: 1,
+  mailbox: 1,
+  uid: 1,
+  size: 1,
+  attachmentRefs: 1,
+} as const;
+
+/** Deletes the given messages; returns those this call actually deleted (a concurrent expunge may
+ * have taken some). The caller holds the mailbox's messages lock. */
+export async function removeMessages(ctx: Ctx, docs: RemovableMessage[]): Promise<RemovableMessage[]> {
+  const removed: RemovableMessage[] = [];
+  for (const d of docs) {
+    const res = await ctx.messages.deleteOne({ _id: d._id });
+    if (res.deletedCount === 1) removed.push(d);
+  }
+  if (removed.length === 0) return removed;
+  const perUser = new Map<string, { id: ObjectId; bytes: number }>();
+  for (const d of removed) {
+    const k = d.user.toHexString();
+    const e = perUser.get(k) ?? { id: d.user, bytes: 0 };
+    e.bytes += d.size;
+    perUser.set(k, e);
+  }
+  for (const { id, bytes } of perUser.values()) {
+    await ctx.locks.with(lockName.user(id), () =>
+      ctx.users.updateOne({ _id: id }, { $inc: { storageUsed: -bytes } }),
+    );
+  }
+  await changeRefs(ctx, countRefs(removed.map((d) => d.attachmentRefs)), -1);
+  return removed;
+}
+
+/** Deletes every message of a mailbox in batches; returns how many. */
+export async function purgeMailbox(ctx: Ctx, mailbox: ObjectId): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await ctx.locks.with(lockName.mailboxMessages(mailbox), async () => {
+      const batch = await ctx.messages
+        .find({ mailbox }, { projection: REMOVABLE_PROJECTION })
+        .sort({ uid: 1 })
+        .limit(200)
+        .toArray();
+      if (batch.length === 0) return -1;
+      return (await removeMessages(ctx, batch as RemovableMessage[])).length;
+    });
+    if (n < 0) return total;
+    total += n;
+  }
+}

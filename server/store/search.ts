@@ -1,0 +1,194 @@
+// SEARCH: cheap criteria become a MongoDB pre-filter (a superset of the answer, using the flag
+// booleans and (mailbox, uid) indexes); the whole query is then evaluated in Node on a projection.
+// Substring matching happens here rather than in the database because FerretDB has no $text and
+// no $elemMatch, and case-folding must match for any Unicode text.
+import type { Filter, ObjectId } from 'mongodb';
+import type { SearchKey } from './index.ts';
+import type { Ctx } from './context.ts';
+import type { AddressValue, MessageDoc } from './docs.ts';
+import { flagField } from './flags.ts';
+import { uidFilter, uidMatcher } from './uidset.ts';
+
+type Doc = Partial<MessageDoc> & { uid: number };
+
+/** Pre-filter for a key, or null when it cannot be expressed (evaluated in Node only). */
+function toFilter(key: SearchKey): Filter<MessageDoc> | null {
+  switch (key.type) {
+    case 'all':
+      return {};
+    case 'uid':
+      return uidFilter<MessageDoc>(key.uids) ?? { uid: -1 };
+    case 'flag': {
+      const f = flagField(key.flag);
+      return f ? ({ [f]: key.set } as Filter<MessageDoc>) : null;
+    }
+    case 'idate':
+    case 'hdate': {
+      const r: Record<string, Date> = {};
+      if (key.gte) r.$gte = key.gte;
+      if (key.lt) r.$lt = key.lt;
+      return Object.keys(r).length ? ({ [key.type]: r } as Filter<MessageDoc>) : {};
+    }
+    case 'size': {
+      const r: Record<string, number> = {};
+      if (key.gt !== undefined) r.$gt = key.gt;
+      if (key.lt !== undefined) r.$lt = key.lt;
+      return Object.keys(r).length ? { size: r } : {};
+    }
+    case 'modseq':
+      return { modseq: { $gte: key.gte } };
+    case 'and': {
+      const parts = key.keys.map(toFilter).filter((f): f is Filter<MessageDoc> => f !== null);
+      return parts.length ? { $and: parts } : {};
+    }
+    default:
+      return null;
+  }
+}
+
+/** Fields the Node-side evaluation needs. */
+function fieldsOf(key: SearchKey, out: Set<string>): void {
+  switch (key.type) {
+    case 'flag':
+      out.add('flags');
+      break;
+    case 'idate':
+    case 'hdate':
+    case 'size':
+    case 'modseq':
+      out.add(key.type);
+      break;
+    case 'header':
+      out.add('headers');
+      break;
+    case 'from':
+    case 'to':
+    case 'cc':
+    case 'bcc':
+      out.add('headers');
+      out.add(key.type);
+      break;
+    case 'subject':
+      out.add('headers');
+      out.add('subject');
+      break;
+    case 'body':
+      out.add('text');
+      break;
+    case 'text':
+      out.add('text');
+      out.add('headers');
+      out.add('subject');
+      for (const f of ['from', 'to', 'cc', 'bcc', 'replyTo', 'sender']) out.add(f);
+      break;
+    case 'not':
+      fieldsOf(key.key, out);
+      break;
+    case 'or':
+    case 'and':
+      for (const k of key.keys) fieldsOf(k, out);
+      break;
+    default:
+      break;
+  }
+}
+
+const lc = (s: string) => s.toLowerCase();
+
+function headerHas(d: Doc, name: string, needle: string): boolean {
+  const n = lc(name);
+  return (d.headers ?? []).some((h) => lc(h.key) === n && (needle === '' || lc(h.value).includes(needle)));
+}
+
+function addrHas(list: AddressValue[] | undefined, needle: string): boolean {
+  return (list ?? []).some((a) => lc(`${a.name} <${a.address}>`).includes(needle));
+}
+
+type Matcher = (d: Doc) => boolean;
+
+function compile(key: SearchKey): Matcher {
+  switch (key.type) {
+    case 'all':
+      return () => true;
+    case 'uid': {
+      const m = uidMatcher(key.uids);
+      return (d) => m(d.uid);
+    }
+    case 'flag': {
+      const f = lc(key.flag);
+      return (d) => (d.flags ?? []).some((x) => lc(x) === f) === key.set;
+    }
+    case 'idate':
+    case 'hdate': {
+      const { gte, lt } = key;
+      const field = key.type;
+      return (d) => {
+        const t = d[field]?.getTime();
+        if (t === undefined) return false;
+        return (!gte || t >= gte.getTime()) && (!lt || t < lt.getTime());
+      };
+    }
+    case 'size': {
+      const { gt, lt } = key;
+      return (d) => (gt === undefined || (d.size ?? 0) > gt) && (lt === undefined || (d.size ?? 0) < lt);
+    }
+    case 'modseq':
+      return (d) => (d.modseq ?? 0) >= key.gte;
+    case 'header': {
+      const needle = lc(key.value);
+      return (d) => headerHas(d, key.name, needle);
+    }
+    case 'from':
+    case 'to':
+    case 'cc':
+    case 'bcc': {
+      const needle = lc(key.value);
+      const field = key.type;
+      return (d) => headerHas(d, field, needle) || addrHas(d[field], needle);
+    }
+    case 'subject': {
+      const needle = lc(key.value);
+      return (d) => headerHas(d, 'subject', needle) || lc(d.subject ?? '').includes(needle);
+    }
+    case 'body': {
+      const needle = lc(key.value);
+      return (d) => lc(d.text ?? '').includes(needle);
+    }
+    case 'text': {
+      const needle = lc(key.value);
+      return (d) =>
+        lc(d.text ?? '').includes(needle) ||
+        (d.headers ?? []).some((h) => lc(h.value).includes(needle)) ||
+        lc(d.subject ?? '').includes(needle) ||
+        (['from', 'to', 'cc', 'bcc', 'replyTo', 'sender'] as const).some((f) => addrHas(d[f], needle));
+    }
+    case 'not': {
+      const m = compile(key.key);
+      return (d) => !m(d);
+    }
+    case 'or': {
+      const ms = key.keys.map(compile);
+      return (d) => ms.some((m) => m(d));
+    }
+    case 'and': {
+      const ms = key.keys.map(compile);
+      return (d) => ms.every((m) => m(d));
+    }
+  }
+}
+
+export async function searchMailbox(ctx: Ctx, mailbox: ObjectId, query: SearchKey): Promise<number[]> {
+  const match = compile(query);
+  const pre = toFilter(query);
+  const fields = new Set<string>();
+  fieldsOf(query, fields);
+  const projection: Record<string, 1 | 0> = { uid: 1 };
+  if (!fields.has('_id')) projection._id = 0;
+  for (const f of fields) projection[f] = 1;
+  const filter: Filter<MessageDoc> =
+    pre && Object.keys(pre).length ? { $and: [{ mailbox }, pre] } : { mailbox };
+  const out: number[] = [];
+  const cursor = ctx.messages.find(filter, { projection }).sort({ uid: 1 }).batchSize(200);
+  for await (const d of cursor) if (match(d as Doc)) out.push(d.uid);
+  return out;
+}

@@ -1,0 +1,56 @@
+// Wires the store's parts together on an injected Db and Redis.
+import { Notifier } from '../notify/index.ts';
+import type { CreateStoreParams, Store, SweepOptions, SweepReport } from './index.ts';
+import { makeCtx, resolveOptions } from './context.ts';
+import { Users } from './users.ts';
+import { Addresses } from './addresses.ts';
+import { Mailboxes } from './mailboxes.ts';
+import { Messages } from './messages.ts';
+import { Attachments } from './attachments.ts';
+import { ensureIndexesImpl } from './indexes.ts';
+import { sweepStore } from './sweep.ts';
+
+export function createStoreImpl(params: CreateStoreParams): Store {
+  const opts = resolveOptions(params.options);
+  const notify = new Notifier({ db: params.db, redis: params.redis, prefix: opts.channelPrefix });
+  const ctx = makeCtx(params.db, params.redis, notify, opts);
+  const messages = new Messages(ctx);
+  const stops = new Set<() => void>();
+
+  const sweep = (o: SweepOptions = {}): Promise<SweepReport> =>
+    sweepStore(ctx, o.graceMs ?? opts.sweepGraceMs);
+
+  return {
+    db: params.db,
+    users: new Users(ctx),
+    addresses: new Addresses(ctx),
+    mailboxes: new Mailboxes(ctx, (user, from, to) => messages.moveAll(user, from, to)),
+    messages,
+    attachments: new Attachments(ctx),
+    notify,
+    ensureIndexes: () => ensureIndexesImpl(params.db),
+    sweep,
+    startMaintenance(o = {}) {
+      const sweepTimer = setInterval(
+        () => void sweep().catch(() => undefined),
+        o.sweepEveryMs ?? 15 * 60 * 1000,
+      );
+      sweepTimer.unref();
+      const stopPrune = notify.startPruning({
+        everyMs: o.pruneEveryMs ?? 60 * 60 * 1000,
+        maxAgeMs: opts.journalMaxAgeMs,
+      });
+      const stop = () => {
+        clearInterval(sweepTimer);
+        stopPrune();
+        stops.delete(stop);
+      };
+      stops.add(stop);
+      return stop;
+    },
+    async close() {
+      for (const s of [...stops]) s();
+      await notify.close();
+    },
+  };
+}
