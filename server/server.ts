@@ -2,20 +2,36 @@
 // listen. Stopping runs in reverse: services stop accepting and finish in-flight work, then the
 // back-end clients close and embedded binaries stop.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Config, ServiceName } from './config/index.ts';
 import { createLogging, type Logging } from './log/logger.ts';
 import { startBackends, type Backends } from './services/backends.ts';
 import type { Listener, RunningService, ServiceContext, ServiceStarter } from './service.ts';
 import { ensureAdminToken } from './admin-token.ts';
+import { createStore, ensureIndexes } from './store/index.ts';
+import { AuthLog } from './store/authlog.ts';
+import { Authenticator } from './auth/authenticator.ts';
+import { loadTls } from './tls.ts';
 
-/** Each service's starter, loaded only when the service is enabled. */
-const STARTERS: Record<ServiceName, (() => Promise<ServiceStarter>) | undefined> = {
-  api: async () => (await import('./api/service.ts')).startApi,
-  imap: undefined,
-  pop3: undefined,
-  lmtp: undefined,
-};
+/**
+ * Each service lives in `server/<name>/service.ts` and exports `start`. Loaded only when enabled;
+ * the extension follows this file's (.ts from source, .js when compiled).
+ */
+async function loadStarter(name: ServiceName): Promise<ServiceStarter | undefined> {
+  const url = new URL(`./${name}/service${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+  try {
+    return ((await import(url.href)) as { start?: ServiceStarter }).start;
+  } catch (err) {
+    if (
+      (err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' &&
+      String((err as Error).message).includes(url.pathname)
+    ) {
+      return undefined;
+    }
+    throw err;
+  }
+}
 
 export interface RunningServer {
   ctx: ServiceContext;
@@ -35,7 +51,25 @@ export async function startServer(config: Config, opts: { logging?: Logging } = 
       maxFiles: config.logMaxFiles,
     }));
   const { log } = logging;
-  const backends: Backends = await startBackends(config, log, prepareDatabase);
+  const backends: Backends = await startBackends(config, log, async (db) => {
+    await ensureIndexes(db);
+    await new AuthLog(db).ensureIndexes();
+  });
+  const store = createStore({ db: backends.db, redis: backends.redis });
+  const authlog = new AuthLog(backends.db);
+  const auth = new Authenticator({ store, authlog, redis: backends.redis, log });
+  const stopMaintenance = store.startMaintenance();
+  const pruneAuthlog = setInterval(() => void authlog.prune().catch(() => undefined), 6 * 3600 * 1000);
+  pruneAuthlog.unref();
+  let tls;
+  try {
+    tls = await loadTls(config);
+  } catch (err) {
+    stopMaintenance();
+    await store.close();
+    await backends.close();
+    throw err;
+  }
   const admin = ensureAdminToken(config.dataDir, config.adminToken);
   if (admin.created) {
     log.warn(`admin token generated: ${admin.token} (stored in ${join(config.dataDir, 'admin-token')})`);
@@ -46,6 +80,10 @@ export async function startServer(config: Config, opts: { logging?: Logging } = 
     log,
     ring: logging.ring,
     backends,
+    store,
+    authlog,
+    auth,
+    tls,
     adminToken: admin.token,
     startedAt: new Date(),
     listeners: () => running.flatMap((s) => s.listeners),
@@ -60,16 +98,19 @@ export async function startServer(config: Config, opts: { logging?: Logging } = 
   };
   try {
     for (const name of config.services) {
-      const load = STARTERS[name];
-      if (!load) {
+      const start = await loadStarter(name);
+      if (!start) {
         log.warn({ service: name }, `${name} is not part of this build yet; not started`);
         continue;
       }
-      const service = await (await load())(ctx);
+      const service = await start(ctx);
       running.push(service);
     }
   } catch (err) {
     await stopServices();
+    stopMaintenance();
+    clearInterval(pruneAuthlog);
+    await store.close();
     await backends.close();
     throw err;
   }
@@ -88,6 +129,9 @@ export async function startServer(config: Config, opts: { logging?: Logging } = 
       stopping ??= (async () => {
         log.info('shutting down');
         await stopServices();
+        stopMaintenance();
+        clearInterval(pruneAuthlog);
+        await store.close();
         await backends.close();
         log.info('stopped');
         await logging.flush();
@@ -99,8 +143,4 @@ export async function startServer(config: Config, opts: { logging?: Logging } = 
 
 function describe(l: Listener): string {
   return `${l.name} ${l.host}:${l.port}${l.tls === 'none' ? '' : ` (${l.tls} TLS)`}`;
-}
-
-async function prepareDatabase(): Promise<void> {
-  // Index creation moves here with the mail store.
 }

@@ -4,6 +4,10 @@ import type { Config, ServiceName } from './config/index.ts';
 import type { Logger } from './log/logger.ts';
 import type { LogRing } from './log/ring.ts';
 import type { Backends } from './services/backends.ts';
+import type { Store } from './store/index.ts';
+import type { AuthLog } from './store/authlog.ts';
+import type { Authenticator } from './auth/authenticator.ts';
+import type { TlsMaterial } from './tls.ts';
 
 export interface Listener {
   /** e.g. 'imap', 'imaps', 'api' — the key in ports.json */
@@ -24,6 +28,13 @@ export interface ServiceContext {
   log: Logger;
   ring: LogRing;
   backends: Backends;
+  /** The mail store: the only way any service reads or writes mail, users and mailboxes. */
+  store: Store;
+  authlog: AuthLog;
+  /** Login for every protocol: rate limits, password/ASP check, auth log, live auth events. */
+  auth: Authenticator;
+  /** Key + certificate for implicit-TLS ports and STARTTLS/STLS. */
+  tls: TlsMaterial;
   adminToken: string;
   startedAt: Date;
   /** Current listeners of every running service (for /health and the dashboard). */
