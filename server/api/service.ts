@@ -1,13 +1,10 @@
 import { createServer } from 'node:http';
 import type { ServiceStarter } from '../service.ts';
 import { listen } from '../net.ts';
-import { createApiApp, createApiDeps } from './app.ts';
+import { createApiApp } from './app.ts';
 
 export const start: ServiceStarter = async (ctx) => {
-  const deps = createApiDeps(ctx);
-  await deps.filters.ensureIndexes();
-  await deps.autoreplies.ensureIndexes();
-  const server = createServer(createApiApp(ctx, deps));
+  const server = createServer(createApiApp(ctx));
   server.keepAliveTimeout = 5000;
   const host = ctx.config.apiHost;
   const port = await listen(server, ctx.config.ports.api, host);
