@@ -13,7 +13,8 @@ const EMPTY_BODYSTRUCTURE = '("text" "plain" ("charset" "us-ascii") NIL NIL "7bi
 
 function params(list: Param[], defaultCharset: boolean): string {
   const items = list.map((p) => `${nstring(p.name)} ${nstring(p.value)}`);
-  if (defaultCharset && !list.some((p) => p.name.toLowerCase() === 'charset')) items.push('"charset" "us-ascii"');
+  if (defaultCharset && !list.some((p) => p.name.toLowerCase() === 'charset'))
+    items.push('"charset" "us-ascii"');
   return items.length ? `(${items.join(' ')})` : 'NIL';
 }
 

@@ -64,7 +64,10 @@ class Reader {
 
 function readParams(r: Reader): Param[] {
   const plain: Param[] = [];
-  const continued = new Map<string, { name: string; parts: { idx: number; value: string; ext: boolean }[] }>();
+  const continued = new Map<
+    string,
+    { name: string; parts: { idx: number; value: string; ext: boolean }[] }
+  >();
   while (true) {
     r.skipSpace();
     if (r.peek() !== ';') break;
@@ -101,7 +104,10 @@ function readParams(r: Reader): Param[] {
   for (const entry of continued.values()) {
     entry.parts.sort((a, b) => a.idx - b.idx);
     const ext = entry.parts[0]!.ext;
-    plain.push({ name: ext ? `${entry.name}*` : entry.name, value: entry.parts.map((p) => p.value).join('') });
+    plain.push({
+      name: ext ? `${entry.name}*` : entry.name,
+      value: entry.parts.map((p) => p.value).join(''),
+    });
   }
   return plain;
 }

@@ -10,7 +10,13 @@ import type { MimeNode } from './types.ts';
 const LF = 0x0a;
 const CR = 0x0d;
 
-const NO_FIELDS: HeaderIndex = { fields: [], first: () => null, last: () => null, has: () => false, all: () => [] };
+const NO_FIELDS: HeaderIndex = {
+  fields: [],
+  first: () => null,
+  last: () => null,
+  has: () => false,
+  all: () => [],
+};
 
 export interface TreeLimits {
   externalizeAbove: number;
@@ -108,7 +114,9 @@ export function buildTree(raw: Buffer, limits: TreeLimits): BuiltTree {
     // Dovecot reads Content-* fields only in MIME entities: parts of a multipart, or an
     // entity with MIME-Version or Content-Type.
     const isMime =
-      (parent >= 0 && nodes[parent]!.kind === 'multipart') || header.has('mime-version') || header.has('content-type');
+      (parent >= 0 && nodes[parent]!.kind === 'multipart') ||
+      header.has('mime-version') ||
+      header.has('content-type');
     const meta = readEntityMeta(isMime ? header : NO_FIELDS);
     let contentType: string;
     if (meta.type && meta.subtype) contentType = `${meta.type}/${meta.subtype}`.toLowerCase();
