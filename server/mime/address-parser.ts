@@ -79,7 +79,7 @@ class Cursor {
 }
 
 // phrase = 1*word, obs-phrase also allows "." (RFC 5322 §4.1).
-function phrase(c: Cursor): string | null {
+function phrase(c: Cursor): string[] {
   const words: string[] = [];
   while (true) {
     c.skipCfws();
@@ -90,7 +90,7 @@ function phrase(c: Cursor): string | null {
       words.push(w);
     }
   }
-  return words.length ? words.join(' ') : null;
+  return words;
 }
 
 function localPart(c: Cursor): string {
@@ -140,7 +140,8 @@ function addrSpec(c: Cursor): { mailbox: string; domain: string } {
 function mailbox(c: Cursor): ParsedAddress | ParsedGroup | null {
   const start = c.pos;
   c.lastComment = null;
-  const name = phrase(c);
+  const words = phrase(c);
+  const name = words.length ? words.join(' ') : null;
   c.skipCfws();
   if (c.peek() === '<') {
     c.pos++;

@@ -27,6 +27,21 @@ function commonExtension(f: NodeFacts): string {
   return ` ${disposition} ${language} ${nstringNoLf(m.location)}`;
 }
 
+// Dovecot's IMAP server reports a plain 7-bit US-ASCII message in one canonical spelling,
+// whatever case its header used (message_part_data_is_plain_7bit): charset=us-ascii is the
+// only parameter allowed.
+function isPlain7bit(node: MimeNode, f: NodeFacts): boolean {
+  const m = f.meta;
+  if (node.kind !== 'leaf' || node.contentType !== 'text/plain') return false;
+  if (m.params.length > 1) return false;
+  const first = m.params[0];
+  if (first && (first.name.toLowerCase() !== 'charset' || first.value.toLowerCase() !== 'us-ascii'))
+    return false;
+  if (m.id !== null || m.description !== null) return false;
+  if (m.encoding !== null && m.encoding.toLowerCase() !== '7bit') return false;
+  return m.md5 === null && m.disposition === null && m.language === null && m.location === null;
+}
+
 function childrenOf(nodes: MimeNode[], index: number): number[] {
   const out: number[] = [];
   for (let i = index + 1; i < nodes.length; i++) if (nodes[i]!.parent === index) out.push(i);
@@ -56,6 +71,10 @@ export function writeBodyStructure(
   }
 
   const size = node.end - node.bodyStart;
+  if (index === 0 && isPlain7bit(node, f)) {
+    const plain = `"text" "plain" ("charset" "us-ascii") NIL NIL "7bit" ${size} ${f.lines}`;
+    return `(${plain}${extended ? ' NIL NIL NIL NIL' : ''})`;
+  }
   let typePart: string;
   let text = false;
   if (node.kind === 'message') {

@@ -85,14 +85,15 @@ export function bytesToText(bytes: Buffer): string {
 }
 
 /**
- * The unfolded value of a field: line breaks removed (RFC 5322 §2.2.3), leading white space
- * dropped; trailing white space stays, as Dovecot reports it in ENVELOPE.
+ * The unfolded value of a field: line breaks removed (RFC 5322 §2.2.3) and the white space
+ * after the colon dropped; white space that starts a continuation line or ends the value
+ * stays, as Dovecot reports it in ENVELOPE.
  */
 export function fieldValue(header: Buffer, field: RawField): string {
-  return bytesToText(header.subarray(field.valueStart, field.end))
-    .replace(/\r?\n/g, '')
-    .replace(/\r/g, '')
-    .replace(/^[ \t]+/, '');
+  const text = bytesToText(header.subarray(field.valueStart, field.end));
+  const lf = text.indexOf('\n');
+  const first = (lf < 0 ? text : text.slice(0, lf)).replace(/^[ \t]+/, '');
+  return (first + (lf < 0 ? '' : text.slice(lf))).replace(/\r?\n/g, '').replace(/\r/g, '');
 }
 
 /** Fields by lower-case name, in order, with their unfolded raw values. */

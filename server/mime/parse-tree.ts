@@ -5,7 +5,7 @@ import { findBodyStart, indexHeader } from './headers.ts';
 import type { HeaderIndex } from './headers.ts';
 import { paramValue, readEntityMeta } from './entity.ts';
 import type { EntityMeta } from './entity.ts';
-import type { MimeNode } from './types.ts';
+import type { ExternalRef, MimeNode } from './types.ts';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -38,6 +38,7 @@ export interface NodeFacts {
 export interface BuiltTree {
   nodes: MimeNode[];
   facts: NodeFacts[];
+  /** Bodies moved out of the tree; `node` is -1 for bytes that are not a part's body. */
   external: Map<string, { content: Buffer; node: number }>;
 }
 
@@ -98,6 +99,13 @@ export function buildTree(raw: Buffer, limits: TreeLimits): BuiltTree {
   const facts: NodeFacts[] = [];
   const external = new Map<string, { content: Buffer; node: number }>();
   const empty = Buffer.alloc(0);
+  // Large runs of bytes leave the tree so a message document stays far below 16 MB.
+  const moveOut = (bytes: Buffer, node: number): ExternalRef | null => {
+    if (bytes.length <= limits.externalizeAbove) return null;
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (!external.has(sha256)) external.set(sha256, { content: bytes, node });
+    return { sha256, size: bytes.length };
+  };
 
   const addEntity = (
     start: number,
@@ -135,6 +143,7 @@ export function buildTree(raw: Buffer, limits: TreeLimits): BuiltTree {
       body: null,
       external: null,
       post: empty,
+      postExternal: null,
       start: start - pre.length,
       bodyStart,
       end,
@@ -153,18 +162,18 @@ export function buildTree(raw: Buffer, limits: TreeLimits): BuiltTree {
       // numbered instead. A multipart nested in a multipart is itself a part.
       if (childBase !== part) node.part = null;
       const delims = findDelimiters(raw, bodyStart, end, boundary);
-      node.body = raw.subarray(bodyStart, delims[0]?.start ?? end);
+      const preamble = raw.subarray(bodyStart, delims[0]?.start ?? end);
+      node.external = moveOut(preamble, -1);
+      if (!node.external) node.body = preamble;
       const isDigest = contentType === 'multipart/digest';
       let n = 0;
       for (let i = 0; i < delims.length; i++) {
         const d = delims[i]!;
-        if (d.close) {
-          node.post = raw.subarray(d.start, end);
-          break;
-        }
-        // Past maxParts the rest of this multipart stays one opaque run of bytes.
-        if (nodes.length >= limits.maxParts) {
-          node.post = raw.subarray(d.start, end);
+        // After the close delimiter, or past maxParts, the rest stays one opaque run of bytes.
+        if (d.close || nodes.length >= limits.maxParts) {
+          const post = raw.subarray(d.start, end);
+          node.postExternal = moveOut(post, -1);
+          node.post = node.postExternal ? empty : post;
           break;
         }
         n++;
@@ -190,13 +199,8 @@ export function buildTree(raw: Buffer, limits: TreeLimits): BuiltTree {
       addEntity(bodyStart, end, empty, index, depth + 1, `${part}.1`, part, false);
       return;
     }
-    if (bodyBytes.length > limits.externalizeAbove) {
-      const sha256 = createHash('sha256').update(bodyBytes).digest('hex');
-      node.external = { sha256, size: bodyBytes.length };
-      if (!external.has(sha256)) external.set(sha256, { content: bodyBytes, node: index });
-    } else {
-      node.body = bodyBytes;
-    }
+    node.external = moveOut(bodyBytes, index);
+    if (!node.external) node.body = bodyBytes;
   };
 
   addEntity(0, raw.length, empty, -1, 0, '1', '', false);

@@ -109,8 +109,10 @@ export function parseMessage(raw: Buffer, opts: ParseOptions = {}): ParsedMessag
 
   const externalBodies: ExternalBody[] = [];
   for (const [sha256, { content: bytes, node }] of built.external) {
-    const body: ExternalBody = { sha256, content: bytes, contentType: nodes[node]!.contentType };
-    const filename = content.filenames.get(node) ?? filenameOf(built, node);
+    // Preambles and epilogues moved out of the tree (node -1) are untyped bytes.
+    const contentType = node >= 0 ? nodes[node]!.contentType : 'application/octet-stream';
+    const body: ExternalBody = { sha256, content: bytes, contentType };
+    const filename = node >= 0 ? (content.filenames.get(node) ?? filenameOf(built, node)) : null;
     if (filename) body.filename = filename;
     externalBodies.push(body);
   }

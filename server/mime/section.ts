@@ -4,6 +4,7 @@ import { splitHeader } from './headers.ts';
 import { rangeBounds, sliceSegments } from './rebuild.ts';
 import type { ByteRange, OpenBody } from './rebuild.ts';
 import { segmentsOf, sliceSegmentList } from './segments.ts';
+import { storedBytes } from './stored-bytes.ts';
 import type { Segment } from './segments.ts';
 import type { MimeNode, MimeTree } from './types.ts';
 
@@ -69,15 +70,15 @@ export function resolveSection(tree: MimeTree, section: SectionSpec): ResolvedSe
     if (index < 0) return null;
     const node = tree[index]!;
     if (kind === undefined) return bytes(node.bodyStart, node.end);
-    if (kind === 'MIME') return bytes(node.start + node.pre.length, node.bodyStart);
+    if (kind === 'MIME') return bytes(node.start + storedBytes(node.pre).length, node.bodyStart);
     // HEADER, TEXT and HEADER.FIELDS of a part only exist for message/rfc822 parts.
     if (node.kind !== 'message') return null;
     target = tree[index + 1];
     if (!target) return null;
   }
-  const headerStart = target.start + target.pre.length;
+  const headerStart = target.start + storedBytes(target.pre).length;
   if (kind === 'HEADER') return bytes(headerStart, target.bodyStart);
   if (kind === 'TEXT') return bytes(target.bodyStart, target.end);
-  const fields = headerFields(target.header, section.fields ?? [], kind === 'HEADER.FIELDS.NOT');
+  const fields = headerFields(storedBytes(target.header), section.fields ?? [], kind === 'HEADER.FIELDS.NOT');
   return resolved([{ bytes: fields, size: fields.length }]);
 }

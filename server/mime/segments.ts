@@ -1,4 +1,5 @@
 // The tree as an ordered run of byte pieces: inline Buffers and references to external bodies.
+import { storedBytes } from './stored-bytes.ts';
 import type { MimeTree } from './types.ts';
 
 export type Segment =
@@ -9,20 +10,27 @@ export type Segment =
 /** Pieces in message order: pre, header, body of each node, and a multipart's post after its last descendant. */
 export function segmentsOf(tree: MimeTree): Segment[] {
   const out: Segment[] = [];
-  const push = (bytes: Buffer | null | undefined) => {
-    if (bytes && bytes.length) out.push({ bytes, size: bytes.length });
+  const push = (value: unknown) => {
+    if (value === null || value === undefined) return;
+    const bytes = storedBytes(value);
+    if (bytes.length) out.push({ bytes, size: bytes.length });
+  };
+  const close = (index: number) => {
+    const node = tree[index]!;
+    if (node.postExternal) out.push({ sha256: node.postExternal.sha256, size: node.postExternal.size });
+    else push(node.post);
   };
   const open: number[] = [];
   for (let i = 0; i < tree.length; i++) {
     const node = tree[i]!;
-    while (open.length && open[open.length - 1] !== node.parent) push(tree[open.pop()!]!.post);
+    while (open.length && open[open.length - 1] !== node.parent) close(open.pop()!);
     push(node.pre);
     push(node.header);
     if (node.external) out.push({ sha256: node.external.sha256, size: node.external.size });
     else push(node.body);
     open.push(i);
   }
-  while (open.length) push(tree[open.pop()!]!.post);
+  while (open.length) close(open.pop()!);
   return out;
 }
 

@@ -31,10 +31,12 @@ export interface MimeNode {
   header: Buffer;
   /** Leaf: the body. Multipart: the preamble. Message: empty. */
   body: Buffer | null;
-  /** Set instead of `body` when a leaf body was moved out of the tree. */
+  /** Set instead of `body` when it was moved out of the tree (a large leaf body or preamble). */
   external: ExternalRef | null;
   /** Multipart: bytes after the last parsed child (close delimiter, epilogue, unparsed rest). */
   post: Buffer;
+  /** Set instead of `post` when those bytes were moved out of the tree. */
+  postExternal: ExternalRef | null;
   /** Offsets in the whole message: where `header` starts, where the body starts, where it ends. */
   start: number;
   bodyStart: number;

@@ -25,7 +25,7 @@ test('every corpus message round-trips byte for byte, whole and in ranges', asyn
     // Every third message uses a tiny threshold so the external-body path runs on real mail.
     const parsed = parseMessage(raw, i % 3 === 0 ? { externalizeAbove: 256 } : {});
     externalized += parsed.externalBodies.length;
-    const open = bodiesOf(parsed, 100);
+    const open = bodiesOf(parsed, 1000);
     assert.equal(parsed.size, raw.length, file);
     assert.equal(messageSize(parsed.tree), raw.length, file);
     const rebuilt = await collect(streamMessage(parsed.tree, open));

@@ -202,3 +202,24 @@ test('more parts than maxParts: the rest stays one opaque run', async () => {
   const all = await roundTrip(raw);
   assert.equal(all.tree.length, 31);
 });
+
+test('a large preamble and epilogue leave the tree too', async () => {
+  const filler = 'x'.repeat(99) + '\r\n';
+  const preamble = filler.repeat(2000);
+  const epilogue = filler.repeat(3000);
+  const raw = Buffer.from(
+    `Content-Type: multipart/mixed; boundary=XX\r\n\r\n${preamble}--XX\r\n\r\nsmall\r\n--XX--\r\n${epilogue}`,
+  );
+  const p = await roundTrip(raw);
+  assert.equal(p.tree[0]!.body, null);
+  assert.equal(p.tree[0]!.external?.size, preamble.length - 2);
+  assert.equal(p.tree[0]!.post.length, 0);
+  assert.equal(p.tree[0]!.postExternal?.size, epilogue.length + '\r\n--XX--\r\n'.length);
+  assert.equal(p.externalBodies.length, 2);
+  assert.ok(p.externalBodies.every((b) => b.contentType === 'application/octet-stream'));
+  const neverFound = await roundTrip(
+    Buffer.from(`Content-Type: multipart/mixed; boundary=XX\r\n\r\n${preamble}`),
+  );
+  assert.equal(neverFound.tree[0]!.external?.size, preamble.length);
+  assert.ok(JSON.stringify(storedPart(neverFound)).length < 10_000, 'the stored document stays small');
+});

@@ -1,8 +1,9 @@
 // FETCH BODY[section] bytes (RFC 3501 §6.4.5) on hand-written messages.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseMessage, resolveSection } from '../../server/mime/index.ts';
-import type { ParsedMessage, SectionSpec } from '../../server/mime/index.ts';
+import { BSON } from 'mongodb';
+import { messageSize, parseMessage, resolveSection, streamMessage } from '../../server/mime/index.ts';
+import type { MimeTree, ParsedMessage, SectionSpec } from '../../server/mime/index.ts';
 import { bodiesOf, collect } from './support.ts';
 
 const message = [
@@ -153,4 +154,17 @@ test('HEADER.FIELDS adds a line break to a last field that lacks one', async () 
   const p = parseMessage(Buffer.from('Subject: x\r\nX-Last: y'));
   assert.equal(await fetchSection(p, { kind: 'HEADER.FIELDS', fields: ['x-last'] }), 'X-Last: y\r\n\r\n');
   assert.equal(await fetchSection(p, { kind: 'HEADER' }), 'Subject: x\r\nX-Last: y');
+});
+
+test('a tree read back from the database (BSON Binary fields) streams the same bytes', async () => {
+  const raw = Buffer.from(message);
+  const p = parseMessage(raw, { externalizeAbove: 4 });
+  const stored = BSON.deserialize(BSON.serialize({ tree: p.tree })) as { tree: MimeTree };
+  assert.ok(!Buffer.isBuffer(stored.tree[0]!.header), 'fields come back as Binary');
+  assert.equal(messageSize(stored.tree), raw.length);
+  assert.ok((await collect(streamMessage(stored.tree, bodiesOf(p)))).equals(raw));
+  const section = resolveSection(stored.tree, { part: [3], kind: 'HEADER.FIELDS', fields: ['subject'] })!;
+  assert.equal((await collect(section.stream(bodiesOf(p)))).toString(), 'Subject: Inner\r\n\r\n');
+  const mime = resolveSection(stored.tree, { part: [2, 2], kind: 'MIME' })!;
+  assert.equal((await collect(mime.stream(bodiesOf(p)))).toString(), 'Content-Type: text/html\r\n\r\n');
 });
