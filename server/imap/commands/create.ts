@@ -1,0 +1,16 @@
+// CREATE (RFC 3501 §6.3.3): missing parents are created too; a trailing delimiter is dropped.
+import { AUTHENTICATED, no, ok, type CommandSpec } from '../command.ts';
+import { readMailbox } from '../mailbox-names.ts';
+
+export const create: CommandSpec = {
+  name: 'CREATE',
+  states: AUTHENTICATED,
+  sync: 'all',
+  async run({ session, args }) {
+    const path = readMailbox(args);
+    args.end();
+    if (path === 'INBOX') return no('INBOX always exists', 'ALREADYEXISTS');
+    await session.store.mailboxes.create(session.userId, path);
+    return ok('CREATE completed');
+  },
+};

@@ -1,0 +1,15 @@
+// EXAMINE (RFC 3501 §6.3.2): SELECT read-only; no \Seen changes, no \Recent claimed.
+import { AUTHENTICATED, type CommandSpec } from '../command.ts';
+import { readMailbox } from '../mailbox-names.ts';
+import { openMailbox } from '../open-mailbox.ts';
+
+export const examine: CommandSpec = {
+  name: 'EXAMINE',
+  states: AUTHENTICATED,
+  sync: 'none',
+  async run({ session, args }) {
+    const path = readMailbox(args);
+    args.end();
+    return openMailbox(session, path, true);
+  },
+};

@@ -1,0 +1,24 @@
+// EXPUNGE (RFC 3501 §6.4.3) and UID EXPUNGE (RFC 4315 §2.1): removes \Deleted messages and sends one
+// EXPUNGE per message, each number counted after the ones before it.
+import { SELECTED, no, ok, type CommandSpec } from '../command.ts';
+import { parseSequenceSet } from '../wire/sequence.ts';
+
+export const expunge: CommandSpec = {
+  name: 'EXPUNGE',
+  states: SELECTED,
+  sync: 'all',
+  uidSync: 'all',
+  async run({ session, args, uid }) {
+    const box = session.selected!;
+    const uids = uid ? box.uidRanges(parseSequenceSet(args.atom('UID set'))) : undefined;
+    args.end();
+    if (box.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
+    const res = await session.store.messages.expunge({
+      user: session.userId,
+      mailbox: box.id,
+      ...(uids ? { uids } : {}),
+    });
+    box.removeOwn(res.uids, session.out);
+    return ok(`${uid ? 'UID ' : ''}EXPUNGE completed`);
+  },
+};

@@ -1,0 +1,42 @@
+// IDLE (RFC 2177): `+ idling`, then changes are pushed as their beacons arrive (and by a periodic
+// journal read in case one was lost) until the client sends DONE.
+import { AUTHENTICATED, bad, ok, type CommandSpec } from '../command.ts';
+import { IDLE_POLL_MS, JOURNAL_GAP_WAIT_MS } from '../limits.ts';
+
+export const idle: CommandSpec = {
+  name: 'IDLE',
+  states: AUTHENTICATED,
+  sync: 'all',
+  async run({ session, args }) {
+    args.end();
+    session.setIdling(true);
+    try {
+      session.out.raw('+ idling\r\n');
+      let heldBack = session.selected ? await session.selected.sync('all', session.syncDeps(), true) : false;
+      await session.out.flush();
+      const line = session.reader.readLine(1024);
+      let answer: Awaited<typeof line> | undefined;
+      void line.then((l) => {
+        answer = l;
+        session.wake();
+      });
+      for (;;) {
+        // a gap in the journal is looked at again soon, not at the next poll
+        const why = await session.waitForNews(heldBack ? JOURNAL_GAP_WAIT_MS / 4 : IDLE_POLL_MS);
+        if (answer !== undefined) break;
+        if (why === 'stop') return ok('IDLE terminated by shutdown');
+        if (session.selected) {
+          heldBack = await session.selected.sync('all', session.syncDeps(), why === 'poll');
+          await session.out.flush();
+        }
+      }
+      if (answer === null) return ok('IDLE terminated');
+      if (answer === 'too-long' || answer.toString('latin1').toUpperCase() !== 'DONE') {
+        return bad('Expected DONE');
+      }
+      return ok('IDLE terminated');
+    } finally {
+      session.setIdling(false);
+    }
+  },
+};

@@ -1,0 +1,67 @@
+// Every command the server knows, by name.
+import type { CommandSpec } from '../command.ts';
+import { append } from './append.ts';
+import { authenticate } from './authenticate.ts';
+import { capability } from './capability.ts';
+import { check } from './check.ts';
+import { close } from './close.ts';
+import { copy } from './copy.ts';
+import { create } from './create.ts';
+import { del } from './delete.ts';
+import { enable } from './enable.ts';
+import { examine } from './examine.ts';
+import { expunge } from './expunge.ts';
+import { fetch } from './fetch.ts';
+import { id } from './id.ts';
+import { idle } from './idle.ts';
+import { list } from './list.ts';
+import { login } from './login.ts';
+import { logout } from './logout.ts';
+import { lsub } from './lsub.ts';
+import { move } from './move.ts';
+import { namespace } from './namespace.ts';
+import { noop } from './noop.ts';
+import { rename } from './rename.ts';
+import { search } from './search.ts';
+import { select } from './select.ts';
+import { starttls } from './starttls.ts';
+import { status } from './status.ts';
+import { store } from './store.ts';
+import { subscribe } from './subscribe.ts';
+import { unselect } from './unselect.ts';
+import { unsubscribe } from './unsubscribe.ts';
+
+const ALL: CommandSpec[] = [
+  append,
+  authenticate,
+  capability,
+  check,
+  close,
+  copy,
+  create,
+  del,
+  enable,
+  examine,
+  expunge,
+  fetch,
+  id,
+  idle,
+  list,
+  login,
+  logout,
+  lsub,
+  move,
+  namespace,
+  noop,
+  rename,
+  search,
+  select,
+  starttls,
+  status,
+  store,
+  subscribe,
+  unselect,
+  unsubscribe,
+];
+
+export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map(ALL.map((c) => [c.name, c]));

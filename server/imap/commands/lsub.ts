@@ -1,0 +1,23 @@
+// LSUB (RFC 3501 §6.3.9).
+import { DELIMITER } from '../../store/index.ts';
+import { AUTHENTICATED, ok, type CommandSpec } from '../command.ts';
+import { mailboxName } from '../format.ts';
+import { lsubEntries, matcher } from '../mailbox-list.ts';
+
+export const lsub: CommandSpec = {
+  name: 'LSUB',
+  states: AUTHENTICATED,
+  sync: 'all',
+  async run({ session, args }) {
+    const reference = args.astring('reference');
+    const pattern = args.astring('mailbox pattern');
+    args.end();
+    if (pattern !== '') {
+      const boxes = await session.store.mailboxes.list(session.userId);
+      for (const e of lsubEntries(boxes, matcher(reference, pattern), pattern.endsWith('%'))) {
+        session.out.untagged(`LSUB (${e.attributes.join(' ')}) "${DELIMITER}" ${mailboxName(e.path)}`);
+      }
+    }
+    return ok('LSUB completed');
+  },
+};

@@ -1,0 +1,30 @@
+// SEARCH (RFC 3501 §6.4.4) and UID SEARCH: CHARSET UTF-8 / US-ASCII, results as message numbers or
+// UIDs in the session's view.
+import { SELECTED, no, ok, type CommandSpec } from '../command.ts';
+import { parseSearch } from '../search-query.ts';
+
+const CHARSETS = new Set(['UTF-8', 'US-ASCII']);
+
+export const search: CommandSpec = {
+  name: 'SEARCH',
+  states: SELECTED,
+  // RFC 3501 §7.4.1: no EXPUNGE while answering SEARCH; UID SEARCH may have them
+  sync: 'no-expunge',
+  uidSync: 'all',
+  async run({ session, args, uid }) {
+    const box = session.selected!;
+    const req = parseSearch(args.rest(), box);
+    // RFC 3501 §6.4.4: an unsupported charset is a NO with the supported ones
+    if (req.charset !== null && !CHARSETS.has(req.charset.toUpperCase())) {
+      return no('Unsupported charset', 'BADCHARSET (UTF-8 US-ASCII)');
+    }
+    const found = await session.store.messages.search(box.id, req.key);
+    const ids: number[] = [];
+    for (const u of found) {
+      const seq = box.seqOf(u);
+      if (seq) ids.push(uid ? u : seq);
+    }
+    session.out.untagged(ids.length ? `SEARCH ${ids.join(' ')}` : 'SEARCH');
+    return ok(`${uid ? 'UID ' : ''}SEARCH completed`);
+  },
+};

@@ -1,0 +1,16 @@
+// SELECT (RFC 3501 §6.3.1).
+import { AUTHENTICATED, type CommandSpec } from '../command.ts';
+import { readMailbox } from '../mailbox-names.ts';
+import { openMailbox } from '../open-mailbox.ts';
+
+export const select: CommandSpec = {
+  name: 'SELECT',
+  states: AUTHENTICATED,
+  // the responses describe the new mailbox; nothing from the old one may follow them
+  sync: 'none',
+  async run({ session, args }) {
+    const path = readMailbox(args);
+    args.end();
+    return openMailbox(session, path, false);
+  },
+};

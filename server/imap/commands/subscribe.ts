@@ -1,0 +1,15 @@
+// SUBSCRIBE (RFC 3501 §6.3.6).
+import { AUTHENTICATED, ok, type CommandSpec } from '../command.ts';
+import { readMailbox } from '../mailbox-names.ts';
+
+export const subscribe: CommandSpec = {
+  name: 'SUBSCRIBE',
+  states: AUTHENTICATED,
+  sync: 'all',
+  async run({ session, args }) {
+    const path = readMailbox(args);
+    args.end();
+    await session.store.mailboxes.setSubscribed(session.userId, path, true);
+    return ok('SUBSCRIBE completed');
+  },
+};

@@ -1,0 +1,89 @@
+// BODY[section]<partial> content (RFC 3501 §6.4.5): sections come from the store as streams and go
+// out as literals without being buffered; HEADER.FIELDS[.NOT] is cut from the header here.
+import type { ByteRange, MessagesApi } from '../store/index.ts';
+import type { Output } from './output.ts';
+import type { Section } from './wire/fetch-items.ts';
+
+/** Header blocks larger than this are not filtered (a header is a few KB; this bounds memory). */
+const MAX_HEADER_FILTER = 1024 * 1024;
+
+function storeSectionName(s: Section): string {
+  const part = s.part.join('.');
+  const spec = s.spec === 'HEADER.FIELDS' || s.spec === 'HEADER.FIELDS.NOT' ? 'HEADER' : s.spec;
+  return part && spec ? `${part}.${spec}` : part || spec;
+}
+
+/** Keeps (or drops, for .NOT) the named fields; the blank line that ends a header stays. */
+export function filterHeader(header: Buffer, fields: readonly string[], not: boolean): Buffer {
+  const names = new Set(fields.map((f) => f.toLowerCase()));
+  const text = header.toString('latin1');
+  const lines = text.split(/(?<=\n)/);
+  const out: string[] = [];
+  let keep = false;
+  for (const line of lines) {
+    if (line === '\r\n' || line === '\n') break;
+    if (line[0] === ' ' || line[0] === '\t') {
+      if (keep) out.push(line);
+      continue;
+    }
+    const colon = line.indexOf(':');
+    const name = (colon > 0 ? line.slice(0, colon) : line).trim().toLowerCase();
+    keep = names.has(name) !== not;
+    if (keep) out.push(line);
+  }
+  out.push('\r\n');
+  return Buffer.from(out.join(''), 'latin1');
+}
+
+async function readAll(stream: NodeJS.ReadableStream, max: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of stream as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > max) return null;
+    chunks.push(c);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Writes `label` + the section as a literal (or NIL when the section does not exist). `label` is the
+ * response item name, e.g. `BODY[1.2]`; partial fetches add `<start>` (RFC 3501 §7.4.2).
+ */
+export async function writeSection(
+  out: Output,
+  messages: MessagesApi,
+  mailbox: string,
+  uid: number,
+  label: string,
+  section: Section,
+  partial: { start: number; length: number } | null,
+): Promise<void> {
+  const name = partial ? `${label}<${partial.start}>` : label;
+  if (section.spec === 'HEADER.FIELDS' || section.spec === 'HEADER.FIELDS.NOT') {
+    const src = await messages.openSection(mailbox, uid, storeSectionName(section));
+    let data = src ? await readAll(src.stream, MAX_HEADER_FILTER) : null;
+    if (src && data === null) data = Buffer.alloc(0);
+    data = filterHeader(data ?? Buffer.alloc(0), section.fields, section.spec === 'HEADER.FIELDS.NOT');
+    if (partial) data = data.subarray(partial.start, partial.start + partial.length);
+    out.raw(`${name} {${data.length}}\r\n`);
+    out.raw(data);
+    return;
+  }
+  const range: ByteRange | undefined = partial ? { start: partial.start, length: partial.length } : undefined;
+  const src =
+    section.part.length === 0 && section.spec === ''
+      ? await messages.openRaw(mailbox, uid, range)
+      : await messages.openSection(mailbox, uid, storeSectionName(section), range);
+  if (!src) {
+    out.raw(`${name} NIL`);
+    return;
+  }
+  const length = partial ? Math.max(0, Math.min(partial.length, src.size - partial.start)) : src.size;
+  out.raw(`${name} {${length}}\r\n`);
+  if (length === 0) {
+    src.stream.destroy();
+    return;
+  }
+  await out.stream(src.stream, length);
+}

@@ -1,0 +1,35 @@
+// Session limits of the IMAP service, each with its reason. Message size comes from the config
+// (config.maxMessageSize, advertised as APPENDLIMIT).
+
+// The protocol-wide limits live in server/limits.ts; these are the IMAP session's own.
+import {
+  IMAP_MAX_AUTH_ATTEMPTS,
+  IMAP_MAX_BAD_COMMANDS,
+  IMAP_MAX_COMMAND_TEXT,
+  IMAP_MAX_DISCARD,
+  IMAP_MAX_LINE,
+} from '../limits.ts';
+
+export const MAX_LINE = IMAP_MAX_LINE;
+export const MAX_COMMAND = IMAP_MAX_COMMAND_TEXT;
+export const MAX_DISCARD = IMAP_MAX_DISCARD;
+export const MAX_CONSECUTIVE_ERRORS = IMAP_MAX_BAD_COMMANDS;
+export const MAX_AUTH_FAILURES = IMAP_MAX_AUTH_ATTEMPTS;
+/** Literals other than APPEND's message (search strings, mailbox names, passwords). */
+export const MAX_SMALL_LITERAL = 256 * 1024;
+/** Before login nobody needs more than a password-sized literal. */
+export const MAX_PREAUTH_LITERAL = 8 * 1024;
+/** Input buffered ahead of the command being run; above it the socket is paused (TCP backpressure). */
+export const INPUT_HIGH_WATER = 64 * 1024;
+
+/** RFC 3501 §5.4: at least 30 minutes once authenticated; IDLE restarts it. */
+export const AUTOLOGOUT_AUTHENTICATED_MS = 30 * 60 * 1000;
+/** Before login a connection only has to say who it is. */
+export const AUTOLOGOUT_PREAUTH_MS = 60 * 1000;
+/** While IDLE the journal is read this often even without a beacon (a lost beacon only delays). */
+export const IDLE_POLL_MS = 30 * 1000;
+/** A gap in the journal's MODSEQs (a writer between commit and journal) is waited for this long
+ * before the entries after it are applied anyway. */
+export const JOURNAL_GAP_WAIT_MS = 2000;
+/** Shutdown: in-flight commands get this long before their connections are cut. */
+export const SHUTDOWN_GRACE_MS = 10 * 1000;

@@ -1,0 +1,75 @@
+// LIST / LSUB matching (RFC 3501 §6.3.8-9): reference + pattern with `*` and `%`, implied parents
+// as \Noselect, CHILDREN attributes (RFC 3348) and special-use attributes (RFC 6154).
+import { DELIMITER, type MailboxInfo } from '../store/index.ts';
+import { decodeMutf7 } from './protocol/mutf7.ts';
+
+export interface ListEntry {
+  path: string;
+  attributes: string[];
+}
+
+function escape(s: string): string {
+  return s.replace(/[.+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/** The pattern (after the reference) as a regular expression over decoded paths. */
+export function matcher(reference: string, pattern: string): (path: string) => boolean {
+  let full = decodeMutf7(reference) + decodeMutf7(pattern);
+  // INBOX is case-insensitive, also as the first level of a pattern (RFC 3501 §5.1)
+  if (/^inbox(?=$|\/)/i.test(full)) full = 'INBOX' + full.slice(5);
+  const re = new RegExp(
+    '^' +
+      full
+        .split('')
+        .map((c) => (c === '*' ? '.*' : c === '%' ? `[^${escape(DELIMITER)}]*` : escape(c)))
+        .join('') +
+      '$',
+    's',
+  );
+  return (path) => re.test(path);
+}
+
+function ancestors(path: string): string[] {
+  const parts = path.split(DELIMITER);
+  const out: string[] = [];
+  for (let i = 1; i < parts.length; i++) out.push(parts.slice(0, i).join(DELIMITER));
+  return out;
+}
+
+export function listEntries(boxes: readonly MailboxInfo[], match: (path: string) => boolean): ListEntry[] {
+  const real = new Map(boxes.map((b) => [b.path, b]));
+  const all = new Set<string>(real.keys());
+  for (const b of boxes) for (const a of ancestors(b.path)) all.add(a);
+  const withChildren = new Set<string>();
+  for (const p of all) for (const a of ancestors(p)) withChildren.add(a);
+  const out: ListEntry[] = [];
+  for (const path of [...all].sort()) {
+    if (!match(path)) continue;
+    const box = real.get(path);
+    const attributes = [withChildren.has(path) ? '\\HasChildren' : '\\HasNoChildren'];
+    if (!box) attributes.push('\\Noselect');
+    else if (box.specialUse && box.specialUse !== '\\Inbox') attributes.push(box.specialUse);
+    out.push({ path, attributes });
+  }
+  return out;
+}
+
+/** LSUB: subscribed names; a matching unsubscribed parent of a subscribed name is \Noselect. */
+export function lsubEntries(
+  boxes: readonly MailboxInfo[],
+  match: (path: string) => boolean,
+  percentLast: boolean,
+): ListEntry[] {
+  const subscribed = new Set(boxes.filter((b) => b.subscribed).map((b) => b.path));
+  const out = new Map<string, ListEntry>();
+  for (const path of subscribed) if (match(path)) out.set(path, { path, attributes: [] });
+  if (percentLast) {
+    for (const path of subscribed) {
+      for (const a of ancestors(path)) {
+        if (!subscribed.has(a) && match(a) && !out.has(a))
+          out.set(a, { path: a, attributes: ['\\Noselect'] });
+      }
+    }
+  }
+  return [...out.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}

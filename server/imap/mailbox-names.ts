@@ -1,0 +1,20 @@
+// Mailbox names from the wire to store paths: modified UTF-7 decoded (RFC 3501 §5.1.3), INBOX in
+// any case is INBOX (RFC 3501 §5.1), a trailing delimiter dropped (RFC 3501 §6.3.3).
+import { DELIMITER } from '../store/index.ts';
+import type { Args } from './wire/args.ts';
+import { decodeMutf7 } from './protocol/mutf7.ts';
+import { ParseError } from './wire/tokens.ts';
+
+export function normalizePath(name: string): string {
+  let path = decodeMutf7(name);
+  while (path.length > 1 && path.endsWith(DELIMITER)) path = path.slice(0, -1);
+  if (/^inbox$/i.test(path)) return 'INBOX';
+  if (path.toUpperCase().startsWith(`INBOX${DELIMITER}`)) path = 'INBOX' + path.slice(5);
+  return path;
+}
+
+export function readMailbox(args: Args, what = 'mailbox name'): string {
+  const path = normalizePath(args.astring(what));
+  if (path === '') throw new ParseError('empty mailbox name');
+  return path;
+}

@@ -1,0 +1,63 @@
+// SELECT and EXAMINE (RFC 3501 §6.3.1-2): load the UIDs and highest MODSEQ (DESIGN §4), claim
+// \Recent (read-write only), and send the required untagged responses.
+import { no, ok, type Reply } from './command.ts';
+import { SYSTEM_FLAGS } from './format.ts';
+import { SelectedMailbox } from './selected.ts';
+import type { Session } from './session.ts';
+
+export async function openMailbox(session: Session, path: string, readOnly: boolean): Promise<Reply> {
+  // RFC 3501 §6.3.1: a SELECT, even a failing one, first leaves the selected mailbox
+  session.deselect();
+  const { store } = session;
+  const box = await store.mailboxes.get(session.userId, path);
+  if (!box) return no('No such mailbox', 'NONEXISTENT');
+  // mailbox first, then UIDs: anything between the two is in the list and also in the journal
+  // after box.modifyIndex, and applying the journal skips what is already known
+  const uids = await store.messages.listUids(box.id);
+  const maxUid = uids[uids.length - 1] ?? 0;
+  const mark = readOnly
+    ? await session.recentMarks.peek(box.id)
+    : await session.recentMarks.claim(box.id, maxUid);
+  const recent = new Set<number>();
+  for (let i = uids.length - 1; i >= 0 && uids[i]! > mark; i--) recent.add(uids[i]!);
+  const selected = new SelectedMailbox({
+    id: box.id,
+    path: box.path,
+    readOnly,
+    uidValidity: box.uidValidity,
+    uidNext: Math.max(box.uidNext, maxUid + 1),
+    modseq: box.modifyIndex,
+    uids,
+    recent,
+  });
+  // a change between the reads above and now rang no bell for this session: look once
+  selected.dirty = true;
+
+  // RFC 3501 §6.3.1 [UNSEEN n]: the number of the first unseen message
+  let firstUnseen = 0;
+  if (uids.length) {
+    const unseen = await store.messages.search(box.id, { type: 'flag', flag: '\\Seen', set: false });
+    for (const uid of unseen) {
+      const seq = selected.seqOf(uid);
+      if (seq) {
+        firstUnseen = seq;
+        break;
+      }
+    }
+  }
+
+  const out = session.out;
+  out.untagged(`FLAGS (${SYSTEM_FLAGS.join(' ')})`);
+  out.untagged(
+    readOnly
+      ? 'OK [PERMANENTFLAGS ()] Read-only mailbox'
+      : `OK [PERMANENTFLAGS (${SYSTEM_FLAGS.join(' ')} \\*)] Flags permitted`,
+  );
+  out.untagged(`${uids.length} EXISTS`);
+  out.untagged(`${recent.size} RECENT`);
+  if (firstUnseen) out.untagged(`OK [UNSEEN ${firstUnseen}] First unseen message`);
+  out.untagged(`OK [UIDVALIDITY ${box.uidValidity}] UIDs valid`);
+  out.untagged(`OK [UIDNEXT ${selected.uidNext}] Predicted next UID`);
+  session.select(selected);
+  return ok(`${readOnly ? 'EXAMINE' : 'SELECT'} completed`, readOnly ? 'READ-ONLY' : 'READ-WRITE');
+}

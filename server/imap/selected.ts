@@ -1,0 +1,237 @@
+// The selected mailbox as this session knows it (DESIGN §4): its UIDs in order (message number n is
+// the n-th UID), the MODSEQ up to which the journal has been applied, and the session's \Recent set.
+// The journal is applied only when the running command allows it (see commands' `sync` rule).
+import type { Notifier } from '../notify/index.ts';
+import type { UidSet } from '../store/index.ts';
+import type { Output } from './output.ts';
+import type { RecentMarks } from './recent.ts';
+import { flagList } from './format.ts';
+import { JOURNAL_GAP_WAIT_MS } from './limits.ts';
+import { ParseError } from './wire/tokens.ts';
+import { resolveStar, type SeqRange } from './wire/sequence.ts';
+
+/** What may be said before a tagged reply (RFC 3501 §7.4.1, RFC 9051 §7.5.1). */
+export type SyncRule = 'all' | 'no-expunge' | 'none';
+
+export interface SelectedInit {
+  id: string;
+  path: string;
+  readOnly: boolean;
+  uidValidity: number;
+  uidNext: number;
+  modseq: number;
+  uids: number[];
+  recent: Set<number>;
+}
+
+export class SelectedMailbox {
+  readonly id: string;
+  readonly path: string;
+  readonly readOnly: boolean;
+  readonly uidValidity: number;
+  uidNext: number;
+  /** Ascending; message number n is uids[n - 1]. */
+  uids: number[];
+  recent: Set<number>;
+  /** Journal applied up to this MODSEQ. */
+  private cursor: number;
+  /** Set by a beacon for this mailbox; cleared when the journal is read. */
+  dirty = false;
+  /** MODSEQs of flag changes this session made and already reported (or was asked not to). */
+  private readonly own = new Set<number>();
+  private gapSince: number | null = null;
+
+  constructor(init: SelectedInit) {
+    this.id = init.id;
+    this.path = init.path;
+    this.readOnly = init.readOnly;
+    this.uidValidity = init.uidValidity;
+    this.uidNext = init.uidNext;
+    this.cursor = init.modseq;
+    this.uids = init.uids;
+    this.recent = init.recent;
+  }
+
+  get exists(): number {
+    return this.uids.length;
+  }
+
+  get maxUid(): number {
+    return this.uids[this.uids.length - 1] ?? 0;
+  }
+
+  /** Index of `uid` in `uids`, or -1. */
+  indexOf(uid: number): number {
+    let lo = 0;
+    let hi = this.uids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const v = this.uids[mid]!;
+      if (v === uid) return mid;
+      if (v < uid) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  /** Message number of `uid`, 0 when not in the session's view. */
+  seqOf(uid: number): number {
+    return this.indexOf(uid) + 1;
+  }
+
+  has(uid: number): boolean {
+    return this.indexOf(uid) >= 0;
+  }
+
+  /**
+   * Message numbers → UID ranges. RFC 3501 §9: a number above EXISTS is an error; `*` is the last
+   * message (an empty mailbox makes `*` an empty set, which clients send when resyncing).
+   */
+  seqToUids(ranges: readonly SeqRange[]): UidSet {
+    const out: Array<[number, number]> = [];
+    if (this.exists === 0) {
+      if (ranges.every(([a, b]) => a === Infinity || b === Infinity)) return out;
+      throw new ParseError('no messages in the mailbox');
+    }
+    for (const [a, b] of resolveStar(ranges, this.exists)) {
+      if (b > this.exists) throw new ParseError(`message number ${b} does not exist`);
+      out.push([this.uids[a - 1]!, this.uids[b - 1]!]);
+    }
+    return out;
+  }
+
+  /** UID ranges with `*` resolved to the highest UID (RFC 3501 §6.4.8). */
+  uidRanges(ranges: readonly SeqRange[]): UidSet {
+    return resolveStar(ranges, this.maxUid);
+  }
+
+  /** How many of the session's messages fall in `uids` (overlapping ranges counted once). */
+  countInView(uids: UidSet): number {
+    const ranges = uids
+      .map((u) => (typeof u === 'number' ? [u, u] : [Math.min(u[0], u[1]), Math.max(u[0], u[1])]))
+      .sort((x, y) => x[0]! - y[0]!);
+    let count = 0;
+    let covered = 0;
+    for (const [lo, hi] of ranges as Array<[number, number]>) {
+      const from = Math.max(lo, covered + 1);
+      if (from > hi) continue;
+      count += this.lowerBound(hi + 1) - this.lowerBound(from);
+      covered = hi;
+    }
+    return count;
+  }
+
+  /** Index of the first UID >= `uid`. */
+  private lowerBound(uid: number): number {
+    let lo = 0;
+    let hi = this.uids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.uids[mid]! < uid) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Records STORE results this session reports itself, so the journal does not repeat them. */
+  markOwn(modseqs: Iterable<number>): void {
+    for (const m of modseqs) this.own.add(m);
+  }
+
+  /** Forgets `uids` after this session sent their EXPUNGE responses itself; returns their numbers. */
+  removeOwn(uids: readonly number[], out: Output): void {
+    for (const uid of uids) {
+      const i = this.indexOf(uid);
+      if (i < 0) continue;
+      this.uids.splice(i, 1);
+      this.recent.delete(uid);
+      // RFC 3501 §7.4.1: each number already reflects the EXPUNGEs sent before it
+      out.untagged(`${i + 1} EXPUNGE`);
+    }
+  }
+
+  /**
+   * Applies journal entries after `cursor`, in order, telling the client what `rule` allows.
+   * Returns true when something was held back (a gap or a forbidden EXPUNGE) for a later sync.
+   */
+  async sync(
+    rule: SyncRule,
+    deps: { notify: Notifier; recent: RecentMarks; out: Output },
+    force = false,
+  ): Promise<boolean> {
+    if (rule === 'none' || (!this.dirty && !force)) return false;
+    this.dirty = false;
+    const { out } = deps;
+    let added = 0;
+    let heldBack = false;
+
+    const announce = async () => {
+      if (added === 0) return;
+      added = 0;
+      if (!this.readOnly) {
+        // the first session to learn of new messages has them as \Recent
+        const prev = await deps.recent.claim(this.id, this.maxUid);
+        for (let i = this.uids.length - 1; i >= 0 && this.uids[i]! > prev; i--)
+          this.recent.add(this.uids[i]!);
+      }
+      out.untagged(`${this.exists} EXISTS`);
+      out.untagged(`${this.recent.size} RECENT`);
+    };
+
+    for await (const e of deps.notify.journalSince(this.id, this.cursor)) {
+      if (e.modseq > this.cursor + 1) {
+        // a writer may still be between its commit and its journal entry: wait a little for it
+        const now = Date.now();
+        this.gapSince ??= now;
+        if (now - this.gapSince < JOURNAL_GAP_WAIT_MS) {
+          heldBack = true;
+          break;
+        }
+      }
+      this.gapSince = null;
+      if (e.command === 'EXPUNGE' && rule === 'no-expunge' && this.has(e.uid)) {
+        // RFC 3501 §7.4.1: no EXPUNGE while answering FETCH, STORE or SEARCH
+        heldBack = true;
+        break;
+      }
+      this.cursor = e.modseq;
+      switch (e.command) {
+        case 'EXISTS':
+          // a UID below the highest known cannot be announced (UIDs ascend with message numbers)
+          if (e.uid > this.maxUid) {
+            this.uids.push(e.uid);
+            this.uidNext = Math.max(this.uidNext, e.uid + 1);
+            added++;
+          }
+          break;
+        case 'EXPUNGE': {
+          const i = this.indexOf(e.uid);
+          if (i < 0) break;
+          // the client must know of a message before it is told it is gone
+          await announce();
+          this.uids.splice(i, 1);
+          this.recent.delete(e.uid);
+          // RFC 3501 §7.4.1: the number reflects the EXPUNGEs sent before this one
+          out.untagged(`${i + 1} EXPUNGE`);
+          break;
+        }
+        case 'FETCH': {
+          if (this.own.delete(e.modseq)) break;
+          const i = this.indexOf(e.uid);
+          if (i < 0) break;
+          await announce();
+          out.untagged(
+            `${i + 1} FETCH (UID ${e.uid} FLAGS ${flagList(e.flags ?? [], this.recent.has(e.uid))})`,
+          );
+          break;
+        }
+        default:
+          break;
+      }
+      await out.maybeFlush();
+    }
+    await announce();
+    if (heldBack) this.dirty = true;
+    return heldBack;
+  }
+}

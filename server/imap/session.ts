@@ -1,0 +1,435 @@
+// One IMAP connection: reads one command at a time, runs it, applies the journal where the command's
+// declaration allows, writes the tagged reply. Invariants:
+// - one command at a time per connection; pipelined input waits in the reader (bounded, then TCP);
+// - untagged updates come only from the journal and only where the command's `sync` rule allows;
+// - no input and no store failure ends the process: BAD / NO and the session goes on.
+import { TLSSocket } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+import type { ServiceContext } from '../service.ts';
+import type { AuthResult, Beacon } from '../store/index.ts';
+import { CommandReader, type LiteralRequest, type Segment } from './wire/reader.ts';
+import { tokenize, ParseError, type Token } from './wire/tokens.ts';
+import { Args } from './wire/args.ts';
+import { Output } from './output.ts';
+import type { SelectedMailbox } from './selected.ts';
+import type { RecentMarks } from './recent.ts';
+import { bad, no, type CommandSpec, type Reply, type SessionState } from './command.ts';
+import { storeErrorReply } from './store-errors.ts';
+import { ProtocolError } from './protocol/errors.ts';
+import {
+  AUTOLOGOUT_AUTHENTICATED_MS,
+  AUTOLOGOUT_PREAUTH_MS,
+  MAX_CONSECUTIVE_ERRORS,
+  MAX_PREAUTH_LITERAL,
+  MAX_SMALL_LITERAL,
+} from './limits.ts';
+
+export interface SessionDeps {
+  ctx: ServiceContext;
+  recent: RecentMarks;
+  commands: ReadonlyMap<string, CommandSpec>;
+  onClose(session: Session): void;
+}
+
+/** RFC 3501 §9 tag: astring characters except `+`. */
+const TAG = /^[\x21\x23\x24\x26\x27\x2c-\x5b\x5e-\x7a\x7c\x7e]+$/;
+/** Commands that have a `UID` form (RFC 3501 §6.4.8, RFC 4315, RFC 6851). */
+const UID_COMMANDS = new Set(['FETCH', 'STORE', 'SEARCH', 'COPY', 'MOVE', 'EXPUNGE']);
+
+let nextId = 1;
+
+export class Session {
+  readonly id = nextId++;
+  state: SessionState = 'not-authenticated';
+  user: AuthResult | null = null;
+  selected: SelectedMailbox | null = null;
+  socket: Duplex;
+  tls: boolean;
+  readonly out: Output;
+  reader: CommandReader;
+  readonly remoteAddress: string;
+  readonly ctx: ServiceContext;
+  readonly recentMarks: RecentMarks;
+  authFailures = 0;
+  private errors = 0;
+  private busy = false;
+  private idling = false;
+  private closing = false;
+  private closed = false;
+  private autologout: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => Promise<void>) | null = null;
+  private wakeIdle: (() => void) | null = null;
+  private done: Promise<void>;
+  private resolveDone!: () => void;
+
+  constructor(
+    socket: Duplex & { remoteAddress?: string | undefined },
+    tls: boolean,
+    private readonly deps: SessionDeps,
+  ) {
+    this.socket = socket;
+    this.tls = tls;
+    this.ctx = deps.ctx;
+    this.recentMarks = deps.recent;
+    this.remoteAddress = socket.remoteAddress ?? '';
+    this.out = new Output(socket);
+    this.reader = new CommandReader(socket);
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    socket.on('error', () => undefined);
+    socket.on('close', () => void this.cleanup());
+  }
+
+  get log() {
+    return this.ctx.log;
+  }
+
+  get store() {
+    return this.ctx.store;
+  }
+
+  /** The authenticated user's id. */
+  get userId(): string {
+    if (!this.user) throw new Error('not authenticated');
+    return this.user.user;
+  }
+
+  /** RFC 3501 §6.2.3 LOGINDISABLED: plaintext login only where the config allows it. */
+  get plaintextAllowed(): boolean {
+    if (this.tls) return true;
+    const mode = this.ctx.config.plaintextAuth;
+    if (mode === 'always') return true;
+    if (mode === 'never') return false;
+    return /^(127\.|::1$|::ffff:127\.)/.test(this.remoteAddress);
+  }
+
+  capabilities(): string[] {
+    const caps = ['IMAP4rev1'];
+    if (this.state === 'not-authenticated') {
+      if (!this.tls) caps.push('STARTTLS');
+      if (this.plaintextAllowed) caps.push('AUTH=PLAIN', 'AUTH=LOGIN');
+      else caps.push('LOGINDISABLED');
+    }
+    caps.push(
+      'SASL-IR',
+      'LITERAL+',
+      'ID',
+      'ENABLE',
+      'IDLE',
+      'NAMESPACE',
+      'UNSELECT',
+      'UIDPLUS',
+      'MOVE',
+      'SPECIAL-USE',
+      'CHILDREN',
+      `APPENDLIMIT=${this.ctx.config.maxMessageSize}`,
+    );
+    return caps;
+  }
+
+  async run(): Promise<void> {
+    this.out.untagged(`OK [CAPABILITY ${this.capabilities().join(' ')}] Nestbox IMAP4rev1 ready`);
+    await this.out.flush();
+    this.resetAutologout();
+    try {
+      while (!this.closed && !this.closing) {
+        const res = await this.reader.readCommand((req) => this.gateLiteral(req));
+        if (res.kind === 'eof') break;
+        this.busy = true;
+        try {
+          if (res.kind === 'command') await this.handle(res.segments);
+          else if (res.kind === 'too-long')
+            await this.reply(tagOf(res.segments), bad('Command line too long'));
+          // 'refused': the gate has answered already
+        } finally {
+          this.busy = false;
+        }
+        if (this.errors >= MAX_CONSECUTIVE_ERRORS) {
+          await this.bye('Too many invalid commands');
+          break;
+        }
+        this.resetAutologout();
+      }
+      if (this.closing && !this.closed) await this.bye('Server shutting down');
+    } catch (err) {
+      this.log.error({ err, session: this.id }, 'imap session failed');
+    } finally {
+      this.end();
+    }
+  }
+
+  /** Resolves when the connection is gone. */
+  whenClosed(): Promise<void> {
+    return this.done;
+  }
+
+  /** Decides on a literal before its bytes are read (RFC 7888 §4, RFC 7889 APPENDLIMIT). */
+  private async gateLiteral(req: LiteralRequest): Promise<boolean> {
+    const head = req.segments[0]?.data.toString('latin1') ?? '';
+    const [tag = '*', cmd = ''] = head.split(' ', 3);
+    const name = cmd.toUpperCase();
+    let refusal: string | null = null;
+    if (this.state === 'not-authenticated') {
+      if (req.size > MAX_PREAUTH_LITERAL) refusal = 'BAD Literal too big before authentication';
+    } else if (name === 'APPEND') {
+      if (req.size > this.ctx.config.maxMessageSize) {
+        refusal = `NO [TOOBIG] Message larger than the APPENDLIMIT of ${this.ctx.config.maxMessageSize} bytes`;
+      }
+    } else if (req.size > MAX_SMALL_LITERAL) {
+      refusal = 'BAD Literal too big';
+    }
+    if (refusal) {
+      this.out.raw(`${TAG.test(tag) ? tag : '*'} ${refusal}\r\n`);
+      this.errors++;
+      await this.out.flush();
+      return false;
+    }
+    if (req.sync) {
+      this.out.raw('+ Ready for literal data\r\n');
+      await this.out.flush();
+    }
+    return true;
+  }
+
+  private async handle(segments: Segment[]): Promise<void> {
+    const tag = tagOf(segments);
+    if (tag === '*') {
+      await this.reply('*', bad('Missing or invalid tag'));
+      return;
+    }
+    let tokens: Token[];
+    try {
+      tokens = tokenize(segments);
+    } catch (err) {
+      await this.reply(tag, bad(err instanceof ParseError ? err.message : 'Syntax error'));
+      return;
+    }
+    const args = new Args(tokens.slice(1));
+    const first = args.peek();
+    if (!first || first.t !== 'atom') {
+      await this.reply(tag, bad('Missing command'));
+      return;
+    }
+    args.next('command');
+    let name = first.v.toUpperCase();
+    let uid = false;
+    if (name === 'UID') {
+      const sub = args.peek();
+      if (!sub || sub.t !== 'atom' || !UID_COMMANDS.has(sub.v.toUpperCase())) {
+        await this.reply(tag, bad('UID needs FETCH, STORE, SEARCH, COPY, MOVE or EXPUNGE'));
+        return;
+      }
+      args.next('command');
+      name = sub.v.toUpperCase();
+      uid = true;
+    }
+    const spec = this.deps.commands.get(name);
+    if (!spec || (uid && !spec.uidSync)) {
+      await this.reply(tag, bad(`Unknown command ${name.slice(0, 32)}`));
+      return;
+    }
+    if (!spec.states.includes(this.state)) {
+      await this.reply(tag, bad(stateError(this.state, spec.states)));
+      return;
+    }
+    let reply: Reply;
+    try {
+      reply = await spec.run({ session: this, tag, name, uid, args });
+    } catch (err) {
+      reply = this.errorReply(err, name);
+    }
+    const rule = (uid ? spec.uidSync : spec.sync) ?? 'none';
+    if (this.selected && !this.closed) {
+      try {
+        await this.selected.sync(rule, this.syncDeps(), spec.forceSync === true);
+      } catch (err) {
+        this.log.error({ err, session: this.id }, 'imap journal sync failed');
+      }
+    }
+    await this.reply(tag, reply);
+  }
+
+  /** Turns an exception from a command into its reply (RFC 5530 codes). */
+  errorReply(err: unknown, command: string): Reply {
+    if (err instanceof ParseError) return bad(err.message);
+    if (err instanceof ProtocolError)
+      return { status: 'BAD', ...(err.code ? { code: err.code } : {}), text: err.message };
+    const mapped = storeErrorReply(err);
+    if (mapped) return mapped;
+    this.log.error({ err, session: this.id, command }, 'imap command failed');
+    return no('Internal error, the command was not completed', 'SERVERBUG');
+  }
+
+  syncDeps() {
+    return { notify: this.store.notify, recent: this.recentMarks, out: this.out };
+  }
+
+  async reply(tag: string, r: Reply): Promise<void> {
+    this.errors = r.status === 'BAD' ? this.errors + 1 : 0;
+    this.out.raw(`${tag} ${r.status} ${r.code ? `[${r.code}] ` : ''}${r.text}\r\n`);
+    await this.out.flush();
+    if (this.afterReply) {
+      const after = this.afterReply;
+      this.afterReply = null;
+      await after();
+    }
+  }
+
+  /** Runs once the tagged reply is on the wire (STARTTLS handshake, LOGOUT close). */
+  afterReply: (() => Promise<void> | void) | null = null;
+
+  /** Becomes authenticated: subscribes to the user's beacons (DESIGN §4). */
+  async login(auth: AuthResult): Promise<void> {
+    this.user = auth;
+    this.state = 'authenticated';
+    this.unsubscribe = await this.store.notify.subscribe(auth.user, (b) => this.onBeacon(b));
+    if (this.closed) await this.unsubscribe();
+  }
+
+  private onBeacon(b: Beacon): void {
+    if (this.selected && b.mailbox === this.selected.id) {
+      this.selected.dirty = true;
+      this.wake();
+    }
+  }
+
+  /** Wakes IDLE (news, the client's DONE, shutdown); remembered if IDLE is not waiting right now. */
+  wake(): void {
+    this.woken = true;
+    this.wakeIdle?.();
+  }
+
+  private woken = false;
+
+  select(box: SelectedMailbox): void {
+    this.selected = box;
+    this.state = 'selected';
+  }
+
+  deselect(): void {
+    this.selected = null;
+    if (this.state === 'selected') this.state = 'authenticated';
+  }
+
+  /**
+   * Waits while IDLE (RFC 2177) until a beacon, `ms`, or shutdown. Returns 'stop' when the session is
+   * closing.
+   */
+  waitForNews(ms: number): Promise<'news' | 'poll' | 'stop'> {
+    if (this.closing || this.closed) return Promise.resolve('stop');
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve('news');
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => finish('poll'), ms);
+      const finish = (why: 'news' | 'poll' | 'stop') => {
+        clearTimeout(timer);
+        this.wakeIdle = null;
+        this.woken = false;
+        resolve(why);
+      };
+      this.wakeIdle = () => finish(this.closing || this.closed ? 'stop' : 'news');
+    });
+  }
+
+  setIdling(on: boolean): void {
+    this.idling = on;
+    this.resetAutologout();
+  }
+
+  /** Sends a continuation request and reads the client's line (AUTHENTICATE, RFC 3501 §6.2.2). */
+  async continuation(text: string): Promise<string | null> {
+    this.out.raw(`+ ${text}\r\n`);
+    await this.out.flush();
+    const line = await this.reader.readLine();
+    if (line === null) return null;
+    if (line === 'too-long') throw new ParseError('Response line too long');
+    return line.toString('latin1');
+  }
+
+  /** Upgrades the connection after `OK Begin TLS` (RFC 3501 §6.2.1). */
+  async startTls(): Promise<void> {
+    // pipelined plaintext after STARTTLS is discarded, never executed (RFC 3501 §6.2.1, RFC 2595 §3.1)
+    this.reader.detach();
+    const plain = this.socket as Socket;
+    const secure = new TLSSocket(plain, { isServer: true, secureContext: this.ctx.tls.context });
+    secure.on('error', () => undefined);
+    this.socket = secure;
+    this.out.setSocket(secure);
+    this.reader = new CommandReader(secure);
+    secure.on('close', () => void this.cleanup());
+    await new Promise<void>((resolve) => {
+      secure.once('secure', () => resolve());
+      secure.once('close', () => resolve());
+    });
+    this.tls = true;
+  }
+
+  private resetAutologout(): void {
+    if (this.autologout) clearTimeout(this.autologout);
+    const ms = this.state === 'not-authenticated' ? AUTOLOGOUT_PREAUTH_MS : AUTOLOGOUT_AUTHENTICATED_MS;
+    this.autologout = setTimeout(() => {
+      // RFC 3501 §5.4: autologout after inactivity; a running command (other than IDLE) is activity
+      if (this.busy && !this.idling) return this.resetAutologout();
+      void this.bye('Autologout; idle for too long').then(() => this.end());
+    }, ms);
+    this.autologout.unref();
+  }
+
+  /** Ends the session politely with `* BYE` (logout requests, shutdown, abuse). */
+  async bye(text: string): Promise<void> {
+    if (this.closed) return;
+    this.out.untagged(`BYE ${text}`);
+    await this.out.flush().catch(() => undefined);
+  }
+
+  /** Stop after the running command (or now, when idle between commands or in IDLE). */
+  shutdown(text = 'Server shutting down'): Promise<void> {
+    this.closing = true;
+    if (this.idling) this.wake();
+    if (!this.busy) void this.bye(text).then(() => this.end());
+    return this.done;
+  }
+
+  end(): void {
+    if (!this.socket.destroyed) {
+      this.socket.end();
+      const s = this.socket;
+      setTimeout(() => s.destroy(), 2000).unref();
+    }
+    void this.cleanup();
+  }
+
+  private async cleanup(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.autologout) clearTimeout(this.autologout);
+    this.wakeIdle?.();
+    this.reader.detach();
+    this.selected = null;
+    this.deps.onClose(this);
+    const unsub = this.unsubscribe;
+    this.unsubscribe = null;
+    if (unsub) await unsub().catch(() => undefined);
+    this.resolveDone();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+}
+
+function tagOf(segments: readonly Segment[]): string {
+  const line = segments[0]?.data;
+  if (!line) return '*';
+  const sp = line.indexOf(0x20);
+  const tag = line.toString('latin1', 0, sp < 0 ? line.length : sp);
+  return tag.length <= 64 && TAG.test(tag) ? tag : '*';
+}
+
+function stateError(state: SessionState, allowed: readonly SessionState[]): string {
+  if (state === 'not-authenticated') return 'Log in first';
+  if (state === 'authenticated' && allowed.includes('selected')) return 'No mailbox selected';
+  return 'Command not valid in this state';
+}
