@@ -1,6 +1,7 @@
 // The auth log: every login success and failure with time, IP and protocol (kept 30 days by the
 // periodic prune; FerretDB has no TTL indexes).
 import { ObjectId, type Collection, type Db } from 'mongodb';
+import { ensureCollectionIndexes } from './indexes.ts';
 
 export type AuthOutcome = 'success' | 'failure' | 'throttled';
 
@@ -38,8 +39,10 @@ export class AuthLog {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.col.createIndex({ user: 1, _id: -1 });
-    await this.col.createIndex({ created: 1 });
+    await ensureCollectionIndexes(this.col as unknown as Collection, [
+      { key: { user: 1, _id: -1 }, name: 'user_id' },
+      { key: { created: 1 }, name: 'created' },
+    ]);
   }
 
   async record(e: Omit<AuthLogEntry, 'id' | 'created'>): Promise<void> {

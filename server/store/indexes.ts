@@ -1,6 +1,6 @@
 // Every index the store's hot paths rely on. Plain ascending/unique indexes only: FerretDB 1.24
 // has no TTL, text or partial indexes, and the journal is pruned by a job instead.
-import type { Db, IndexDescription } from 'mongodb';
+import type { Collection, Db, IndexDescription } from 'mongodb';
 import { COLL } from './docs.ts';
 
 const INDEXES: Record<string, IndexDescription[]> = {
@@ -37,8 +37,29 @@ const INDEXES: Record<string, IndexDescription[]> = {
   [COLL.chunks]: [{ key: { files_id: 1, n: 1 }, name: 'files_id_1_n_1', unique: true }],
 };
 
+/**
+ * Creates the indexes a collection lacks. Only missing ones are asked for: FerretDB 1.24 panics
+ * (and drops the connection) on a createIndexes that names indexes which already exist, which
+ * would hit every restart on an existing database.
+ */
 export async function ensureIndexesImpl(db: Db): Promise<void> {
-  for (const [coll, specs] of Object.entries(INDEXES)) {
-    await db.collection(coll).createIndexes(specs);
+  for (const [coll, specs] of Object.entries(INDEXES))
+    await ensureCollectionIndexes(db.collection(coll), specs);
+}
+
+/** Creates those of `specs` (each named) that `collection` lacks. */
+export async function ensureCollectionIndexes(
+  collection: Collection,
+  specs: IndexDescription[],
+): Promise<void> {
+  {
+    let existing: Set<string>;
+    try {
+      existing = new Set((await collection.listIndexes().toArray()).map((i) => String(i.name)));
+    } catch {
+      existing = new Set(); // the collection does not exist yet
+    }
+    const missing = specs.filter((spec) => !existing.has(spec.name!));
+    if (missing.length > 0) await collection.createIndexes(missing);
   }
 }

@@ -1,0 +1,25 @@
+// Restarting on an existing database runs the index set-up again; FerretDB 1.24 panics on a
+// createIndexes naming indexes that already exist, so only missing ones may be requested.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openTestDb } from '../helpers/backends.ts';
+import { ensureIndexes } from '../../server/store/index.ts';
+import { AuthLog } from '../../server/store/authlog.ts';
+
+test('index set-up runs twice on one database and the connection stays usable', async () => {
+  const tdb = await openTestDb();
+  try {
+    await ensureIndexes(tdb.db);
+    await new AuthLog(tdb.db).ensureIndexes();
+    await ensureIndexes(tdb.db);
+    await new AuthLog(tdb.db).ensureIndexes();
+    const names = (await tdb.db.collection('messages').listIndexes().toArray())
+      .map((i) => String(i.name))
+      .sort();
+    assert.ok(names.includes('mailbox_uid'));
+    assert.equal(new Set(names).size, names.length);
+    assert.deepEqual(await tdb.db.command({ ping: 1 }), { ok: 1 });
+  } finally {
+    await tdb.close();
+  }
+});
