@@ -9,6 +9,11 @@ const HELP = `Usage: nestbox <command> [options]
 
 Commands:
   serve            run the enabled services (IMAP, POP3, LMTP, HTTP API + dashboard) headless
+  import USER FILE [--mailbox PATH] [--format auto|mbox|maildir]
+                   import an mbox, or a zip of a Maildir tree, into USER's mailboxes
+                   (re-importing the same messages adds nothing)
+  export USER MAILBOX FILE
+                   write MAILBOX (path or id) of USER as an mboxrd file
 
 Options:
   --config FILE    config file, TOML or JSON (env NESTBOX_CONFIG)
@@ -64,11 +69,37 @@ async function serve(flags: Record<string, string | undefined>): Promise<void> {
   if (state.stopRequested) shutdown(state.stopRequested, state.server);
 }
 
+async function mailIo(
+  command: string,
+  args: string[],
+  flags: Record<string, string | undefined>,
+): Promise<void> {
+  const { mailbox, format, ...settings } = flags;
+  const config = loadConfig({ flags: settings });
+  const { cliImport, cliExport } = await import('./api/mail-io/cli.ts');
+  if (command === 'import') {
+    if (args.length !== 2)
+      fail('usage: nestbox import USER FILE [--mailbox PATH] [--format auto|mbox|maildir]');
+    if (format !== undefined && !['auto', 'mbox', 'maildir'].includes(format))
+      fail('--format must be auto, mbox or maildir');
+    const out = await cliImport(config, args[0]!, args[1]!, {
+      ...(mailbox ? { mailbox } : {}),
+      ...(format ? { format: format as 'auto' | 'mbox' | 'maildir' } : {}),
+    });
+    process.stdout.write(out + '\n');
+  } else {
+    if (args.length !== 3) fail('usage: nestbox export USER MAILBOX FILE');
+    process.stdout.write((await cliExport(config, args[0]!, args[1]!, args[2]!)) + '\n');
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
     config: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'v' },
+    mailbox: { type: 'string' },
+    format: { type: 'string' },
   };
   for (const spec of SETTINGS) options[spec.flag] = { type: 'string' };
   let parsed;
@@ -93,6 +124,9 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'serve':
       return serve(flags);
+    case 'import':
+    case 'export':
+      return mailIo(command, positionals.slice(1), flags);
     default:
       fail(`unknown command '${command}'. Run 'nestbox --help' for usage.`);
   }

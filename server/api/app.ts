@@ -1,28 +1,64 @@
-// The HTTP API application: JSON routes, the dashboard's static files, JSON errors everywhere.
+// The HTTP API application: JSON routes from the registry, /openapi.json built from the same
+// registry, the dashboard's static files, and JSON errors everywhere.
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../package-root.ts';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { ServiceContext } from '../service.ts';
 import { healthHandler } from './health.ts';
+import { mountRoutes, routeNotFound, type ApiDeps } from './registry.ts';
+import { ROUTES } from './routes/index.ts';
+import { buildOpenApi } from './openapi.ts';
+import { toApiError } from './errors.ts';
+import { TokenStore } from './auth.ts';
+import { Filters } from '../store/filters.ts';
+import { Autoreplies } from '../store/autoreply.ts';
+import { EventBus } from './event-bus.ts';
+import { ActivityFeed } from './activity-feed.ts';
 
-const dashboardDir = fileURLToPath(new URL('../../renderer/dist/', import.meta.url));
+const dashboardDir = join(PACKAGE_ROOT, 'renderer', 'dist');
 
-export function createApiApp(ctx: ServiceContext): express.Express {
+export function createApiDeps(ctx: ServiceContext): ApiDeps {
+  const opts = { relayUrl: ctx.config.relayUrl };
+  return {
+    ctx,
+    tokens: new TokenStore(ctx.backends.redis),
+    filters: new Filters(ctx.backends.db, opts),
+    autoreplies: new Autoreplies(ctx.backends.db, opts),
+    bus: new EventBus(ctx.backends.redis),
+    feed: new ActivityFeed(() => ctx.backends.newRedis()),
+  };
+}
+
+export function createApiApp(ctx: ServiceContext, deps: ApiDeps = createApiDeps(ctx)): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // `?a[b]=1` stays a plain string key: nested query objects are not part of this API
+  app.set('query parser', 'simple');
   app.get('/health', healthHandler(ctx));
-  if (existsSync(dashboardDir)) app.use(express.static(dashboardDir, { index: 'index.html' }));
-  app.use((req: Request, res: Response) => {
-    res.status(404).json({ error: `no route for ${req.method} ${req.path}`, code: 'NotFound' });
+  const openapi = buildOpenApi(ROUTES);
+  app.get('/openapi.json', (_req: Request, res: Response) => {
+    res.json(openapi);
   });
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const status = (err as { status?: number }).status;
-    if (status && status >= 400 && status < 500) {
-      res.status(status).json({ error: (err as Error).message, code: 'BadRequest' });
+  const router = express.Router({ caseSensitive: true, strict: false });
+  mountRoutes(router, ROUTES, deps);
+  app.use(router);
+  if (existsSync(dashboardDir)) app.use(express.static(dashboardDir, { index: 'index.html' }));
+  app.use((req: Request, _res: Response, next: NextFunction) => next(routeNotFound(req)));
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const known = toApiError(err);
+    if (res.headersSent) {
+      if (!known) ctx.log.error({ err, path: req.path }, 'API request failed after the answer started');
+      res.destroy();
       return;
     }
-    ctx.log.error({ err }, 'API request failed');
+    if (known) {
+      for (const [k, v] of Object.entries(known.headers)) res.setHeader(k, v);
+      res.status(known.status).json({ error: known.message, code: known.code });
+      return;
+    }
+    ctx.log.error({ err, method: req.method, path: req.path }, 'API request failed');
     res.status(500).json({ error: 'internal error', code: 'InternalError' });
   });
   return app;

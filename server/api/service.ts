@@ -1,10 +1,13 @@
 import { createServer } from 'node:http';
 import type { ServiceStarter } from '../service.ts';
 import { listen } from '../net.ts';
-import { createApiApp } from './app.ts';
+import { createApiApp, createApiDeps } from './app.ts';
 
 export const start: ServiceStarter = async (ctx) => {
-  const server = createServer(createApiApp(ctx));
+  const deps = createApiDeps(ctx);
+  await deps.filters.ensureIndexes();
+  await deps.autoreplies.ensureIndexes();
+  const server = createServer(createApiApp(ctx, deps));
   server.keepAliveTimeout = 5000;
   const host = ctx.config.apiHost;
   const port = await listen(server, ctx.config.ports.api, host);
@@ -18,6 +21,7 @@ export const start: ServiceStarter = async (ctx) => {
       const cut = setTimeout(() => server.closeAllConnections(), 1000);
       await closed;
       clearTimeout(cut);
+      deps.feed.close();
     },
   };
 };

@@ -1,0 +1,113 @@
+// Who is calling: the admin token from the config, or a user token from POST /authenticate.
+// User tokens live in Redis under their SHA-256 only, with a sliding lifetime, and are listed per user
+// so a password change or account removal revokes all of them at once.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Request } from 'express';
+import type { Redis } from 'ioredis';
+import { ApiError } from './errors.ts';
+
+export type Principal = { kind: 'admin' } | { kind: 'user'; user: string; scope: string };
+
+/** Idle time after which a user token stops working; every use starts the period again. */
+export const TOKEN_TTL_SECONDS = 8 * 3600;
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const tokenKey = (hash: string) => `nestbox:api:token:${hash}`;
+const userKey = (user: string) => `nestbox:api:user-tokens:${user}`;
+
+export class TokenStore {
+  constructor(private readonly redis: Redis) {}
+
+  async issue(user: string, scope: string): Promise<string> {
+    const token = randomBytes(20).toString('hex');
+    const hash = sha256(token);
+    await this.redis
+      .multi()
+      .set(tokenKey(hash), JSON.stringify({ user, scope, created: Date.now() }), 'EX', TOKEN_TTL_SECONDS)
+      .sadd(userKey(user), hash)
+      .expire(userKey(user), TOKEN_TTL_SECONDS)
+      .exec();
+    return token;
+  }
+
+  async resolve(token: string): Promise<{ user: string; scope: string } | null> {
+    const hash = sha256(token);
+    const res = await this.redis.multi().get(tokenKey(hash)).expire(tokenKey(hash), TOKEN_TTL_SECONDS).exec();
+    const raw = res?.[0]?.[1];
+    if (typeof raw !== 'string') return null;
+    try {
+      const v = JSON.parse(raw) as { user?: unknown; scope?: unknown };
+      if (typeof v.user !== 'string') return null;
+      await this.redis.expire(userKey(v.user), TOKEN_TTL_SECONDS);
+      return { user: v.user, scope: typeof v.scope === 'string' ? v.scope : 'master' };
+    } catch {
+      return null;
+    }
+  }
+
+  async revoke(token: string): Promise<void> {
+    await this.redis.del(tokenKey(sha256(token)));
+  }
+
+  /** Revokes every token of a user; returns how many were live. */
+  async revokeAll(user: string): Promise<number> {
+    const hashes = await this.redis.smembers(userKey(user));
+    if (hashes.length === 0) return 0;
+    const deleted = await this.redis.del(...hashes.map(tokenKey));
+    await this.redis.del(userKey(user));
+    return deleted;
+  }
+}
+
+/** The token from `X-Access-Token`, `Authorization: Bearer` or the `accessToken` query parameter. */
+export function tokenOf(req: Request): string | null {
+  const header = req.get('x-access-token');
+  if (header) return header.trim();
+  const authz = req.get('authorization');
+  const m = authz ? /^Bearer\s+(\S+)\s*$/i.exec(authz) : null;
+  if (m) return m[1]!;
+  const q = (req.query as Record<string, unknown>).accessToken;
+  return typeof q === 'string' && q ? q : null;
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
+}
+
+export async function principalOf(
+  req: Request,
+  adminToken: string,
+  tokens: TokenStore,
+): Promise<Principal | null> {
+  const token = tokenOf(req);
+  if (!token) return null;
+  if (token.length > 512) return null;
+  if (sameSecret(token, adminToken)) return { kind: 'admin' };
+  const t = await tokens.resolve(token);
+  return t ? { kind: 'user', user: t.user, scope: t.scope } : null;
+}
+
+export const unauthorized = (hasToken: boolean) =>
+  new ApiError(
+    401,
+    hasToken ? 'InvalidToken' : 'MissingToken',
+    hasToken ? 'the access token is not valid or has expired' : 'an access token is required',
+    { 'WWW-Authenticate': 'Bearer realm="nestbox"' },
+  );
+
+/**
+ * Resolves `:user` (`me` included) for the caller: admins reach every user, a user token only its own.
+ * Another user's id answers 403.
+ */
+export function resolveUserParam(principal: Principal, param: string): string {
+  const id = param.toLowerCase();
+  if (principal.kind === 'admin') {
+    if (id === 'me')
+      throw new ApiError(400, 'InputValidationError', '"me" needs a user token, not the admin token');
+    return id;
+  }
+  if (id === 'me' || id === principal.user) return principal.user;
+  throw new ApiError(403, 'Forbidden', 'this token belongs to another user');
+}
