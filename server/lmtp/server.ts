@@ -1,0 +1,216 @@
+// The LMTP server (RFC 2033) on smtp-server's LMTP mode: recipients are checked at RCPT, the
+// message is read whole into buffers (no string conversion), then stored once per accepted
+// recipient and answered with one reply each, in RCPT order (RFC 2033 §4.2).
+import { hostname } from 'node:os';
+import {
+  SMTPServer,
+  type SMTPServerAddress,
+  type SMTPServerDataStream,
+  type SMTPServerSession,
+} from 'smtp-server';
+import type { ServiceContext } from '../service.ts';
+import { Filters } from '../store/filters.ts';
+import { Autoreplies } from '../store/autoreply.ts';
+import { parseHeaders, type Headers } from './headers.ts';
+import { Deliverer, replyError, type Delivered, type Recipient } from './deliver.ts';
+import { Relay } from './relay.ts';
+import { maybeAutoreply } from './vacation.ts';
+import { forward, forwardBlocker } from './forward.ts';
+import {
+  CLOSE_GRACE_MS,
+  DELIVERY_CONCURRENCY,
+  MAX_CLIENTS,
+  MAX_RECIPIENTS,
+  SOCKET_TIMEOUT_MS,
+} from './limits.ts';
+
+export interface LmtpServer {
+  smtp: SMTPServer;
+  close(): Promise<void>;
+}
+
+/** Reads the DATA stream into buffers, keeping nothing past `max` bytes (the rest is drained). */
+async function collect(
+  stream: SMTPServerDataStream,
+  max: number,
+): Promise<{ chunks: Buffer[]; size: number }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size <= max) chunks.push(chunk);
+  }
+  return { chunks, size };
+}
+
+/** Runs `fn` over `items` with at most `n` at a time; results keep the order of `items`. */
+async function mapLimit<T, R>(items: readonly T[], n: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+  return out;
+}
+
+/** Indexes of the collections delivery reads besides the store's. */
+export async function ensureLmtpIndexes(ctx: ServiceContext): Promise<void> {
+  await new Filters(ctx.backends.db).ensureIndexes();
+  await new Autoreplies(ctx.backends.db).ensureIndexes();
+}
+
+export function createLmtpServer(ctx: ServiceContext): LmtpServer {
+  const { config, store, log } = ctx;
+  const filters = new Filters(ctx.backends.db, { relayUrl: config.relayUrl });
+  const autoreplies = new Autoreplies(ctx.backends.db, { relayUrl: config.relayUrl });
+  const relay = config.relayUrl ? new Relay(config.relayUrl) : null;
+  const deliverer = new Deliverer(store, filters, log);
+  const resolved = new WeakMap<SMTPServerAddress, Recipient>();
+  const inflight = new Set<Promise<unknown>>();
+  let closing = false;
+
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p)).catch(() => undefined);
+    return p;
+  };
+
+  /** Forwards and vacation replies run after the recipient's reply was sent; failures are logged. */
+  const afterDelivery = (
+    sender: string,
+    rcpt: Recipient,
+    d: Delivered,
+    headers: Headers,
+    received: Buffer,
+  ) => {
+    if (!relay || !d.decision) return;
+    const decision = d.decision;
+    if (decision.targets.length) {
+      const blocked = forwardBlocker(rcpt.address, headers);
+      if (blocked) {
+        log.warn({ user: rcpt.user, rcpt: rcpt.address, reason: blocked }, 'lmtp: not forwarded');
+      } else {
+        void track(
+          forward(relay, { rcpt: rcpt.address, targets: decision.targets, received })
+            .then(() => log.info({ user: rcpt.user, targets: decision.targets }, 'lmtp: forwarded'))
+            .catch((err: unknown) => log.error({ err, user: rcpt.user }, 'lmtp: forward failed')),
+        );
+      }
+    }
+    if (d.stored && !decision.spam) {
+      void track(
+        maybeAutoreply(
+          { store, autoreplies, redis: ctx.backends.redis, relay, keyPrefix: 'nestbox' },
+          { user: rcpt.user, rcpt: rcpt.address, sender, headers },
+        )
+          .then((outcome) => log.debug({ user: rcpt.user, sender, outcome }, 'lmtp: autoreply'))
+          .catch((err: unknown) => log.error({ err, user: rcpt.user }, 'lmtp: autoreply failed')),
+      );
+    }
+  };
+
+  /** Stores the message for every recipient; side effects are returned to run after the replies. */
+  const receive = async (
+    stream: SMTPServerDataStream,
+    session: SMTPServerSession,
+  ): Promise<{ replies: Array<string | Error>; after: Array<() => void> }> => {
+    const { chunks, size } = await collect(stream, config.maxMessageSize);
+    const rcpts = session.envelope.rcptTo;
+    if (size > config.maxMessageSize) {
+      // smtp-server answers 552 5.3.4 itself (rejectOversized); this is the same refusal
+      const replies = rcpts.map(() => replyError(552, 'Error: message exceeds fixed maximum message size'));
+      return { replies, after: [] };
+    }
+    const received = Buffer.concat(chunks, size);
+    const headers = parseHeaders(received);
+    const mailFrom = session.envelope.mailFrom;
+    const sender = mailFrom ? mailFrom.address : '';
+    const after: Array<() => void> = [];
+    const replies = await mapLimit(rcpts, DELIVERY_CONCURRENCY, async (addr) => {
+      const rcpt = resolved.get(addr);
+      if (!rcpt) return replyError(451, 'Error: recipient state lost, try again later');
+      const d = await deliverer.deliver({ sender, rcpt }, received, headers);
+      after.push(() => afterDelivery(sender, rcpt, d, headers, received));
+      return d.reply;
+    });
+    return { replies, after };
+  };
+
+  const smtp = new SMTPServer({
+    lmtp: true,
+    name: hostname() || 'nestbox',
+    banner: 'Nestbox LMTP',
+    logger: false,
+    // RFC 2033 §5 LHLO keywords: PIPELINING, ENHANCEDSTATUSCODES, 8BITMIME, SMTPUTF8, SIZE
+    hideENHANCEDSTATUSCODES: false,
+    hideDSN: true,
+    hideREQUIRETLS: true,
+    size: config.maxMessageSize,
+    rejectOversized: true,
+    maxRecipients: MAX_RECIPIENTS,
+    maxClients: MAX_CLIENTS,
+    socketTimeout: SOCKET_TIMEOUT_MS,
+    closeTimeout: CLOSE_GRACE_MS,
+    disableReverseLookup: true,
+    // the MTA is trusted by network position; there is no LMTP login
+    disabledCommands: ['AUTH'],
+    authOptional: true,
+    key: ctx.tls.key,
+    cert: ctx.tls.cert,
+    onMailFrom(_address, _session, cb) {
+      if (closing) return cb(replyError(421, 'Service shutting down, try again later'));
+      cb();
+    },
+    onRcptTo(address, _session, cb) {
+      if (closing) return cb(replyError(421, 'Service shutting down, try again later'));
+      void (async () => {
+        const hit = await store.addresses.resolve(address.address);
+        if (!hit) return cb(replyError(550, `<${address.address}>: no such user here`));
+        const user = await store.users.get(hit.user);
+        if (!user) return cb(replyError(550, `<${address.address}>: no such user here`));
+        if (user.disabled) return cb(replyError(550, `<${address.address}>: mailbox disabled`));
+        resolved.set(address, { address: address.address, user: hit.user });
+        cb();
+      })().catch((err: unknown) => {
+        log.error({ err, rcpt: address.address }, 'lmtp: recipient lookup failed');
+        cb(replyError(451, 'Error: local error in processing, try again later'));
+      });
+    },
+    onData(stream, session, cb) {
+      void track(
+        receive(stream, session).then(
+          ({ replies, after }) => {
+            cb(null, replies);
+            // forwards and vacation replies start once the recipients have their answers
+            setImmediate(() => after.forEach((run) => run()));
+          },
+          (err: unknown) => {
+            log.error({ err }, 'lmtp: DATA failed');
+            stream.resume();
+            cb(replyError(451, 'Error: local error in processing, try again later'));
+          },
+        ),
+      );
+    },
+  });
+  smtp.on('error', (err) => log.warn({ err }, 'lmtp: connection error'));
+
+  return {
+    smtp,
+    async close() {
+      closing = true;
+      const stopped = new Promise<void>((resolve) => smtp.close(() => resolve()));
+      // transactions in progress finish and get their replies before connections are ended
+      const grace = new Promise((r) => setTimeout(r, CLOSE_GRACE_MS).unref());
+      await Promise.race([Promise.allSettled([...inflight]), grace]);
+      for (const conn of smtp.connections) conn.send(421, 'Service shutting down');
+      await stopped;
+      await Promise.race([Promise.allSettled([...inflight]), grace]);
+      relay?.close();
+    },
+  };
+}

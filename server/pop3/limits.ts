@@ -1,0 +1,29 @@
+// POP3 limits, each with its reason.
+
+/**
+ * Longest command line accepted. RFC 2449 §4 caps commands at 255 octets, but an AUTH PLAIN
+ * initial response (RFC 5034 §4) with a long password is legitimately longer.
+ */
+export const MAX_LINE = 8192;
+
+/** Commands read ahead of the one being executed (PIPELINING, RFC 2449 §6.6) before reading pauses. */
+export const MAX_QUEUED = 100;
+
+/** Unknown or malformed commands tolerated before the connection is closed. */
+export const MAX_BAD_COMMANDS = 20;
+
+/** Failed logins on one connection before it is closed (the per-user/IP limit is in Redis). */
+export const MAX_AUTH_FAILURES = 3;
+
+/** RFC 1939 §3: the inactivity autologout timer must be at least 10 minutes. */
+export const IDLE_TIMEOUT_MS = 10 * 60 * 1000;
+
+/** Concurrent POP3 connections per process. */
+export const MAX_CLIENTS = 500;
+
+/** Maildrop lock lifetime in Redis; refreshed while the session lives, so a crashed process frees it. */
+export const LOCK_TTL_MS = 60 * 1000;
+export const LOCK_REFRESH_MS = 20 * 1000;
+
+/** How long close() lets running commands (a RETR, the UPDATE state) finish. */
+export const CLOSE_GRACE_MS = 15 * 1000;
