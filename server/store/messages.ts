@@ -629,16 +629,25 @@ export class Messages implements MessagesApi {
     const u = oid(user);
     const i = oid(id);
     if (!u || !i) return null;
-    const d = await this.ctx.messages.findOne({ _id: i, user: u }, { projection: projectionFor(fields) });
-    return d ? toView(d) : null;
+    // Filter on _id alone and check the owner here: FerretDB uses its _id index only for a bare
+    // _id filter and scans the whole collection for {_id, user}.
+    const d = await this.ctx.messages.findOne(
+      { _id: i },
+      { projection: { ...projectionFor(fields), user: 1 } },
+    );
+    return d && d.user.equals(u) ? toView(d) : null;
   }
 
-  private async rawOf(filter: Filter<MessageDoc>, range?: ByteRange): Promise<ContentStream | null> {
+  private async rawOf(
+    filter: Filter<MessageDoc>,
+    range?: ByteRange,
+    owner?: ObjectId,
+  ): Promise<ContentStream | null> {
     const d = await this.ctx.messages.findOne(filter, {
-      projection: { tree: 1, size: 1, attachmentRefs: 1 },
+      projection: { tree: 1, size: 1, attachmentRefs: 1, user: 1 },
       promoteBuffers: true,
     });
-    if (!d) return null;
+    if (!d || (owner && !d.user.equals(owner))) return null;
     const open = await bodyOpener(this.ctx, d.attachmentRefs ?? []);
     return { size: d.size, stream: rebuild(d.tree, open, range) };
   }
@@ -651,7 +660,7 @@ export class Messages implements MessagesApi {
   async openRawById(user: Id, id: Id, range?: ByteRange): Promise<ContentStream | null> {
     const u = oid(user);
     const i = oid(id);
-    return u && i ? this.rawOf({ _id: i, user: u }, range) : null;
+    return u && i ? this.rawOf({ _id: i }, range, u) : null; // bare _id filter: see getById
   }
 
   async openSection(
