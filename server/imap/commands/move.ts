@@ -1,23 +1,18 @@
 // MOVE (RFC 6851) and UID MOVE: COPYUID in an untagged OK, then the EXPUNGEs, then the tagged OK.
 import { SELECTED, no, ok, type CommandSpec } from '../command.ts';
-import { readMailbox } from '../mailbox-names.ts';
+import { copyUidCode, isReply, resolveCopyTarget } from '../copy-target.ts';
 import { storeErrorReply } from '../store-errors.ts';
-import { formatSet, parseSequenceSet } from '../wire/sequence.ts';
 
 export const move: CommandSpec = {
   name: 'MOVE',
   states: SELECTED,
   sync: 'all',
   uidSync: 'all',
-  async run({ session, args, uid }) {
-    const set = parseSequenceSet(args.atom('sequence set'));
-    const path = readMailbox(args);
-    args.end();
-    const box = session.selected!;
-    if (box.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
-    const uids = uid ? box.uidRanges(set) : box.seqToUids(set);
-    const target = await session.store.mailboxes.get(session.userId, path);
-    if (!target) return no('No such mailbox', 'TRYCREATE');
+  async run(call) {
+    const found = await resolveCopyTarget(call, { writable: true });
+    if (isReply(found)) return found;
+    const { box, uids, target } = found;
+    const { session, uid } = call;
     if (target.id === box.id) return no('Source and target are the same mailbox', 'CANNOT');
     try {
       const res = await session.store.messages.move({
@@ -26,12 +21,8 @@ export const move: CommandSpec = {
         uids,
         target: target.id,
       });
-      if (res.map.length) {
-        const src = formatSet(res.map.map((x) => x.source));
-        const dst = formatSet(res.map.map((x) => x.target));
-        // RFC 6851 §4.3: COPYUID goes in an untagged OK before the EXPUNGEs
-        session.out.untagged(`OK [COPYUID ${res.uidValidity} ${src} ${dst}] Moved`);
-      }
+      // RFC 6851 §4.3: COPYUID goes in an untagged OK before the EXPUNGEs
+      if (res.map.length) session.out.untagged(`OK [${copyUidCode(res)}] Moved`);
       box.removeOwn(res.expunged, session.out);
       return ok(`${uid ? 'UID ' : ''}MOVE completed`);
     } catch (err) {
