@@ -3,6 +3,7 @@ import type { Collection, Db } from 'mongodb';
 import type { Redis } from 'ioredis';
 import type { Notifier } from '../notify/index.ts';
 import { Locks } from './locks.ts';
+import { UidIds } from './uid-ids.ts';
 import type { AddStep, StoreOptions } from './index.ts';
 import {
   COLL,
@@ -23,6 +24,7 @@ export interface ResolvedOptions {
   defaultQuota: number;
   channelPrefix: string;
   lockTtlMs: number;
+  uidCacheSize: number;
   onStep: ((step: AddStep) => void | Promise<void>) | undefined;
 }
 
@@ -32,6 +34,8 @@ export interface Ctx {
   notify: Notifier;
   opts: ResolvedOptions;
   locks: Locks;
+  /** (mailbox, uid) → message _id seen by this process (see uid-ids.ts). */
+  uidIds: UidIds;
   users: Collection<UserDoc>;
   addresses: Collection<AddressDoc>;
   mailboxes: Collection<MailboxDoc>;
@@ -50,6 +54,7 @@ export function resolveOptions(o: StoreOptions = {}): ResolvedOptions {
     defaultQuota: o.defaultQuota ?? 0,
     channelPrefix: o.channelPrefix ?? 'nestbox',
     lockTtlMs: o.lockTtlMs ?? 15_000,
+    uidCacheSize: o.uidCacheSize ?? 200_000,
     onStep: o.onStep,
   };
 }
@@ -61,6 +66,7 @@ export function makeCtx(db: Db, redis: Redis, notify: Notifier, opts: ResolvedOp
     notify,
     opts,
     locks: new Locks(redis, opts.channelPrefix, opts.lockTtlMs),
+    uidIds: new UidIds(opts.uidCacheSize),
     users: db.collection<UserDoc>(COLL.users),
     addresses: db.collection<AddressDoc>(COLL.addresses),
     mailboxes: db.collection<MailboxDoc>(COLL.mailboxes),

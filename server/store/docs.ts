@@ -109,15 +109,12 @@ export interface MessageDoc {
   bcc: AddressValue[];
   replyTo: AddressValue[];
   sender: AddressValue[];
-  headers: Array<{ key: string; value: string }>;
-  /** The MIME tree from server/mime: rebuilds the exact bytes with the GridFS bodies. */
-  tree: unknown;
+  /** BSON of the MIME tree, header fields and decoded text (see content.ts). */
+  content: Binary;
   envelope: string;
   bodystructure: string;
   body: string;
   intro: string;
-  /** Decoded text of the message (first 1 MiB); BODY and TEXT searches look here. */
-  text: string;
   attachments: AttachmentValue[];
   hasAttachments: boolean;
   /** Distinct SHA-256 of the GridFS bodies this message holds one reference to each. */

@@ -56,6 +56,11 @@ export interface StoreOptions {
    * mailbox or user for at most this long.
    */
   lockTtlMs?: number;
+  /**
+   * How many (mailbox, uid) → message id pairs this process remembers (default 200 000, about
+   * 15 MB), so per-message reads go by id; 0 turns it off.
+   */
+  uidCacheSize?: number;
   /** Redis channel prefix (default `nestbox`): beacons go to `<prefix>:u:<userId>` and `<prefix>:events`. */
   channelPrefix?: string;
   /** Test hook: called at each named step of `messages.add`. */

@@ -33,6 +33,9 @@ import { parse, rebuild, section, type Parsed } from './mime.ts';
 import { searchMailbox } from './search.ts';
 import { lockName, withAll } from './locks.ts';
 import { safeDeep } from './bson-safe.ts';
+import { packContent, unpackContent } from './content.ts';
+import { readByUid, readInMailbox } from './by-id.ts';
+import { normalizeUidSet } from './uidset.ts';
 
 /** The commit point: acknowledged by a majority and in the journal before we answer. */
 const DURABLE = { writeConcern: { w: 'majority' as const, j: true } };
@@ -40,6 +43,11 @@ const DURABLE = { writeConcern: { w: 'majority' as const, j: true } };
 /** Stored text is capped so a message document stays far below 16 MB and quick to scan. */
 const MAX_TEXT = 1024 * 1024;
 const BATCH = 200;
+/** What rebuilding the raw bytes needs; the tree's bytes come back as Buffers. */
+const RAW_PROJECTION = { content: 1, size: 1, attachmentRefs: 1, user: 1 } as const;
+const BUFFERS = { promoteBuffers: true };
+/** Largest UID set `fetch` reads id by id rather than with one query (see knownIds). */
+const KNOWN_IDS_MAX = 64;
 
 const FIELD_PROJECTION: Record<MessageField, string[]> = {
   flags: ['flags'],
@@ -53,9 +61,9 @@ const FIELD_PROJECTION: Record<MessageField, string[]> = {
   subject: ['subject'],
   addresses: ['from', 'to', 'cc', 'bcc', 'replyTo', 'sender'],
   msgid: ['msgid', 'inReplyTo', 'references'],
-  headers: ['headers'],
+  headers: ['content'],
   intro: ['intro'],
-  text: ['text'],
+  text: ['content'],
   attachments: ['attachments', 'hasAttachments'],
 };
 
@@ -67,6 +75,7 @@ function projectionFor(fields: readonly MessageField[]): Record<string, 1> {
 
 export function toView(
   d: Partial<MessageDoc> & Pick<MessageDoc, '_id' | 'user' | 'mailbox' | 'uid'>,
+  fields: readonly MessageField[],
 ): MessageView {
   const v: MessageView = {
     id: d._id.toHexString(),
@@ -95,15 +104,18 @@ export function toView(
     'sender',
     'inReplyTo',
     'references',
-    'headers',
     'intro',
-    'text',
     'attachments',
     'hasAttachments',
   ] as const) {
     copy(k);
   }
   if (d.msgid !== undefined) v.msgid = d.msgid;
+  if (d.content && (fields.includes('headers') || fields.includes('text'))) {
+    const c = unpackContent(d.content);
+    if (fields.includes('headers')) v.headers = c.headers;
+    if (fields.includes('text')) v.text = c.text;
+  }
   return v;
 }
 
@@ -207,6 +219,7 @@ export class Messages implements MessagesApi {
         const d = this.buildDoc(user, mailbox, before, p, { size, flags, idate, acquired });
         await this.ctx.messages.insertOne(d, DURABLE);
         committed = true;
+        this.ctx.uidIds.set(mailbox, d.uid, d._id);
         await this.step('inserted');
         await this.appendJournal([
           {
@@ -258,7 +271,7 @@ export class Messages implements MessagesApi {
     m: { size: number; flags: string[]; idate: Date; acquired: string[] },
   ): MessageDoc {
     // every string the message gave us is made storable; the tree keeps the exact bytes
-    const t = safeDeep({
+    const { headers, text, ...t } = safeDeep({
       msgid: p.messageId,
       inReplyTo: p.inReplyTo,
       references: p.references,
@@ -289,7 +302,7 @@ export class Messages implements MessagesApi {
       flags: m.flags,
       ...flagBooleans(m.flags),
       ...t,
-      tree: p.tree,
+      content: packContent({ tree: p.tree, headers, text }),
       hasAttachments: p.hasAttachments,
       attachmentRefs: [...m.acquired],
       created: new Date(),
@@ -322,10 +335,12 @@ export class Messages implements MessagesApi {
     try {
       for (let i = 0; i < list.length; i += BATCH) {
         const part = list.slice(i, i + BATCH);
-        const docs = await this.ctx.messages
-          .find({ _id: { $in: part.map((d) => d._id) }, mailbox })
-          .sort({ uid: 1 })
-          .toArray();
+        const docs = await readInMailbox<MessageDoc>(
+          this.ctx,
+          part.map((d) => d._id),
+          mailbox,
+          null,
+        );
         // sources expunged meanwhile are simply not copied
         const gone = part.filter((p) => !docs.some((d) => d._id.equals(p._id)));
         const goneBytes = gone.reduce((s, d) => s + d.size, 0);
@@ -354,6 +369,7 @@ export class Messages implements MessagesApi {
           let failure: unknown = null;
           try {
             await this.ctx.messages.insertMany(copies, { ordered: true, ...DURABLE });
+            for (const c of copies) this.ctx.uidIds.set(target._id, c.uid, c._id);
           } catch (err) {
             failure = err;
             inserted = (err as { insertedCount?: number }).insertedCount ?? 0;
@@ -420,13 +436,12 @@ export class Messages implements MessagesApi {
       const part = list.slice(i, i + BATCH);
       const entries = await this.ctx.locks.with(lockName.mailboxMessages(mailbox), async () => {
         // re-read under the lock: a concurrent expunge or move may have taken some
-        const docs = await this.ctx.messages
-          .find(
-            { _id: { $in: part.map((d) => d._id) }, mailbox },
-            { projection: { _id: 1, uid: 1, flags: 1 } },
-          )
-          .sort({ uid: 1 })
-          .toArray();
+        const docs = await readInMailbox<Pick<MessageDoc, 'flags'>>(
+          this.ctx,
+          part.map((d) => d._id),
+          mailbox,
+          { flags: 1 },
+        );
         if (docs.length === 0) return [];
         return withAll(
           this.ctx.locks,
@@ -447,6 +462,8 @@ export class Messages implements MessagesApi {
                 { $set: { mailbox: target._id, uid, modseq } },
               );
               if (res.matchedCount !== 1) continue;
+              this.ctx.uidIds.forget(mailbox, d.uid);
+              this.ctx.uidIds.set(target._id, uid, d._id);
               map.push({ source: d.uid, target: uid });
               expunged.push(d.uid);
               exists.push({
@@ -495,7 +512,8 @@ export class Messages implements MessagesApi {
   }): Promise<ExpungeResult> {
     const { user, mailbox } = ids(input.user, input.mailbox);
     const parts: Filter<MessageDoc>[] = [{ mailbox, user }];
-    if (input.requireDeleted !== false) parts.push({ deleted: true });
+    const requireDeleted = input.requireDeleted !== false;
+    if (requireDeleted) parts.push({ deleted: true });
     if (input.uids) {
       const uf = uidFilter<MessageDoc>(input.uids);
       if (!uf) return { uids: [] };
@@ -510,18 +528,19 @@ export class Messages implements MessagesApi {
       const part = list.slice(i, i + BATCH);
       const entries = await this.ctx.locks.with(lockName.mailboxMessages(mailbox), async () => {
         // re-read under the lock: only what is still here and still matches goes
-        const docs = (await this.ctx.messages
-          .find(
-            { $and: [...parts, { _id: { $in: part.map((d) => d._id) } }] },
-            { projection: REMOVABLE_PROJECTION },
-          )
-          .sort({ uid: 1 })
-          .toArray()) as RemovableMessage[];
+        const found = await readInMailbox<RemovableMessage & Pick<MessageDoc, 'deleted'>>(
+          this.ctx,
+          part.map((d) => d._id),
+          mailbox,
+          { ...REMOVABLE_PROJECTION, deleted: 1 },
+        );
+        const docs: RemovableMessage[] = found.filter((d) => !requireDeleted || d.deleted);
         if (docs.length === 0) return [];
         return this.ctx.locks.with(lockName.mailbox(mailbox), async () => {
           const before = await this.bump(mailbox, null, 0, docs.length);
           const base = before?.modifyIndex ?? 0;
           const removed = await removeMessages(this.ctx, docs);
+          for (const d of removed) this.ctx.uidIds.forget(mailbox, d.uid);
           const out = removed.map((d, j): NewJournalEntry => ({
             user: input.user,
             mailbox: input.mailbox,
@@ -553,13 +572,12 @@ export class Messages implements MessagesApi {
     for (let i = 0; i < list.length; i += BATCH) {
       const part = list.slice(i, i + BATCH);
       const entries = await this.ctx.locks.with(lockName.mailboxMessages(mailbox), async () => {
-        const docs = await this.ctx.messages
-          .find(
-            { _id: { $in: part.map((d) => d._id) }, mailbox },
-            { projection: { _id: 1, uid: 1, flags: 1, modseq: 1 } },
-          )
-          .sort({ uid: 1 })
-          .toArray();
+        const docs = await readInMailbox<Pick<MessageDoc, 'flags' | 'modseq'>>(
+          this.ctx,
+          part.map((d) => d._id),
+          mailbox,
+          { flags: 1, modseq: 1 },
+        );
         const changes: Array<{ _id: ObjectId; uid: number; flags: string[] }> = [];
         for (const d of docs) {
           // RFC 7162 §3.2: UNCHANGEDSINCE fails for messages changed after the given MODSEQ
@@ -607,10 +625,12 @@ export class Messages implements MessagesApi {
   async listUids(mailbox: Id): Promise<number[]> {
     const m = oid(mailbox);
     if (!m) return [];
+    // the _id comes at no extra cost and lets later per-message reads go by id (uid-ids.ts)
     const docs = await this.ctx.messages
-      .find({ mailbox: m }, { projection: { _id: 0, uid: 1 } })
+      .find({ mailbox: m }, { projection: { _id: 1, uid: 1 } })
       .sort({ uid: 1 })
       .toArray();
+    for (const d of docs) this.ctx.uidIds.set(m, d.uid, d._id);
     return docs.map((d) => d.uid);
   }
 
@@ -618,11 +638,42 @@ export class Messages implements MessagesApi {
     const m = oid(mailbox);
     const uf = uidFilter<MessageDoc>(uids);
     if (!m || !uf) return;
+    const known = this.knownIds(m, uids);
+    if (known) {
+      for (const d of await readInMailbox<MessageDoc>(this.ctx, known, m, projectionFor(fields))) {
+        yield toView(d, fields);
+      }
+      return;
+    }
     const cursor = this.ctx.messages
       .find({ $and: [{ mailbox: m }, uf] }, { projection: projectionFor(fields) })
       .sort({ uid: 1 })
       .batchSize(100);
-    for await (const d of cursor) yield toView(d);
+    for await (const d of cursor) {
+      this.ctx.uidIds.set(m, d.uid, d._id);
+      yield toView(d, fields);
+    }
+  }
+
+  /**
+   * The remembered ids of a small UID set when every UID in it has one (a client reading a few
+   * messages it just listed); null sends the caller to the query. A UID with no remembered id may
+   * still exist, so one gap means asking the database.
+   */
+  private knownIds(mailbox: ObjectId, uids: UidSet): ObjectId[] | null {
+    const n = normalizeUidSet(uids);
+    let total = n.singles.length;
+    for (const r of n.ranges) total += r.hi - r.lo + 1;
+    if (total > KNOWN_IDS_MAX) return null;
+    const all = [...n.singles];
+    for (const r of n.ranges) for (let u = r.lo; u <= r.hi; u++) all.push(u);
+    const out: ObjectId[] = [];
+    for (const u of new Set(all)) {
+      const id = this.ctx.uidIds.get(mailbox, u);
+      if (!id) return null;
+      out.push(id);
+    }
+    return out;
   }
 
   async getById(user: Id, id: Id, fields: readonly MessageField[]): Promise<MessageView | null> {
@@ -635,32 +686,31 @@ export class Messages implements MessagesApi {
       { _id: i },
       { projection: { ...projectionFor(fields), user: 1 } },
     );
-    return d && d.user.equals(u) ? toView(d) : null;
+    return d && d.user.equals(u) ? toView(d, fields) : null;
   }
 
   private async rawOf(
-    filter: Filter<MessageDoc>,
+    d: Pick<MessageDoc, 'content' | 'size' | 'attachmentRefs'> | null,
     range?: ByteRange,
-    owner?: ObjectId,
   ): Promise<ContentStream | null> {
-    const d = await this.ctx.messages.findOne(filter, {
-      projection: { tree: 1, size: 1, attachmentRefs: 1, user: 1 },
-      promoteBuffers: true,
-    });
-    if (!d || (owner && !d.user.equals(owner))) return null;
+    if (!d) return null;
     const open = await bodyOpener(this.ctx, d.attachmentRefs ?? []);
-    return { size: d.size, stream: rebuild(d.tree, open, range) };
+    return { size: d.size, stream: rebuild(unpackContent(d.content).tree, open, range) };
   }
 
   async openRaw(mailbox: Id, uid: number, range?: ByteRange): Promise<ContentStream | null> {
     const m = oid(mailbox);
-    return m ? this.rawOf({ mailbox: m, uid }, range) : null;
+    if (!m) return null;
+    return this.rawOf(await readByUid<MessageDoc>(this.ctx, m, uid, RAW_PROJECTION, BUFFERS), range);
   }
 
   async openRawById(user: Id, id: Id, range?: ByteRange): Promise<ContentStream | null> {
     const u = oid(user);
     const i = oid(id);
-    return u && i ? this.rawOf({ _id: i }, range, u) : null; // bare _id filter: see getById
+    if (!u || !i) return null;
+    // bare _id filter: see getById
+    const d = await this.ctx.messages.findOne({ _id: i }, { projection: RAW_PROJECTION, ...BUFFERS });
+    return this.rawOf(d && d.user.equals(u) ? d : null, range);
   }
 
   async openSection(
@@ -671,12 +721,9 @@ export class Messages implements MessagesApi {
   ): Promise<ContentStream | null> {
     const m = oid(mailbox);
     if (!m) return null;
-    const d = await this.ctx.messages.findOne(
-      { mailbox: m, uid },
-      { projection: { tree: 1, attachmentRefs: 1 }, promoteBuffers: true },
-    );
+    const d = await readByUid<MessageDoc>(this.ctx, m, uid, { content: 1, attachmentRefs: 1 }, BUFFERS);
     if (!d) return null;
-    const s = section(d.tree, name);
+    const s = section(unpackContent(d.content).tree, name);
     if (!s) return null;
     const open = await bodyOpener(this.ctx, d.attachmentRefs ?? []);
     return { size: s.size, stream: s.stream(open, range) };

@@ -8,8 +8,9 @@ import type { Ctx } from './context.ts';
 import type { AddressValue, MessageDoc } from './docs.ts';
 import { flagField } from './flags.ts';
 import { uidFilter, uidMatcher } from './uidset.ts';
+import { unpackContent, type Content } from './content.ts';
 
-type Doc = Partial<MessageDoc> & { uid: number };
+type Doc = Partial<MessageDoc> & Partial<Pick<Content, 'headers' | 'text'>> & { uid: number };
 
 /** Pre-filter for a key, or null when it cannot be expressed (evaluated in Node only). */
 function toFilter(key: SearchKey): Filter<MessageDoc> | null {
@@ -184,11 +185,20 @@ export async function searchMailbox(ctx: Ctx, mailbox: ObjectId, query: SearchKe
   fieldsOf(query, fields);
   const projection: Record<string, 1 | 0> = { uid: 1 };
   if (!fields.has('_id')) projection._id = 0;
-  for (const f of fields) projection[f] = 1;
+  // header fields and text live in the packed content (content.ts)
+  for (const f of fields) projection[f === 'headers' || f === 'text' ? 'content' : f] = 1;
   const filter: Filter<MessageDoc> =
     pre && Object.keys(pre).length ? { $and: [{ mailbox }, pre] } : { mailbox };
   const out: number[] = [];
   const cursor = ctx.messages.find(filter, { projection }).sort({ uid: 1 }).batchSize(200);
-  for await (const d of cursor) if (match(d as Doc)) out.push(d.uid);
+  for await (const d of cursor) {
+    const doc: Doc = d;
+    if (d.content) {
+      const { headers, text } = unpackContent(d.content);
+      doc.headers = headers;
+      doc.text = text;
+    }
+    if (match(doc)) out.push(d.uid);
+  }
   return out;
 }

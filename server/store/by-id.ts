@@ -1,0 +1,64 @@
+// Message reads that FerretDB's SQLite handler can answer from its `_id` index: every filter here
+// is a bare `_id`, and the mailbox (and uid) are checked on the document that comes back. See
+// uid-ids.ts for why a lookup by (mailbox, uid) goes through a remembered _id when there is one.
+import type { Document, ObjectId } from 'mongodb';
+import type { Ctx } from './context.ts';
+import type { MessageDoc } from './docs.ts';
+
+/** Reads in flight at once: enough to hide round trips, few enough not to flood the database. */
+const PARALLEL = 8;
+
+type Projection = Record<string, 0 | 1>;
+type Located = Partial<MessageDoc> & Pick<MessageDoc, '_id' | 'mailbox' | 'uid'>;
+
+/** null reads whole documents. */
+function withLocation(projection: Projection | null): Projection | undefined {
+  return projection ? { ...projection, _id: 1, mailbox: 1, uid: 1 } : undefined;
+}
+
+/** The documents among `ids` still in `mailbox`, ascending by uid. */
+export async function readInMailbox<T extends Document = Located>(
+  ctx: Ctx,
+  ids: readonly ObjectId[],
+  mailbox: ObjectId,
+  projection: Projection | null,
+  extra?: { promoteBuffers?: boolean },
+): Promise<Array<T & Located>> {
+  const out: Array<T & Located> = [];
+  const p = withLocation(projection);
+  let next = 0;
+  const worker = async () => {
+    while (next < ids.length) {
+      const id = ids[next++]!;
+      const d = (await ctx.messages.findOne({ _id: id }, { projection: p, ...extra })) as
+        (T & Located) | null;
+      if (d && d.mailbox.equals(mailbox)) out.push(d);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, ids.length) }, worker));
+  return out.sort((a, b) => a.uid - b.uid);
+}
+
+/** One message by (mailbox, uid): through the remembered _id when there is one, else by query. */
+export async function readByUid<T extends Document = Located>(
+  ctx: Ctx,
+  mailbox: ObjectId,
+  uid: number,
+  projection: Projection | null,
+  extra?: { promoteBuffers?: boolean },
+): Promise<(T & Located) | null> {
+  const p = withLocation(projection);
+  const known = ctx.uidIds.get(mailbox, uid);
+  if (known) {
+    const d = (await ctx.messages.findOne({ _id: known }, { projection: p, ...extra })) as
+      (T & Located) | null;
+    if (d && d.mailbox.equals(mailbox) && d.uid === uid) return d;
+    // gone (expunged or moved): the pair names no message any more
+    ctx.uidIds.forget(mailbox, uid);
+    return null;
+  }
+  const d = (await ctx.messages.findOne({ mailbox, uid }, { projection: p, ...extra })) as
+    (T & Located) | null;
+  if (d) ctx.uidIds.set(mailbox, uid, d._id);
+  return d;
+}
