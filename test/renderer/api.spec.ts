@@ -105,7 +105,10 @@ describe('Api', () => {
     expect(api.autoconfigUrl('a+b@example.com')).toBe(
       '/mail/config-v1.1.xml?emailaddress=a%2Bb%40example.com',
     );
-    expect(api.mobileconfigUrl('a@example.com')).toBe('/mobileconfig?emailaddress=a%40example.com');
+    // the Apple profile route needs a token, unlike autoconfig
+    expect(api.mobileconfigUrl('a@example.com')).toBe(
+      '/mobileconfig?emailaddress=a%40example.com&accessToken=a%20b%26c',
+    );
     await api.deleteAddress('u/1', 'x@example.com');
     expect(calls[0]!.url).toBe('/users/u%2F1/addresses/x%40example.com');
   });

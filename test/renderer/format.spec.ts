@@ -9,7 +9,14 @@ import {
 } from '../../renderer/src/lib/format.ts';
 import { perMinute, pruneTimes } from '../../renderer/src/lib/rate.ts';
 import { href, parseHash } from '../../renderer/src/lib/router.ts';
-import { normalizeSettings, settingToText, textToSetting } from '../../renderer/src/lib/settings.ts';
+import {
+  initialDraft,
+  isChanged,
+  normalizeSettings,
+  settingToText,
+  textToSetting,
+} from '../../renderer/src/lib/settings.ts';
+import type { SettingEntry } from '../../renderer/src/lib/types.ts';
 
 describe('formatting', () => {
   it('formats and parses sizes', () => {
@@ -112,6 +119,67 @@ describe('settings', () => {
     ]);
   });
 
+  it("reads the server's GET /settings: a settings list with secrets and environment names", () => {
+    const entries = normalizeSettings({
+      success: true,
+      file: '/data/config.json',
+      settings: [
+        {
+          key: 'ports.imap',
+          value: 1143,
+          kind: 'number',
+          help: 'IMAP (STARTTLS) port',
+          env: 'NESTBOX_IMAP_PORT',
+          restartRequired: true,
+          readOnly: false,
+          secret: false,
+        },
+        {
+          key: 'adminToken',
+          value: null,
+          kind: 'string',
+          env: 'NESTBOX_ADMIN_TOKEN',
+          restartRequired: true,
+          readOnly: false,
+          secret: true,
+        },
+        {
+          key: 'mongodbUri',
+          value: 'mongodb://***@db:27017/',
+          kind: 'string',
+          restartRequired: true,
+          readOnly: false,
+          secret: true,
+        },
+        {
+          key: 'dataDir',
+          value: '/data',
+          kind: 'string',
+          restartRequired: true,
+          readOnly: true,
+          secret: false,
+        },
+      ],
+      restartRequired: ['ports.imap', 'adminToken', 'mongodbUri', 'dataDir'],
+    });
+    expect(entries.map((e) => [e.key, e.kind, e.secret, e.readOnly, e.env])).toEqual([
+      ['ports.imap', 'number', false, false, 'NESTBOX_IMAP_PORT'],
+      ['adminToken', 'string', true, false, 'NESTBOX_ADMIN_TOKEN'],
+      ['mongodbUri', 'string', true, false, undefined],
+      ['dataDir', 'string', false, true, undefined],
+    ]);
+    const [port, token, uri, dataDir] = entries as [SettingEntry, SettingEntry, SettingEntry, SettingEntry];
+    // A secret's input starts empty and counts as changed only once something is typed, so a redacted
+    // URI is never saved back with its *** in it.
+    expect(initialDraft(uri)).toBe('');
+    expect(isChanged(uri, '')).toBe(false);
+    expect(isChanged(token, 'a-new-token-of-enough-length')).toBe(true);
+    expect(initialDraft(port)).toBe('1143');
+    expect(isChanged(port, '1143')).toBe(false);
+    expect(isChanged(port, '1144')).toBe(true);
+    expect(isChanged(dataDir, '/elsewhere')).toBe(false);
+  });
+
   it('reads a config object with a restart list', () => {
     const entries = normalizeSettings({
       settings: { ports: { imap: 1143 }, logLevel: 'info', tls: {} },
@@ -137,5 +205,9 @@ describe('settings', () => {
     const num = { ...list, key: 'ports.api', value: 8080, kind: 'number' } as const;
     expect(textToSetting(num, '80x')).toEqual({ error: 'ports.api must be a number' });
     expect(textToSetting(num, ' 8081 ')).toEqual({ value: 8081 });
+    // an emptied text setting is removed from the saved file (back to its default)
+    const text = { ...list, key: 'relayUrl', value: 'smtp://relay:587', kind: 'string' } as const;
+    expect(textToSetting(text, '  ')).toEqual({ value: null });
+    expect(textToSetting(text, 'smtp://other:25')).toEqual({ value: 'smtp://other:25' });
   });
 });

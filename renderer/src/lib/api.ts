@@ -241,13 +241,15 @@ export class Api {
     return `${this.base}/mail/config-v1.1.xml?emailaddress=${enc(email)}`;
   }
 
+  /** The profile needs a token (unlike autoconfig), and a download link cannot send a header. */
   mobileconfigUrl(email: string): string {
-    return `${this.base}/mobileconfig?emailaddress=${enc(email)}`;
+    return this.withToken(`/mobileconfig?emailaddress=${enc(email)}`);
   }
 
   private withToken(path: string): string {
     const token = this.opts.token();
-    return `${this.base}${path}${token ? `?accessToken=${enc(token)}` : ''}`;
+    if (!token) return `${this.base}${path}`;
+    return `${this.base}${path}${path.includes('?') ? '&' : '?'}accessToken=${enc(token)}`;
   }
 }
 

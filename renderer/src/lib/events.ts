@@ -70,22 +70,96 @@ function timeOf(value: unknown, fallback: number): number {
 const str = (v: unknown): string | undefined =>
   typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : undefined;
 
+/** Auth results as the server reports them ('success' | 'failure' | 'throttled'), and older spellings. */
+function authResult(raw: Record<string, unknown>): 'ok' | 'failed' | 'blocked' | undefined {
+  const r = str(raw.result)?.toLowerCase();
+  if (r === 'success' || r === 'ok' || raw.success === true) return 'ok';
+  if (r === 'throttled' || r === 'blocked') return 'blocked';
+  if (r === 'failure' || r === 'fail' || r === 'failed' || raw.success === false) return 'failed';
+  return undefined;
+}
+
+function authEntry(base: Omit<FeedEntry, 'kind' | 'text'>, raw: Record<string, unknown>): FeedEntry {
+  // `login` is what was typed (user name or address); `user` is the account id, null when unknown.
+  const account = str(raw.login) ?? base.account;
+  const via = [str(raw.protocol)?.toUpperCase(), str(raw.ip ?? raw.remoteAddress)]
+    .filter(Boolean)
+    .join(' from ');
+  const who = account ? ` for ${account}` : '';
+  const result = authResult(raw);
+  const head =
+    result === 'ok'
+      ? `Signed in${account ? ` as ${account}` : ''}`
+      : result === 'failed'
+        ? `Sign-in failed${who}`
+        : result === 'blocked'
+          ? `Sign-in blocked${who} (too many failures)`
+          : `Sign-in attempt${who}`;
+  const level = result === 'ok' || result === undefined ? 'info' : 'warn';
+  return { ...base, kind: 'auth', level, account, text: `${head}${via ? ` (${via})` : ''}`, raw };
+}
+
+const MAILBOX_TEXT: Record<string, string> = {
+  MAILBOX_CREATE: 'Mailbox created',
+  MAILBOX_RENAME: 'Mailbox renamed',
+  MAILBOX_DELETE: 'Mailbox deleted',
+  COUNTERS: 'Counters updated',
+};
+
+function journalEntry(base: Omit<FeedEntry, 'kind' | 'text'>, command: string): FeedEntry {
+  const { raw, mailbox } = base;
+  const kind: EntryKind =
+    command === 'EXISTS'
+      ? 'delivery'
+      : command === 'EXPUNGE'
+        ? 'expunge'
+        : command === 'FETCH'
+          ? 'flags'
+          : 'mailbox';
+  const uid = str(raw.uid);
+  // One beacon can stand for several journal entries (a COPY of many messages); uid is the last one.
+  const count = typeof raw.count === 'number' && raw.count > 1 ? raw.count : 1;
+  const where = mailbox ? ` in ${mailbox}` : '';
+  const flags = Array.isArray(raw.flags) ? `: ${raw.flags.join(' ') || '(none)'}` : '';
+  let text: string;
+  if (kind === 'delivery')
+    text = count > 1 ? `${count} new messages${where}` : `New message${uid ? ` (UID ${uid})` : ''}${where}`;
+  else if (kind === 'expunge')
+    text = count > 1 ? `${count} messages removed${where}` : `Message${uid ? ` ${uid}` : ''} removed${where}`;
+  else if (kind === 'flags')
+    text =
+      count > 1
+        ? `Flags of ${count} messages changed${where}`
+        : `Flags of message${uid ? ` ${uid}` : ''} changed${where}${flags}`;
+  else {
+    const label = MAILBOX_TEXT[command];
+    const path = str(raw.path) ?? mailbox;
+    const old = str(raw.oldPath);
+    text = label ? `${label}${path ? `: ${old ? `${old} → ` : ''}${path}` : ''}` : `${command}${where}`;
+  }
+  return { ...base, kind, text };
+}
+
 /**
  * `type` is the SSE event name ('message' when the server sends none); `data` the parsed JSON.
- * Journal entries carry `command`, log entries `level` + `msg`, auth events an `action`/`result`.
+ * /events sends `log` (pino lines: numeric `level`, `msg`, epoch-ms `time`), `journal` (a beacon:
+ * user id, mailbox id, command, uid, modseq, count, plus `username` and `mailboxPath`), `auth`
+ * (result, user id or null, login, protocol, ip) and `import` (msg, progress fields).
  */
 export function normalizeEvent(type: string, data: unknown, seq: number, now = Date.now()): FeedEntry {
   const raw: Record<string, unknown> =
     data && typeof data === 'object' && !Array.isArray(data)
       ? (data as Record<string, unknown>)
       : { msg: String(data) };
-  const declared = str(raw.type) ?? (type === 'message' ? undefined : type);
+  // The event name wins: a log line may carry a `type` field of its own.
+  const declared = type !== 'message' ? type : str(raw.type);
   const time = timeOf(raw.time ?? raw.created ?? raw.timestamp, now);
   const account = str(raw.username) ?? str(raw.user) ?? str(raw.account) ?? str(raw.address);
   const mailbox = str(raw.mailboxPath) ?? str(raw.path) ?? str(raw.mailbox);
   const command = str(raw.command)?.toUpperCase();
+  const base = { seq, time, account, mailbox, raw };
 
-  if (declared === 'log' || (!command && declared !== 'auth' && raw.level !== undefined && 'msg' in raw)) {
+  if (declared === 'log' || (!declared && !command && raw.level !== undefined && 'msg' in raw)) {
     return {
       seq,
       time,
@@ -100,52 +174,19 @@ export function normalizeEvent(type: string, data: unknown, seq: number, now = D
     declared === 'auth' ||
     /^auth/.test(str(raw.action) ?? '') ||
     (raw.result !== undefined && raw.protocol)
-  ) {
-    const result =
-      str(raw.result) ?? (raw.success === false ? 'fail' : raw.success === true ? 'success' : '');
-    const via = [str(raw.protocol), str(raw.ip ?? raw.remoteAddress)].filter(Boolean).join(' from ');
-    const text = `Sign-in ${result || 'attempt'}${account ? ` for ${account}` : ''}${via ? ` (${via})` : ''}`;
-    return {
-      seq,
-      time,
-      kind: 'auth',
-      level: result === 'fail' ? 'warn' : 'info',
-      account,
-      mailbox,
-      text,
-      raw,
-    };
-  }
-  if (command) {
-    const kind: EntryKind =
-      command === 'EXISTS'
-        ? 'delivery'
-        : command === 'EXPUNGE'
-          ? 'expunge'
-          : command === 'FETCH'
-            ? 'flags'
-            : 'mailbox';
-    const uid = str(raw.uid);
-    const where = mailbox ? ` in ${mailbox}` : '';
-    const text =
-      kind === 'delivery'
-        ? `New message${uid ? ` (UID ${uid})` : ''}${where}`
-        : kind === 'expunge'
-          ? `Message${uid ? ` ${uid}` : ''} removed${where}`
-          : kind === 'flags'
-            ? `Flags of message${uid ? ` ${uid}` : ''} changed${where}${Array.isArray(raw.flags) ? `: ${raw.flags.join(' ') || '(none)'}` : ''}`
-            : `${command}${where}`;
-    return { seq, time, kind, account, mailbox, text, raw };
-  }
+  )
+    return authEntry(base, raw);
+  if (command) return journalEntry(base, command);
   return {
-    seq,
-    time,
+    ...base,
     kind: 'other',
-    account,
-    mailbox,
     text: str(raw.msg) ?? str(raw.message) ?? JSON.stringify(raw),
-    raw,
   };
+}
+
+/** Whether an entry changes what an account's page shows (its mailboxes, counts and storage). */
+export function changesAccount(entry: FeedEntry, userId: string): boolean {
+  return entry.kind !== 'log' && entry.kind !== 'auth' && entry.raw.user === userId;
 }
 
 export interface FeedFilter {
@@ -163,7 +204,7 @@ export function matchesFilter(entry: FeedEntry, filter: FeedFilter): boolean {
   if (filter.minLevel && levelRank(entry.level) < levelRank(filter.minLevel)) return false;
   const account = filter.account?.trim().toLowerCase();
   if (account) {
-    const names = [entry.account, entry.raw.user, entry.raw.username, entry.raw.address]
+    const names = [entry.account, entry.raw.user, entry.raw.username, entry.raw.login, entry.raw.address]
       .filter((v) => v !== undefined && v !== null)
       .map((v) => String(v).toLowerCase());
     if (!names.some((n) => n.includes(account))) return false;

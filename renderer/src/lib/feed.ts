@@ -6,7 +6,8 @@ import { pruneTimes } from './rate.ts';
 
 export type FeedStatus = 'idle' | 'connecting' | 'open' | 'error';
 
-const NAMED_EVENTS = ['log', 'journal', 'activity', 'auth', 'change'];
+// The event names /events sends; EventSource delivers a named event only to its own listener.
+const NAMED_EVENTS = ['log', 'journal', 'auth', 'import'];
 
 export class LiveFeed {
   readonly activity = new EventBuffer<FeedEntry>(2000, 20_000);
@@ -19,6 +20,7 @@ export class LiveFeed {
   private retry: ReturnType<typeof setTimeout> | undefined;
   private seq = 0;
   private readonly listeners = new Set<() => void>();
+  private readonly entryListeners = new Set<(entry: FeedEntry) => void>();
 
   connect(url: string): void {
     this.disconnect();
@@ -36,7 +38,8 @@ export class LiveFeed {
       this.setStatus('error');
       this.retry = setTimeout(() => this.url && this.connect(this.url), 10_000);
     };
-    const handle = (ev: MessageEvent<string>) => this.receive(ev.type, ev.data);
+    // A MessageEvent; typed through Event because the Node test project (no DOM library) compiles this too.
+    const handle = (ev: Event) => this.receive(ev.type, (ev as Event & { data: string }).data);
     source.addEventListener('message', handle);
     for (const name of NAMED_EVENTS) source.addEventListener(name, handle);
   }
@@ -62,8 +65,11 @@ export class LiveFeed {
       return;
     }
     this.activity.push(entry);
+    for (const fn of this.entryListeners) fn(entry);
     if (entry.kind === 'delivery') {
-      this.deliveries.push(entry.time);
+      // one journal beacon can announce several new messages
+      const count = typeof entry.raw.count === 'number' && entry.raw.count > 1 ? entry.raw.count : 1;
+      for (let i = 0; i < Math.min(count, 5000); i++) this.deliveries.push(entry.time);
       if (this.deliveries.length > 5000) this.deliveries = pruneTimes(this.deliveries, Date.now(), 60);
     }
     this.notify();
@@ -72,6 +78,12 @@ export class LiveFeed {
   onChange(fn: () => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
+  }
+
+  /** Every activity entry as it arrives, whether or not the Activity view is paused. */
+  onEntry(fn: (entry: FeedEntry) => void): () => void {
+    this.entryListeners.add(fn);
+    return () => this.entryListeners.delete(fn);
   }
 
   private setStatus(status: FeedStatus): void {

@@ -62,6 +62,8 @@ export function normalizeSettings(body: unknown): SettingEntry[] {
         help: typeof (e.help ?? e.description) === 'string' ? String(e.help ?? e.description) : undefined,
         restartRequired: truthy(e.restartRequired ?? e.requiresRestart ?? e.restart) || restartKeys.has(key),
         readOnly: truthy(e.readOnly) || e.editable === false || readOnlyKeys.has(key),
+        secret: truthy(e.secret),
+        env: typeof e.env === 'string' ? e.env : undefined,
         source: typeof e.source === 'string' ? e.source : undefined,
       };
     });
@@ -74,6 +76,7 @@ export function normalizeSettings(body: unknown): SettingEntry[] {
     help: typeof help[key] === 'string' ? help[key] : undefined,
     restartRequired: restartKeys.has(key),
     readOnly: readOnlyKeys.has(key),
+    secret: false,
   }));
 }
 
@@ -83,6 +86,18 @@ export function settingToText(entry: SettingEntry): string {
   if (entry.kind === 'list' && Array.isArray(entry.value)) return entry.value.join(', ');
   if (entry.kind === 'other') return JSON.stringify(entry.value);
   return String(entry.value);
+}
+
+/** What the input starts with: secrets start empty, their current (redacted) value is only a hint. */
+export function initialDraft(entry: SettingEntry): string {
+  return entry.secret ? '' : settingToText(entry);
+}
+
+/** A secret changes only when something is typed; anything else when the text differs. */
+export function isChanged(entry: SettingEntry, draft: string | undefined): boolean {
+  if (entry.readOnly) return false;
+  if (entry.secret) return (draft ?? '').trim() !== '';
+  return (draft ?? '') !== settingToText(entry);
 }
 
 export function textToSetting(entry: SettingEntry, text: string): { value?: unknown; error?: string } {
@@ -110,6 +125,7 @@ export function textToSetting(entry: SettingEntry, text: string): { value?: unkn
         return { error: `${entry.key} must be valid JSON` };
       }
     default:
-      return { value: t };
+      // An emptied text setting goes back to its default (null removes the saved value).
+      return { value: t === '' ? null : t };
   }
 }

@@ -81,7 +81,8 @@ export interface AppPassword {
   id: string;
   description: string;
   scopes: string[];
-  lastUse?: { time?: string | null; event?: string } | null;
+  /** The API sends `false` for "never used". */
+  lastUse?: { time?: string | false | null; event?: string | false } | null;
   created?: string;
 }
 
@@ -98,6 +99,10 @@ export interface SettingEntry {
   help?: string;
   restartRequired: boolean;
   readOnly: boolean;
+  /** Never shown (the admin token) or shown with credentials removed (URIs): typing replaces it. */
+  secret?: boolean;
+  /** The environment variable that sets it (and wins over the saved file). */
+  env?: string;
   source?: string;
 }
 

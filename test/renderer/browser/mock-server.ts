@@ -114,7 +114,15 @@ function api(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
     ]);
     events.push([
       'auth',
-      { time: now, username: 'bob', result: 'fail', protocol: 'IMAP', ip: '192.168.1.23' },
+      {
+        type: 'auth',
+        time: new Date(now).toISOString(),
+        user: 'u2',
+        login: 'bob',
+        result: 'failure',
+        protocol: 'imap',
+        ip: '192.168.1.23',
+      },
     ]);
     events.push(['log', { time: now - 5000, level: 30, msg: 'Nestbox is ready' }]);
     events.push([
@@ -138,7 +146,7 @@ function api(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
   if (path === '/settings') {
     send(res, 200, {
       success: true,
-      results: [
+      settings: [
         {
           key: 'services',
           value: ['imap', 'pop3', 'lmtp', 'api'],
@@ -161,6 +169,7 @@ function api(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
           restartRequired: true,
         },
         { key: 'logLevel', value: 'info', kind: 'string', help: 'fatal, error, warn, info, debug or trace' },
+        { key: 'adminToken', value: null, kind: 'string', help: 'API admin token', secret: true },
         { key: 'pop3Delete', value: 'delete', kind: 'string', help: 'what POP3 DELE does: delete or trash' },
         {
           key: 'dataDir',
