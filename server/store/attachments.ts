@@ -3,8 +3,10 @@
 // down after it is deleted; only the sweep deletes files, and only when no message references them
 // and nothing has touched them for the grace period.
 import { randomBytes } from 'node:crypto';
-import { Binary, GridFSBucket, ObjectId } from 'mongodb';
-import type { Readable } from 'node:stream';
+import type { ObjectId } from 'mongodb';
+import { Binary } from 'mongodb';
+import { Readable } from 'node:stream';
+import { chunkId, openFile, type StoredFile } from './chunks.ts';
 import type { AttachmentsApi, ByteRange, ContentStream } from './index.ts';
 import type { Ctx } from './context.ts';
 import type { ChunkDoc, FileDoc } from './docs.ts';
@@ -16,10 +18,6 @@ export interface BodyToStore {
   content: Buffer;
   contentType: string;
   filename?: string;
-}
-
-export function bucket(ctx: Ctx): GridFSBucket {
-  return new GridFSBucket(ctx.db, { bucketName: 'attachments', chunkSizeBytes: ctx.opts.chunkSize });
 }
 
 async function retryDup<T>(f: () => Promise<T>): Promise<T> {
@@ -94,7 +92,7 @@ async function writeChunks(ctx: Ctx, doc: FileDoc, content: Buffer, upsert: bool
     const batch: ChunkDoc[] = [];
     for (let n = first; n < Math.min(count, first + CHUNKS_PER_INSERT); n++) {
       batch.push({
-        _id: new ObjectId(),
+        _id: chunkId(doc._id, n),
         files_id: doc._id,
         n,
         data: new Binary(content.subarray(n * size, (n + 1) * size)),
@@ -111,7 +109,11 @@ async function writeChunks(ctx: Ctx, doc: FileDoc, content: Buffer, upsert: bool
     }
     for (const c of batch) {
       await retryDup(() =>
-        ctx.chunks.updateOne({ files_id: c.files_id, n: c.n }, { $set: { data: c.data } }, { upsert: true }),
+        ctx.chunks.updateOne(
+          { _id: c._id },
+          { $set: { files_id: c.files_id, n: c.n, data: c.data } },
+          { upsert: true },
+        ),
       );
     }
   }
@@ -153,21 +155,25 @@ export function countRefs(lists: Iterable<readonly string[] | undefined>): Map<s
  * wants. Missing bodies make `openBody` fail with a clear error on the stream.
  */
 export async function bodyOpener(ctx: Ctx, shas: readonly string[]): Promise<(sha256: string) => Readable> {
-  const ids = new Map<string, ObjectId>();
+  const files = new Map<string, StoredFile>();
   if (shas.length) {
     const docs = await ctx.files
       .find(
         { 'metadata.sha256': { $in: [...new Set(shas)] }, 'metadata.complete': true },
-        { projection: { _id: 1, metadata: 1 } },
+        { projection: { _id: 1, length: 1, chunkSize: 1, metadata: 1 } },
       )
       .toArray();
-    for (const d of docs) ids.set(d.metadata.sha256, d._id);
+    for (const d of docs) files.set(d.metadata.sha256, d);
   }
-  const b = bucket(ctx);
   return (sha256: string) => {
-    const id = ids.get(sha256);
-    // an unknown id makes the GridFS stream error with "FileNotFound", which is what we want here
-    return b.openDownloadStream(id ?? new ObjectId());
+    const f = files.get(sha256);
+    if (f) return openFile(ctx, f);
+    // fails when read, so the error reaches whoever consumes the stream
+    return new Readable({
+      read() {
+        this.destroy(new Error(`attachment ${sha256} not found`));
+      },
+    });
   };
 }
 
@@ -181,12 +187,7 @@ export class Attachments implements AttachmentsApi {
   async open(sha256: string, range?: ByteRange): Promise<ContentStream | null> {
     const d = await this.ctx.files.findOne({ 'metadata.sha256': sha256, 'metadata.complete': true });
     if (!d) return null;
-    const opts: { start?: number; end?: number } = {};
-    if (range) {
-      opts.start = Math.min(range.start, d.length);
-      opts.end = range.length === undefined ? d.length : Math.min(d.length, opts.start + range.length);
-    }
-    return { size: d.length, stream: bucket(this.ctx).openDownloadStream(d._id, opts) };
+    return { size: d.length, stream: openFile(this.ctx, d, range) };
   }
 
   async stat(

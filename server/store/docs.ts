@@ -147,7 +147,8 @@ export interface FileDoc {
 }
 
 export interface ChunkDoc {
-  _id: ObjectId;
+  /** "<files _id hex>:<n>" (see chunks.ts); ObjectId for chunks written by other GridFS writers. */
+  _id: ObjectId | string;
   files_id: ObjectId;
   n: number;
   data: Binary;
