@@ -15,7 +15,7 @@ export async function loginWith(session: Session, login: string, password: strin
   if (res.ok) {
     await session.login(res.auth);
     // RFC 3501 §6.2.3: capabilities may change after login; sending them saves a round trip
-    return ok('Logged in', `CAPABILITY ${session.capabilities().join(' ')}`);
+    return ok('Logged in', { code: 'CAPABILITY', capabilities: session.capabilities() });
   }
   if (res.reason === 'throttled') {
     return no(`Too many failed logins; try again in ${res.retryAfter} seconds`, 'UNAVAILABLE');

@@ -1,6 +1,7 @@
 // What a command module declares (Dovecot's imap-commands.c / Mox's rule as data): its name, the
 // states it is valid in, and what untagged updates may precede its tagged reply.
-import type { Args } from './wire/args.ts';
+import type { Token } from './protocol/reader.ts';
+import type { ResponseCode } from './protocol/response.ts';
 import type { Session } from './session.ts';
 import type { SyncRule } from './selected.ts';
 
@@ -13,8 +14,8 @@ export const NOT_AUTHENTICATED: readonly SessionState[] = ['not-authenticated'];
 
 export interface Reply {
   status: 'OK' | 'NO' | 'BAD';
-  /** Response code without brackets, e.g. `APPENDUID 1 5`. */
-  code?: string;
+  /** Response code (RFC 3501 §7.1, RFC 5530), written in brackets before the text. */
+  code?: ResponseCode;
   text: string;
 }
 
@@ -25,7 +26,8 @@ export interface CommandCall {
   name: string;
   /** Sent as `UID <name>`. */
   uid: boolean;
-  args: Args;
+  /** The arguments after the command name, as the reader tokenized them. */
+  args: readonly Token[];
 }
 
 export interface CommandSpec {
@@ -40,11 +42,11 @@ export interface CommandSpec {
   run(call: CommandCall): Promise<Reply>;
 }
 
-export function ok(text: string, code?: string): Reply {
+export function ok(text: string, code?: ResponseCode): Reply {
   return code ? { status: 'OK', code, text } : { status: 'OK', text };
 }
 
-export function no(text: string, code?: string): Reply {
+export function no(text: string, code?: ResponseCode): Reply {
   return code ? { status: 'NO', code, text } : { status: 'NO', text };
 }
 

@@ -2,7 +2,8 @@
 // (missing → NO [TRYCREATE], RFC 3501 §6.4.7); and the COPYUID code of RFC 4315 §3.
 import { no, type CommandCall, type Reply } from './command.ts';
 import { readMailbox } from './mailbox-names.ts';
-import { formatSet, parseSequenceSet } from './wire/sequence.ts';
+import { expectEnd, sequenceSet } from './protocol/parse.ts';
+import type { ResponseCode } from './protocol/response.ts';
 import type { CopyResult, MailboxInfo, UidSet } from '../store/index.ts';
 import type { SelectedMailbox } from './selected.ts';
 
@@ -17,9 +18,9 @@ export async function resolveCopyTarget(
   { session, args, uid }: CommandCall,
   opts: { writable?: boolean } = {},
 ): Promise<CopyTarget | Reply> {
-  const set = parseSequenceSet(args.atom('sequence set'));
-  const path = readMailbox(args);
-  args.end();
+  const set = sequenceSet(args[0]);
+  const path = readMailbox(args[1]);
+  expectEnd(args, 2);
   const box = session.selected!;
   // RFC 6851 §3.3: MOVE expunges from the source, which a read-only mailbox forbids
   if (opts.writable && box.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
@@ -34,8 +35,11 @@ export function isReply(x: CopyTarget | Reply): x is Reply {
 }
 
 /** `COPYUID <uidvalidity> <source set> <target set>` (RFC 4315 §3), pairs in source order. */
-export function copyUidCode(res: CopyResult): string {
-  const src = formatSet(res.map.map((x) => x.source));
-  const dst = formatSet(res.map.map((x) => x.target));
-  return `COPYUID ${res.uidValidity} ${src} ${dst}`;
+export function copyUidCode(res: CopyResult): ResponseCode {
+  return {
+    code: 'COPYUID',
+    uidValidity: res.uidValidity,
+    source: res.map.map((x) => x.source),
+    dest: res.map.map((x) => x.target),
+  };
 }

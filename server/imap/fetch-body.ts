@@ -1,16 +1,17 @@
 // BODY[section]<partial> content (RFC 3501 §6.4.5): sections come from the store as streams and go
 // out as literals without being buffered; HEADER.FIELDS[.NOT] is cut from the header here.
 import type { ByteRange, MessagesApi } from '../store/index.ts';
-import type { Output } from './output.ts';
-import type { Section } from './wire/fetch-items.ts';
+import type { PartialRange, Section } from './protocol/parse.ts';
+import type { ResponseWriter } from './protocol/response.ts';
 
 /** Header blocks larger than this are not filtered (a header is a few KB; this bounds memory). */
 const MAX_HEADER_FILTER = 1024 * 1024;
 
+/** The store's name for a section: HEADER.FIELDS[.NOT] is cut from the whole HEADER here. */
 function storeSectionName(s: Section): string {
-  const part = s.part.join('.');
-  const spec = s.spec === 'HEADER.FIELDS' || s.spec === 'HEADER.FIELDS.NOT' ? 'HEADER' : s.spec;
-  return part && spec ? `${part}.${spec}` : part || spec;
+  const part = s.parts.join('.');
+  const kind = s.kind === 'HEADER.FIELDS' || s.kind === 'HEADER.FIELDS.NOT' ? 'HEADER' : (s.kind ?? '');
+  return part && kind ? `${part}.${kind}` : part || kind;
 }
 
 /** Keeps (or drops, for .NOT) the named fields; the blank line that ends a header stays. */
@@ -47,43 +48,42 @@ async function readAll(stream: NodeJS.ReadableStream, max: number): Promise<Buff
 }
 
 /**
- * Writes `label` + the section as a literal (or NIL when the section does not exist). `label` is the
- * response item name, e.g. `BODY[1.2]`; partial fetches add `<start>` (RFC 3501 §7.4.2).
+ * Writes `name` + the section as a literal (or NIL when the section does not exist). `name` is the
+ * response item name, e.g. `BODY[1.2]<0>` (RFC 3501 §7.4.2).
  */
 export async function writeSection(
-  out: Output,
+  out: ResponseWriter,
   messages: MessagesApi,
   mailbox: string,
   uid: number,
-  label: string,
+  name: string,
   section: Section,
-  partial: { start: number; length: number } | null,
+  partial: PartialRange | undefined,
 ): Promise<void> {
-  const name = partial ? `${label}<${partial.start}>` : label;
-  if (section.spec === 'HEADER.FIELDS' || section.spec === 'HEADER.FIELDS.NOT') {
+  if (section.kind === 'HEADER.FIELDS' || section.kind === 'HEADER.FIELDS.NOT') {
     const src = await messages.openSection(mailbox, uid, storeSectionName(section));
     let data = src ? await readAll(src.stream, MAX_HEADER_FILTER) : null;
     if (src && data === null) data = Buffer.alloc(0);
-    data = filterHeader(data ?? Buffer.alloc(0), section.fields, section.spec === 'HEADER.FIELDS.NOT');
+    data = filterHeader(data ?? Buffer.alloc(0), section.fields ?? [], section.kind === 'HEADER.FIELDS.NOT');
     if (partial) data = data.subarray(partial.start, partial.start + partial.length);
-    out.raw(`${name} {${data.length}}\r\n`);
-    out.raw(data);
+    out.queue(`${name} {${data.length}}\r\n`);
+    out.queue(data);
     return;
   }
   const range: ByteRange | undefined = partial ? { start: partial.start, length: partial.length } : undefined;
   const src =
-    section.part.length === 0 && section.spec === ''
+    section.parts.length === 0 && section.kind === undefined
       ? await messages.openRaw(mailbox, uid, range)
       : await messages.openSection(mailbox, uid, storeSectionName(section), range);
   if (!src) {
-    out.raw(`${name} NIL`);
+    out.queue(`${name} NIL`);
     return;
   }
   const length = partial ? Math.max(0, Math.min(partial.length, src.size - partial.start)) : src.size;
-  out.raw(`${name} {${length}}\r\n`);
   if (length === 0) {
     src.stream.destroy();
+    out.queue(`${name} {0}\r\n`);
     return;
   }
-  await out.stream(src.stream, length);
+  await out.writeLiteralStream(`${name} `, length, src.stream);
 }

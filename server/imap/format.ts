@@ -1,17 +1,15 @@
 // Response data formatting (RFC 3501 §9 string / astring / flag-list), shared by the commands.
 import { encodeMutf7 } from './protocol/mutf7.ts';
+import { serialize } from './protocol/response.ts';
 
-/** A quoted string when it can be one, else a literal (CR, LF, 8-bit, NUL or long text). */
+/** A quoted string when it can be one, else a literal (RFC 3501 §4.3: CR, LF, 8-bit, NUL or long
+ * text), as protocol/response.ts writes every string. */
 export function str(value: string | Buffer): string {
-  const s = typeof value === 'string' ? value : value.toString('utf8');
-  if (s.length < 1024 && /^[\x01-\x09\x0b\x0c\x0e-\x7f]*$/.test(s)) {
-    return `"${s.replace(/[\\"]/g, (c) => '\\' + c)}"`;
-  }
-  return `{${Buffer.byteLength(s)}}\r\n${s}`;
+  return serialize(value).toString('utf8');
 }
 
 export function nstr(value: string | null | undefined): string {
-  return value === null || value === undefined ? 'NIL' : str(value);
+  return serialize(value ?? null).toString('utf8');
 }
 
 /** A mailbox name as it goes out: modified UTF-7 (RFC 3501 §5.1.3), quoted. */

@@ -1,9 +1,10 @@
 // Mailbox names from the wire to store paths: modified UTF-7 decoded (RFC 3501 §5.1.3), INBOX in
 // any case is INBOX (RFC 3501 §5.1), a trailing delimiter dropped (RFC 3501 §6.3.3).
 import { DELIMITER } from '../store/index.ts';
-import type { Args } from './wire/args.ts';
+import { ProtocolError } from './protocol/errors.ts';
 import { decodeMutf7 } from './protocol/mutf7.ts';
-import { ParseError } from './wire/tokens.ts';
+import { astring } from './protocol/parse.ts';
+import type { Token } from './protocol/reader.ts';
 
 export function normalizePath(name: string): string {
   let path = decodeMutf7(name);
@@ -13,8 +14,9 @@ export function normalizePath(name: string): string {
   return path;
 }
 
-export function readMailbox(args: Args, what = 'mailbox name'): string {
-  const path = normalizePath(args.astring(what));
-  if (path === '') throw new ParseError('empty mailbox name');
+/** A mailbox argument (an astring) as a store path. */
+export function readMailbox(tok: Token | undefined, what = 'mailbox name'): string {
+  const path = normalizePath(astring(tok, what));
+  if (path === '') throw new ProtocolError('Empty mailbox name');
   return path;
 }

@@ -3,12 +3,12 @@
 // The journal is applied only when the running command allows it (see commands' `sync` rule).
 import type { Notifier } from '../notify/index.ts';
 import type { UidSet } from '../store/index.ts';
-import type { Output } from './output.ts';
+import { ProtocolError } from './protocol/errors.ts';
+import type { SequenceSet } from './protocol/parse.ts';
+import type { ResponseWriter } from './protocol/response.ts';
 import type { RecentMarks } from './recent.ts';
 import { flagList } from './format.ts';
 import { JOURNAL_GAP_WAIT_MS } from './limits.ts';
-import { ParseError } from './wire/tokens.ts';
-import { resolveStar, type SeqRange } from './wire/sequence.ts';
 
 /** What may be said before a tagged reply (RFC 3501 §7.4.1, RFC 9051 §7.5.1). */
 export type SyncRule = 'all' | 'no-expunge' | 'none';
@@ -87,22 +87,23 @@ export class SelectedMailbox {
    * Message numbers → UID ranges. RFC 3501 §9: a number above EXISTS is an error; `*` is the last
    * message (an empty mailbox makes `*` an empty set, which clients send when resyncing).
    */
-  seqToUids(ranges: readonly SeqRange[]): UidSet {
+  seqToUids(set: SequenceSet): UidSet {
     const out: Array<[number, number]> = [];
     if (this.exists === 0) {
-      if (ranges.every(([a, b]) => a === Infinity || b === Infinity)) return out;
-      throw new ParseError('no messages in the mailbox');
+      if (set.every((r) => r.start === '*' || r.end === '*')) return out;
+      throw new ProtocolError('No messages in the mailbox');
     }
-    for (const [a, b] of resolveStar(ranges, this.exists)) {
-      if (b > this.exists) throw new ParseError(`message number ${b} does not exist`);
+    for (const [a, b] of resolveStar(set, this.exists)) {
+      if (b > this.exists) throw new ProtocolError(`Message number ${b} does not exist`);
       out.push([this.uids[a - 1]!, this.uids[b - 1]!]);
     }
     return out;
   }
 
-  /** UID ranges with `*` resolved to the highest UID (RFC 3501 §6.4.8). */
-  uidRanges(ranges: readonly SeqRange[]): UidSet {
-    return resolveStar(ranges, this.maxUid);
+  /** UID ranges with `*` resolved to the highest UID (RFC 3501 §6.4.8). UIDs above it stay as
+   * they are: they name nothing, which is not an error for UIDs. */
+  uidRanges(set: SequenceSet): UidSet {
+    return resolveStar(set, this.maxUid);
   }
 
   /** How many of the session's messages fall in `uids` (overlapping ranges counted once). */
@@ -139,7 +140,7 @@ export class SelectedMailbox {
   }
 
   /** Forgets `uids` after this session sent their EXPUNGE responses itself; returns their numbers. */
-  removeOwn(uids: readonly number[], out: Output): void {
+  removeOwn(uids: readonly number[], out: ResponseWriter): void {
     for (const uid of uids) {
       const i = this.indexOf(uid);
       if (i < 0) continue;
@@ -156,7 +157,7 @@ export class SelectedMailbox {
    */
   async sync(
     rule: SyncRule,
-    deps: { notify: Notifier; recent: RecentMarks; out: Output },
+    deps: { notify: Notifier; recent: RecentMarks; out: ResponseWriter },
     force = false,
   ): Promise<boolean> {
     if (rule === 'none' || (!this.dirty && !force)) return false;
@@ -234,4 +235,14 @@ export class SelectedMailbox {
     if (heldBack) this.dirty = true;
     return heldBack;
   }
+}
+
+/** Each range with `*` as `max`, low end first (RFC 3501 §9: `4:2` is `2:4`; §6.4.8 for `n:*`
+ * with n above the largest UID). */
+export function resolveStar(set: SequenceSet, max: number): Array<[number, number]> {
+  return set.map((r) => {
+    const a = r.start === '*' ? max : r.start;
+    const b = r.end === '*' ? max : r.end;
+    return a <= b ? [a, b] : [b, a];
+  });
 }

@@ -8,10 +8,15 @@ import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { ServiceContext } from '../service.ts';
 import type { AuthResult, Beacon } from '../store/index.ts';
-import { CommandReader, type LiteralRequest, type Segment } from './wire/reader.ts';
-import { tokenize, ParseError, type Token } from './wire/tokens.ts';
-import { Args } from './wire/args.ts';
-import { Output } from './output.ts';
+import { CommandInput } from './input.ts';
+import type { CommandResult, ErrorResult } from './protocol/reader.ts';
+import {
+  ResponseWriter,
+  continuation,
+  tagged,
+  untaggedStatus,
+  type SimpleCode,
+} from './protocol/response.ts';
 import type { SelectedMailbox } from './selected.ts';
 import type { RecentMarks } from './recent.ts';
 import { bad, no, type CommandSpec, type Reply, type SessionState } from './command.ts';
@@ -20,7 +25,10 @@ import { ProtocolError } from './protocol/errors.ts';
 import {
   AUTOLOGOUT_AUTHENTICATED_MS,
   AUTOLOGOUT_PREAUTH_MS,
+  MAX_COMMAND,
   MAX_CONSECUTIVE_ERRORS,
+  MAX_DISCARD,
+  MAX_LINE,
   MAX_PREAUTH_LITERAL,
   MAX_SMALL_LITERAL,
 } from './limits.ts';
@@ -32,8 +40,6 @@ export interface SessionDeps {
   onClose(session: Session): void;
 }
 
-/** RFC 3501 §9 tag: astring characters except `+`. */
-const TAG = /^[\x21\x23\x24\x26\x27\x2c-\x5b\x5e-\x7a\x7c\x7e]+$/;
 /** Commands that have a `UID` form (RFC 3501 §6.4.8, RFC 4315, RFC 6851). */
 const UID_COMMANDS = new Set(['FETCH', 'STORE', 'SEARCH', 'COPY', 'MOVE', 'EXPUNGE']);
 
@@ -46,8 +52,8 @@ export class Session {
   selected: SelectedMailbox | null = null;
   socket: Duplex;
   tls: boolean;
-  readonly out: Output;
-  reader: CommandReader;
+  readonly out: ResponseWriter;
+  readonly input: CommandInput;
   readonly remoteAddress: string;
   readonly ctx: ServiceContext;
   readonly recentMarks: RecentMarks;
@@ -73,8 +79,15 @@ export class Session {
     this.ctx = deps.ctx;
     this.recentMarks = deps.recent;
     this.remoteAddress = socket.remoteAddress ?? '';
-    this.out = new Output(socket);
-    this.reader = new CommandReader(socket);
+    this.out = new ResponseWriter(socket);
+    this.input = new CommandInput(socket, {
+      maxLine: MAX_LINE,
+      maxCommandText: MAX_COMMAND,
+      // RFC 7889: the largest literal is the APPENDLIMIT; other commands take far less (below)
+      maxLiteral: deps.ctx.config.maxMessageSize,
+      maxDiscard: MAX_DISCARD,
+    });
+    this.input.reader.literalLimit = (command) => this.literalLimit(command);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     socket.on('error', () => undefined);
     socket.on('close', () => void this.cleanup());
@@ -128,21 +141,33 @@ export class Session {
   }
 
   async run(): Promise<void> {
-    this.out.untagged(`OK [CAPABILITY ${this.capabilities().join(' ')}] Nestbox IMAP4rev1 ready`);
+    const greeting = { code: 'CAPABILITY' as const, capabilities: this.capabilities() };
+    this.out.queue(untaggedStatus('OK', 'Nestbox IMAP4rev1 ready', greeting));
     await this.out.flush();
     this.resetAutologout();
     try {
       while (!this.closed && !this.closing) {
-        const res = await this.reader.readCommand((req) => this.gateLiteral(req));
-        if (res.kind === 'eof') break;
+        const res = await this.input.next();
+        if (res === null) break;
         this.busy = true;
+        let fatal = false;
         try {
-          if (res.kind === 'command') await this.handle(res.segments);
-          else if (res.kind === 'too-long')
-            await this.reply(tagOf(res.segments), bad('Command line too long'));
-          // 'refused': the gate has answered already
+          if (res.kind === 'command') await this.handle(res);
+          else if (res.kind === 'continue') {
+            // RFC 3501 §7.5: the literal was accepted; the client may send it now
+            this.out.queue(continuation());
+            await this.out.flush();
+          } else if (res.kind === 'error') {
+            await this.readError(res);
+            fatal = res.fatal;
+          }
+          // 'line' results come only in line mode, which IDLE and AUTHENTICATE read themselves
         } finally {
           this.busy = false;
+        }
+        if (fatal) {
+          await this.bye(res.kind === 'error' ? res.message : 'Protocol error');
+          break;
         }
         if (this.errors >= MAX_CONSECUTIVE_ERRORS) {
           await this.bye('Too many invalid commands');
@@ -163,65 +188,33 @@ export class Session {
     return this.done;
   }
 
-  /** Decides on a literal before its bytes are read (RFC 7888 §4, RFC 7889 APPENDLIMIT). */
-  private async gateLiteral(req: LiteralRequest): Promise<boolean> {
-    const head = req.segments[0]?.data.toString('latin1') ?? '';
-    const [tag = '*', cmd = ''] = head.split(' ', 3);
-    const name = cmd.toUpperCase();
-    let refusal: string | null = null;
-    if (this.state === 'not-authenticated') {
-      if (req.size > MAX_PREAUTH_LITERAL) refusal = 'BAD Literal too big before authentication';
-    } else if (name === 'APPEND') {
-      if (req.size > this.ctx.config.maxMessageSize) {
-        refusal = `NO [TOOBIG] Message larger than the APPENDLIMIT of ${this.ctx.config.maxMessageSize} bytes`;
-      }
-    } else if (req.size > MAX_SMALL_LITERAL) {
-      refusal = 'BAD Literal too big';
-    }
-    if (refusal) {
-      this.out.raw(`${TAG.test(tag) ? tag : '*'} ${refusal}\r\n`);
-      this.errors++;
-      await this.out.flush();
-      return false;
-    }
-    if (req.sync) {
-      this.out.raw('+ Ready for literal data\r\n');
-      await this.out.flush();
-    }
-    return true;
+  /** The largest literal `command` may send now (RFC 7888 §4, RFC 7889 APPENDLIMIT): only APPEND
+   * carries a message; before login nobody needs more than a password. */
+  private literalLimit(command: string): number {
+    if (this.state === 'not-authenticated') return MAX_PREAUTH_LITERAL;
+    return command === 'APPEND' ? this.ctx.config.maxMessageSize : MAX_SMALL_LITERAL;
   }
 
-  private async handle(segments: Segment[]): Promise<void> {
-    const tag = tagOf(segments);
-    if (tag === '*') {
-      await this.reply('*', bad('Missing or invalid tag'));
-      return;
+  /** Answers input the reader refused: tagged when the tag could be read, else `* BAD`
+   * (RFC 3501 §7.1.3); a message over APPENDLIMIT is NO [TOOBIG] (RFC 7889 §3). */
+  private async readError(err: ErrorResult): Promise<void> {
+    const tag = err.tag ?? '*';
+    if (err.code === 'TOOBIG' && this.state === 'not-authenticated') {
+      await this.reply(tag, bad('Literal too big before authentication'));
+    } else if (err.code === 'TOOBIG' && err.command === 'APPEND') {
+      const max = this.ctx.config.maxMessageSize;
+      this.errors++;
+      await this.reply(tag, no(`Message larger than the APPENDLIMIT of ${max} bytes`, 'TOOBIG'), true);
+    } else {
+      await this.reply(tag, bad(err.message));
     }
-    let tokens: Token[];
-    try {
-      tokens = tokenize(segments);
-    } catch (err) {
-      await this.reply(tag, bad(err instanceof ParseError ? err.message : 'Syntax error'));
+  }
+
+  private async handle(cmd: CommandResult): Promise<void> {
+    const { tag, name, uid, args } = cmd;
+    if (uid && !UID_COMMANDS.has(name)) {
+      await this.reply(tag, bad('UID needs FETCH, STORE, SEARCH, COPY, MOVE or EXPUNGE'));
       return;
-    }
-    const args = new Args(tokens.slice(1));
-    const first = args.peek();
-    if (!first || first.t !== 'atom') {
-      await this.reply(tag, bad('Missing command'));
-      return;
-    }
-    args.next('command');
-    let name = first.v.toUpperCase();
-    let uid = false;
-    if (name === 'UID') {
-      const sub = args.peek();
-      if (!sub || sub.t !== 'atom' || !UID_COMMANDS.has(sub.v.toUpperCase())) {
-        await this.reply(tag, bad('UID needs FETCH, STORE, SEARCH, COPY, MOVE or EXPUNGE'));
-        return;
-      }
-      args.next('command');
-      name = sub.v.toUpperCase();
-      uid = true;
     }
     const spec = this.deps.commands.get(name);
     if (!spec || (uid && !spec.uidSync)) {
@@ -251,9 +244,8 @@ export class Session {
 
   /** Turns an exception from a command into its reply (RFC 5530 codes). */
   errorReply(err: unknown, command: string): Reply {
-    if (err instanceof ParseError) return bad(err.message);
     if (err instanceof ProtocolError)
-      return { status: 'BAD', ...(err.code ? { code: err.code } : {}), text: err.message };
+      return { status: 'BAD', ...(err.code ? { code: err.code as SimpleCode } : {}), text: err.message };
     const mapped = storeErrorReply(err);
     if (mapped) return mapped;
     this.log.error({ err, session: this.id, command }, 'imap command failed');
@@ -264,9 +256,11 @@ export class Session {
     return { notify: this.store.notify, recent: this.recentMarks, out: this.out };
   }
 
-  async reply(tag: string, r: Reply): Promise<void> {
-    this.errors = r.status === 'BAD' ? this.errors + 1 : 0;
-    this.out.raw(`${tag} ${r.status} ${r.code ? `[${r.code}] ` : ''}${r.text}\r\n`);
+  /** Writes the tagged reply; BADs in a row are counted towards the BYE (`keepCount` for a refusal
+   * that is not a BAD but must not reset the count either). */
+  async reply(tag: string, r: Reply, keepCount = false): Promise<void> {
+    if (!keepCount) this.errors = r.status === 'BAD' ? this.errors + 1 : 0;
+    this.out.queue(tagged(tag, r.status, r.text, r.code));
     await this.out.flush();
     if (this.afterReply) {
       const after = this.afterReply;
@@ -340,24 +334,24 @@ export class Session {
 
   /** Sends a continuation request and reads the client's line (AUTHENTICATE, RFC 3501 §6.2.2). */
   async continuation(text: string): Promise<string | null> {
-    this.out.raw(`+ ${text}\r\n`);
+    this.out.queue(continuation(text));
     await this.out.flush();
-    const line = await this.reader.readLine();
+    const line = await this.input.readLine();
     if (line === null) return null;
-    if (line === 'too-long') throw new ParseError('Response line too long');
+    if (line === 'too-long') throw new ProtocolError('Response line too long');
     return line.toString('latin1');
   }
 
   /** Upgrades the connection after `OK Begin TLS` (RFC 3501 §6.2.1). */
   async startTls(): Promise<void> {
     // pipelined plaintext after STARTTLS is discarded, never executed (RFC 3501 §6.2.1, RFC 2595 §3.1)
-    this.reader.detach();
+    this.input.detach();
     const plain = this.socket as Socket;
     const secure = new TLSSocket(plain, { isServer: true, secureContext: this.ctx.tls.context });
     secure.on('error', () => undefined);
     this.socket = secure;
-    this.out.setSocket(secure);
-    this.reader = new CommandReader(secure);
+    this.out.setOutput(secure);
+    this.input.attach(secure);
     secure.on('close', () => void this.cleanup());
     await new Promise<void>((resolve) => {
       secure.once('secure', () => resolve());
@@ -380,8 +374,8 @@ export class Session {
   /** Ends the session politely with `* BYE` (logout requests, shutdown, abuse). */
   async bye(text: string): Promise<void> {
     if (this.closed) return;
-    this.out.untagged(`BYE ${text}`);
-    await this.out.flush().catch(() => undefined);
+    this.out.queue(untaggedStatus('BYE', text));
+    await this.out.flush();
   }
 
   /** Stop after the running command (or now, when idle between commands or in IDLE). */
@@ -406,7 +400,7 @@ export class Session {
     this.closed = true;
     if (this.autologout) clearTimeout(this.autologout);
     this.wakeIdle?.();
-    this.reader.detach();
+    this.input.detach();
     this.selected = null;
     this.deps.onClose(this);
     const unsub = this.unsubscribe;
@@ -418,14 +412,6 @@ export class Session {
   get isClosed(): boolean {
     return this.closed;
   }
-}
-
-function tagOf(segments: readonly Segment[]): string {
-  const line = segments[0]?.data;
-  if (!line) return '*';
-  const sp = line.indexOf(0x20);
-  const tag = line.toString('latin1', 0, sp < 0 ? line.length : sp);
-  return tag.length <= 64 && TAG.test(tag) ? tag : '*';
 }
 
 function stateError(state: SessionState, allowed: readonly SessionState[]): string {

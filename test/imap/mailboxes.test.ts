@@ -156,8 +156,8 @@ test('STATUS of an empty mailbox and errors', async () => {
     'g1 OK STATUS completed',
   ]);
   assert.deepEqual(await c.command('g2', 'STATUS Nope (MESSAGES)'), ['g2 NO [NONEXISTENT] No such mailbox']);
-  assert.deepEqual(await c.command('g3', 'STATUS Sent (BOGUS)'), ['g3 BAD unknown STATUS item']);
-  assert.deepEqual(await c.command('g4', 'STATUS Sent'), ['g4 BAD missing status items']);
+  assert.deepEqual(await c.command('g3', 'STATUS Sent (BOGUS)'), ['g3 BAD Unknown status item: BOGUS']);
+  assert.deepEqual(await c.command('g4', 'STATUS Sent'), ['g4 BAD Invalid status item list']);
 });
 
 test('NAMESPACE, ENABLE, ID, UNSELECT outside a mailbox', async () => {

@@ -2,6 +2,7 @@
 // command line (SASL-IR, RFC 4959).
 import { NOT_AUTHENTICATED, bad, no, type CommandSpec, type Reply } from '../command.ts';
 import { loginWith, plaintextRefused } from '../auth.ts';
+import { atom, expectEnd } from '../protocol/parse.ts';
 import type { Session } from '../session.ts';
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -27,9 +28,9 @@ export const authenticate: CommandSpec = {
   states: NOT_AUTHENTICATED,
   sync: 'none',
   async run({ session, args }) {
-    const mech = args.atom('mechanism').toUpperCase();
-    const initial = args.done ? undefined : args.atom('initial response');
-    args.end();
+    const mech = atom(args[0], 'mechanism').toUpperCase();
+    const initial = args.length > 1 ? atom(args[1], 'initial response') : undefined;
+    expectEnd(args, 2);
     if (mech !== 'PLAIN' && mech !== 'LOGIN') return no('Unsupported authentication mechanism', 'CANNOT');
     if (!session.plaintextAllowed) return plaintextRefused();
     if (mech === 'PLAIN') {

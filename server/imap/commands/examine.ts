@@ -1,6 +1,7 @@
 // EXAMINE (RFC 3501 §6.3.2): SELECT read-only; no \Seen changes, no \Recent claimed.
 import { AUTHENTICATED, type CommandSpec } from '../command.ts';
 import { readMailbox } from '../mailbox-names.ts';
+import { expectEnd } from '../protocol/parse.ts';
 import { openMailbox } from '../open-mailbox.ts';
 
 export const examine: CommandSpec = {
@@ -8,8 +9,8 @@ export const examine: CommandSpec = {
   states: AUTHENTICATED,
   sync: 'none',
   async run({ session, args }) {
-    const path = readMailbox(args);
-    args.end();
+    const path = readMailbox(args[0]);
+    expectEnd(args, 1);
     return openMailbox(session, path, true);
   },
 };

@@ -1,7 +1,7 @@
 // EXPUNGE (RFC 3501 §6.4.3) and UID EXPUNGE (RFC 4315 §2.1): removes \Deleted messages and sends one
 // EXPUNGE per message, each number counted after the ones before it.
 import { SELECTED, no, ok, type CommandSpec } from '../command.ts';
-import { parseSequenceSet } from '../wire/sequence.ts';
+import { expectEnd, sequenceSet } from '../protocol/parse.ts';
 
 export const expunge: CommandSpec = {
   name: 'EXPUNGE',
@@ -10,8 +10,8 @@ export const expunge: CommandSpec = {
   uidSync: 'all',
   async run({ session, args, uid }) {
     const box = session.selected!;
-    const uids = uid ? box.uidRanges(parseSequenceSet(args.atom('UID set'))) : undefined;
-    args.end();
+    const uids = uid ? box.uidRanges(sequenceSet(args[0])) : undefined;
+    expectEnd(args, uid ? 1 : 0);
     if (box.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
     const res = await session.store.messages.expunge({
       user: session.userId,

@@ -4,9 +4,9 @@ import type { MessageField } from '../../store/index.ts';
 import { SELECTED, ok, type CommandSpec } from '../command.ts';
 import { flagList } from '../format.ts';
 import { writeSection } from '../fetch-body.ts';
-import { formatDateTime } from '../wire/datetime.ts';
-import { parseFetchItems, type FetchItem } from '../wire/fetch-items.ts';
-import { parseSequenceSet } from '../wire/sequence.ts';
+import { ProtocolError } from '../protocol/errors.ts';
+import { parseFetchArgs, sectionResponseName, type FetchItem, type Section } from '../protocol/parse.ts';
+import { formatDateTime } from '../protocol/response.ts';
 
 const FIELDS: Partial<Record<FetchItem['kind'], MessageField>> = {
   FLAGS: 'flags',
@@ -17,6 +17,41 @@ const FIELDS: Partial<Record<FetchItem['kind'], MessageField>> = {
   BODYSTRUCTURE: 'bodystructure',
 };
 
+/** A body item as the fetch loop needs it: the response name, the section, and \Seen. */
+interface BodyItem {
+  name: string;
+  section: Section;
+  partial: { start: number; length: number } | undefined;
+  /** RFC 3501 §6.4.5: BODY[…], RFC822 and RFC822.TEXT set \Seen; BODY.PEEK and RFC822.HEADER not. */
+  setsSeen: boolean;
+}
+
+function wholeMessage(name: string, kind: 'HEADER' | 'TEXT' | undefined, setsSeen: boolean): BodyItem {
+  return { name, section: kind ? { parts: [], kind } : { parts: [] }, partial: undefined, setsSeen };
+}
+
+/** RFC822, RFC822.HEADER and RFC822.TEXT are BODY[], BODY.PEEK[HEADER] and BODY[TEXT] under their
+ * own names (RFC 3501 §6.4.5). */
+function bodyItem(item: FetchItem): BodyItem | null {
+  switch (item.kind) {
+    case 'BODY[]':
+      return {
+        name: sectionResponseName(item),
+        section: item.section,
+        partial: item.partial,
+        setsSeen: !item.peek,
+      };
+    case 'RFC822':
+      return wholeMessage('RFC822', undefined, true);
+    case 'RFC822.HEADER':
+      return wholeMessage('RFC822.HEADER', 'HEADER', false);
+    case 'RFC822.TEXT':
+      return wholeMessage('RFC822.TEXT', 'TEXT', true);
+    default:
+      return null;
+  }
+}
+
 export const fetch: CommandSpec = {
   name: 'FETCH',
   states: SELECTED,
@@ -24,18 +59,18 @@ export const fetch: CommandSpec = {
   sync: 'no-expunge',
   uidSync: 'all',
   async run({ session, args, uid }) {
-    const set = parseSequenceSet(args.atom('sequence set'));
-    const items = parseFetchItems(args.next('FETCH items'));
-    args.end();
-    if (uid && !items.some((i) => i.kind === 'UID')) items.unshift({ kind: 'UID' });
+    const { set, items } = parseFetchArgs(args, uid);
+    // RFC 7162 §3.1.4: MODSEQ belongs to CONDSTORE, which is not offered
+    if (items.some((i) => i.kind === 'MODSEQ')) throw new ProtocolError('Unknown fetch item: MODSEQ');
+    const bodies = new Map(items.map((i) => [i, bodyItem(i)]));
     const box = session.selected!;
     const uids = uid ? box.uidRanges(set) : box.seqToUids(set);
     const { messages } = session.store;
     const out = session.out;
 
-    // RFC 3501 §6.4.5: BODY[…] / RFC822 / RFC822.TEXT set \Seen; the new FLAGS go in the same response
+    // RFC 3501 §6.4.5: the new FLAGS of messages marked \Seen go in the same response
     const seen = new Map<number, string[]>();
-    if (!box.readOnly && items.some((i) => i.kind === 'section' && i.setsSeen)) {
+    if (!box.readOnly && [...bodies.values()].some((b) => b?.setsSeen)) {
       const res = await messages.updateFlags({
         user: session.userId,
         mailbox: box.id,
@@ -60,41 +95,45 @@ export const fetch: CommandSpec = {
       const seq = box.seqOf(m.uid);
       if (!seq) continue; // not yet announced to this session
       sent++;
-      out.raw(`* ${seq} FETCH (`);
+      out.queue(`* ${seq} FETCH (`);
       let first = true;
       for (const item of items) {
-        if (!first) out.raw(' ');
+        if (!first) out.queue(' ');
         first = false;
+        const body = bodies.get(item);
+        if (body) {
+          await writeSection(out, messages, box.id, m.uid, body.name, body.section, body.partial);
+          continue;
+        }
         switch (item.kind) {
           case 'UID':
-            out.raw(`UID ${m.uid}`);
+            out.queue(`UID ${m.uid}`);
             break;
           case 'FLAGS':
-            out.raw(`FLAGS ${flagList(seen.get(m.uid) ?? m.flags ?? [], box.recent.has(m.uid))}`);
+            out.queue(`FLAGS ${flagList(seen.get(m.uid) ?? m.flags ?? [], box.recent.has(m.uid))}`);
             break;
           case 'INTERNALDATE':
-            out.raw(`INTERNALDATE ${formatDateTime(m.idate ?? new Date(0))}`);
+            out.queue(`INTERNALDATE ${formatDateTime(m.idate ?? new Date(0))}`);
             break;
           case 'RFC822.SIZE':
-            out.raw(`RFC822.SIZE ${m.size ?? 0}`);
+            out.queue(`RFC822.SIZE ${m.size ?? 0}`);
             break;
           case 'ENVELOPE':
-            out.raw(`ENVELOPE ${m.envelope ?? 'NIL'}`);
+            out.queue(`ENVELOPE ${m.envelope ?? 'NIL'}`);
             break;
           case 'BODY':
-            out.raw(`BODY ${m.body ?? 'NIL'}`);
+            out.queue(`BODY ${m.body ?? 'NIL'}`);
             break;
           case 'BODYSTRUCTURE':
-            out.raw(`BODYSTRUCTURE ${m.bodystructure ?? 'NIL'}`);
+            out.queue(`BODYSTRUCTURE ${m.bodystructure ?? 'NIL'}`);
             break;
-          case 'section':
-            await writeSection(out, messages, box.id, m.uid, item.label, item.section, item.partial);
+          default:
             break;
         }
       }
       const changed = seen.get(m.uid);
-      if (changed && !wantsFlags) out.raw(` FLAGS ${flagList(changed, box.recent.has(m.uid))}`);
-      out.raw(')\r\n');
+      if (changed && !wantsFlags) out.queue(` FLAGS ${flagList(changed, box.recent.has(m.uid))}`);
+      out.queue(')\r\n');
       await out.maybeFlush();
       if (out.closed) break;
     }

@@ -1,6 +1,8 @@
 // IDLE (RFC 2177): `+ idling`, then changes are pushed as their beacons arrive (and by a periodic
 // journal read in case one was lost) until the client sends DONE.
 import { AUTHENTICATED, bad, ok, type CommandSpec } from '../command.ts';
+import { expectEnd } from '../protocol/parse.ts';
+import { continuation } from '../protocol/response.ts';
 import { IDLE_POLL_MS, JOURNAL_GAP_WAIT_MS } from '../limits.ts';
 
 export const idle: CommandSpec = {
@@ -8,13 +10,13 @@ export const idle: CommandSpec = {
   states: AUTHENTICATED,
   sync: 'all',
   async run({ session, args }) {
-    args.end();
+    expectEnd(args, 0);
     session.setIdling(true);
     try {
-      session.out.raw('+ idling\r\n');
+      session.out.queue(continuation('idling'));
       let heldBack = session.selected ? await session.selected.sync('all', session.syncDeps(), true) : false;
       await session.out.flush();
-      const line = session.reader.readLine(1024);
+      const line = session.input.readLine();
       let answer: Awaited<typeof line> | undefined;
       void line.then((l) => {
         answer = l;

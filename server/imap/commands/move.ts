@@ -1,6 +1,7 @@
 // MOVE (RFC 6851) and UID MOVE: COPYUID in an untagged OK, then the EXPUNGEs, then the tagged OK.
 import { SELECTED, no, ok, type CommandSpec } from '../command.ts';
 import { copyUidCode, isReply, resolveCopyTarget } from '../copy-target.ts';
+import { untaggedStatus } from '../protocol/response.ts';
 import { storeErrorReply } from '../store-errors.ts';
 
 export const move: CommandSpec = {
@@ -22,7 +23,7 @@ export const move: CommandSpec = {
         target: target.id,
       });
       // RFC 6851 §4.3: COPYUID goes in an untagged OK before the EXPUNGEs
-      if (res.map.length) session.out.untagged(`OK [${copyUidCode(res)}] Moved`);
+      if (res.map.length) session.out.queue(untaggedStatus('OK', 'Moved', copyUidCode(res)));
       box.removeOwn(res.expunged, session.out);
       return ok(`${uid ? 'UID ' : ''}MOVE completed`);
     } catch (err) {

@@ -1,15 +1,16 @@
 // RENAME (RFC 3501 §6.3.5): children follow; renaming INBOX moves its messages and leaves it empty.
 import { AUTHENTICATED, no, ok, type CommandSpec } from '../command.ts';
 import { readMailbox } from '../mailbox-names.ts';
+import { expectEnd } from '../protocol/parse.ts';
 
 export const rename: CommandSpec = {
   name: 'RENAME',
   states: AUTHENTICATED,
   sync: 'all',
   async run({ session, args }) {
-    const from = readMailbox(args, 'existing mailbox name');
-    const to = readMailbox(args, 'new mailbox name');
-    args.end();
+    const from = readMailbox(args[0], 'existing mailbox name');
+    const to = readMailbox(args[1], 'new mailbox name');
+    expectEnd(args, 2);
     const { mailboxes } = session.store;
     if (!(await mailboxes.get(session.userId, from))) return no('No such mailbox', 'NONEXISTENT');
     if (to === 'INBOX' || (await mailboxes.get(session.userId, to))) {

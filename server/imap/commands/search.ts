@@ -1,9 +1,10 @@
 // SEARCH (RFC 3501 §6.4.4) and UID SEARCH: CHARSET UTF-8 / US-ASCII, results as message numbers or
 // UIDs in the session's view.
 import { SELECTED, no, ok, type CommandSpec } from '../command.ts';
-import { parseSearch } from '../search-query.ts';
+import { parseSearch } from '../protocol/parse.ts';
+import { toStoreKey } from '../search-query.ts';
 
-const CHARSETS = new Set(['UTF-8', 'US-ASCII']);
+const CHARSETS = ['UTF-8', 'US-ASCII'];
 
 export const search: CommandSpec = {
   name: 'SEARCH',
@@ -13,12 +14,12 @@ export const search: CommandSpec = {
   uidSync: 'all',
   async run({ session, args, uid }) {
     const box = session.selected!;
-    const req = parseSearch(args.rest(), box);
+    const req = parseSearch(args);
     // RFC 3501 §6.4.4: an unsupported charset is a NO with the supported ones
-    if (req.charset !== null && !CHARSETS.has(req.charset.toUpperCase())) {
-      return no('Unsupported charset', 'BADCHARSET (UTF-8 US-ASCII)');
+    if (req.charset !== undefined && !CHARSETS.includes(req.charset)) {
+      return no('Unsupported charset', { code: 'BADCHARSET', charsets: CHARSETS });
     }
-    const found = await session.store.messages.search(box.id, req.key);
+    const found = await session.store.messages.search(box.id, toStoreKey(req.key, box));
     const ids: number[] = [];
     for (const u of found) {
       const seq = box.seqOf(u);

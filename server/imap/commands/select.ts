@@ -1,6 +1,7 @@
 // SELECT (RFC 3501 §6.3.1).
 import { AUTHENTICATED, type CommandSpec } from '../command.ts';
 import { readMailbox } from '../mailbox-names.ts';
+import { expectEnd } from '../protocol/parse.ts';
 import { openMailbox } from '../open-mailbox.ts';
 
 export const select: CommandSpec = {
@@ -9,8 +10,8 @@ export const select: CommandSpec = {
   // the responses describe the new mailbox; nothing from the old one may follow them
   sync: 'none',
   async run({ session, args }) {
-    const path = readMailbox(args);
-    args.end();
+    const path = readMailbox(args[0]);
+    expectEnd(args, 1);
     return openMailbox(session, path, false);
   },
 };

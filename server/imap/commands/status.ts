@@ -2,8 +2,10 @@
 import { AUTHENTICATED, no, ok, type CommandSpec } from '../command.ts';
 import { mailboxName } from '../format.ts';
 import { readMailbox } from '../mailbox-names.ts';
-import { ParseError } from '../wire/tokens.ts';
+import { ProtocolError } from '../protocol/errors.ts';
+import { expectEnd, parseStatusItems } from '../protocol/parse.ts';
 
+/** The IMAP4rev1 items; DELETED and SIZE (RFC 9051) and HIGHESTMODSEQ (RFC 7162) are not offered. */
 const ITEMS = new Set(['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN']);
 
 export const status: CommandSpec = {
@@ -11,14 +13,10 @@ export const status: CommandSpec = {
   states: AUTHENTICATED,
   sync: 'all',
   async run({ session, args }) {
-    const path = readMailbox(args);
-    const items = args.list('status items').map((t) => {
-      const name = t.t === 'atom' ? t.v.toUpperCase() : '';
-      if (!ITEMS.has(name)) throw new ParseError('unknown STATUS item');
-      return name;
-    });
-    args.end();
-    if (items.length === 0) throw new ParseError('STATUS needs at least one item');
+    const path = readMailbox(args[0]);
+    const items = parseStatusItems(args[1]);
+    expectEnd(args, 2);
+    for (const i of items) if (!ITEMS.has(i)) throw new ProtocolError(`Unknown status item: ${i}`);
     const { store } = session;
     const box = await store.mailboxes.get(session.userId, path);
     if (!box) return no('No such mailbox', 'NONEXISTENT');

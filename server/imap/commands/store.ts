@@ -3,11 +3,13 @@
 import type { FlagAction } from '../../store/index.ts';
 import { SELECTED, no, ok, type CommandSpec } from '../command.ts';
 import { flagList } from '../format.ts';
-import { parseFlags } from '../flags.ts';
-import { parseSequenceSet } from '../wire/sequence.ts';
-import { ParseError } from '../wire/tokens.ts';
+import { parseStoreArgs } from '../protocol/parse.ts';
 
-const ITEM = /^([+-]?)FLAGS(\.SILENT)?$/i;
+const ACTIONS: Record<'add' | 'remove' | 'replace', FlagAction> = {
+  add: 'add',
+  remove: 'remove',
+  replace: 'set',
+};
 
 export const store: CommandSpec = {
   name: 'STORE',
@@ -16,19 +18,20 @@ export const store: CommandSpec = {
   sync: 'no-expunge',
   uidSync: 'all',
   async run({ session, args, uid }) {
-    const set = parseSequenceSet(args.atom('sequence set'));
-    const m = ITEM.exec(args.atom('store item'));
-    if (!m) throw new ParseError('STORE item must be FLAGS, +FLAGS or -FLAGS (optionally .SILENT)');
-    const rest = args.rest();
-    const flags = parseFlags(rest.length === 1 && rest[0]!.t === 'list' ? rest[0]!.v : rest);
+    const req = parseStoreArgs(args);
     const box = session.selected!;
     if (box.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
-    const uids = uid ? box.uidRanges(set) : box.seqToUids(set);
-    const action: FlagAction = m[1] === '+' ? 'add' : m[1] === '-' ? 'remove' : 'set';
+    const uids = uid ? box.uidRanges(req.set) : box.seqToUids(req.set);
     const { messages } = session.store;
-    const res = await messages.updateFlags({ user: session.userId, mailbox: box.id, uids, action, flags });
+    const res = await messages.updateFlags({
+      user: session.userId,
+      mailbox: box.id,
+      uids,
+      action: ACTIONS[req.op],
+      flags: req.flags,
+    });
     box.markOwn(res.updated.map((u) => u.modseq));
-    if (!m[2]) {
+    if (!req.silent) {
       // RFC 3501 §6.4.6: the new flags of every message in the set
       for await (const v of messages.fetch(box.id, uids, ['flags'])) {
         const seq = box.seqOf(v.uid);

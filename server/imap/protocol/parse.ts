@@ -196,11 +196,15 @@ export function parseFlag(text: string): string {
   return text;
 }
 
-/** A flag list `(\Seen foo)`, or for STORE also bare flags (RFC 3501 §6.4.6); duplicates removed. */
+/** A flag list `(\Seen foo)`, or for STORE also bare flags (RFC 3501 §6.4.6); duplicates removed.
+ * `\Recent` is skipped: the client cannot alter it (RFC 3501 §2.3.2), so asking changes nothing. */
 export function parseFlagList(tokens: readonly Token[]): string[] {
   const items = tokens.length === 1 && tokens[0]!.kind === 'list' ? tokens[0]!.items : tokens;
   const out = new Set<string>();
-  for (const t of items) out.add(parseFlag(atom(t, 'flag')));
+  for (const t of items) {
+    const text = atom(t, 'flag');
+    if (text.toLowerCase() !== '\\recent') out.add(parseFlag(text));
+  }
   return [...out];
 }
 
@@ -228,7 +232,7 @@ export interface Section {
   /** Part numbers, `1.2` → [1, 2]; empty for the whole message. */
   parts: number[];
   kind?: 'HEADER' | 'TEXT' | 'MIME' | 'HEADER.FIELDS' | 'HEADER.FIELDS.NOT';
-  /** Header names for HEADER.FIELDS(.NOT), upper-cased as the response echoes them. */
+  /** Header names for HEADER.FIELDS(.NOT) as sent: the response echoes them (RFC 3501 §7.4.2). */
   fields?: string[];
 }
 export interface PartialRange {
@@ -306,7 +310,7 @@ function parseHeaderList(text: string): string[] {
     if (!m) throw new ProtocolError('Invalid header list');
     const name = m[1] !== undefined ? m[1].replace(/\\(["\\])/g, '$1') : m[2]!;
     if (!/^[\x21-\x39\x3b-\x7e]+$/.test(name)) throw new ProtocolError('Invalid header name');
-    out.push(name.toUpperCase());
+    out.push(name);
     pos = re.lastIndex;
     if (pos < text.length) {
       if (text[pos] !== ' ') throw new ProtocolError('Invalid header list');
@@ -388,7 +392,9 @@ export type SearchKey =
   | { type: 'all' }
   /** A flag is set (value true) or not; NEW is and(\Recent, not \Seen), OLD is not \Recent. */
   | { type: 'flag'; flag: string; value: boolean }
-  /** BCC CC FROM SUBJECT TO and HEADER: `field` lower-case. */
+  /** BCC CC FROM SUBJECT TO: the store matches these on their decoded values. */
+  | { type: 'field'; field: 'bcc' | 'cc' | 'from' | 'subject' | 'to'; value: string }
+  /** HEADER field-name string: `field` lower-case. */
   | { type: 'header'; field: string; value: string }
   | { type: 'body'; value: string }
   | { type: 'text'; value: string }
@@ -421,7 +427,8 @@ const FLAG_KEYS: Record<string, [string, boolean]> = {
   UNFLAGGED: ['\\Flagged', false],
   UNSEEN: ['\\Seen', false],
 };
-const HEADER_KEYS = new Set(['BCC', 'CC', 'FROM', 'SUBJECT', 'TO']);
+const FIELD_KEYS = new Set(['BCC', 'CC', 'FROM', 'SUBJECT', 'TO']);
+type FieldName = Extract<SearchKey, { type: 'field' }>['field'];
 const DATE_KEYS: Record<string, ['internal' | 'sent', 'before' | 'on' | 'since']> = {
   BEFORE: ['internal', 'before'],
   ON: ['internal', 'on'],
@@ -471,7 +478,7 @@ function searchKey(c: Cursor, depth: number): SearchKey {
   const str = (): string => astring(c.tokens[c.i++], `${name} argument`);
   const flag = FLAG_KEYS[name];
   if (flag) return { type: 'flag', flag: flag[0], value: flag[1] };
-  if (HEADER_KEYS.has(name)) return { type: 'header', field: name.toLowerCase(), value: str() };
+  if (FIELD_KEYS.has(name)) return { type: 'field', field: name.toLowerCase() as FieldName, value: str() };
   const date = DATE_KEYS[name];
   if (date) {
     return { type: 'date', field: date[0], op: date[1], date: parseDate(str()) };

@@ -65,6 +65,9 @@ export interface ErrorResult {
   message: string;
   code: 'TOOBIG' | 'LIMIT' | undefined;
   fatal: boolean;
+  /** For a literal refused as too big: the command that announced it (upper-case, without UID),
+   * so the session can say NO [TOOBIG] for APPEND and BAD for the rest. */
+  command?: string;
 }
 /** A raw line in line mode (IDLE's DONE, RFC 2177; SASL responses, RFC 3501 §6.2.2), without CRLF. */
 export interface LineResult {
@@ -113,6 +116,9 @@ class SyntaxFault extends Error {}
 export class CommandReader {
   /** Largest literal accepted; the session may change it (e.g. smaller before login). */
   maxLiteral: number;
+  /** The largest literal a command (upper-case name, without UID) may send, when it differs from
+   * `maxLiteral`; e.g. only APPEND needs message-sized literals (RFC 7889). */
+  literalLimit: ((command: string) => number) | undefined;
   private readonly limits: ReaderLimits;
   private mode: 'command' | 'line' = 'command';
   private state: State = { s: 'line' };
@@ -138,6 +144,7 @@ export class CommandReader {
       maxDepth: limits.maxDepth ?? IMAP_MAX_DEPTH,
     };
     this.maxLiteral = this.limits.maxLiteral;
+    this.literalLimit = undefined;
   }
 
   /** Queues a chunk (at once) and returns the results it completes, read lazily as the caller
@@ -393,12 +400,13 @@ export class CommandReader {
       const check = tokenize([body], this.limits.maxDepth, true);
       if (check.kind === 'error') return this.refuse(tag, check.message, marker);
     }
-    if (
-      marker.size > this.maxLiteral ||
-      this.literalTotal + marker.size > this.maxLiteral + this.limits.maxCommandText
-    ) {
+    const command = commandName(head);
+    const max = command !== undefined && this.literalLimit ? this.literalLimit(command) : this.maxLiteral;
+    if (marker.size > max || this.literalTotal + marker.size > max + this.limits.maxCommandText) {
       // RFC 7888 §4, RFC 9051 §7.1: no `+` for a literal we will not take.
-      return this.refuse(tag, 'Literal too big', marker, 'TOOBIG');
+      const refused = this.refuse(tag, 'Literal too big', marker, 'TOOBIG');
+      if (!refused.fatal && command !== undefined) refused.command = command;
+      return refused;
     }
     this.literalTotal += marker.size;
     this.segments.push(body);
@@ -481,6 +489,15 @@ function parseHead(line: Buffer): { tag: string; name: string; uid: boolean; pos
     name = word();
   }
   return { tag, name, uid, pos };
+}
+
+/** The command name of a command's first line, or undefined when its head is malformed. */
+function commandName(line: Buffer): string | undefined {
+  try {
+    return parseHead(line).name;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Turns the lines and literals of one command into tokens (RFC 3501 §9 formal syntax); `partial`

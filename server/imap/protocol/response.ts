@@ -197,16 +197,83 @@ export function continuation(message = 'Ready for literal data'): string {
   return `+ ${text(message)}\r\n`;
 }
 
+// ---- dates ----
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** INTERNALDATE as `"17-Jul-1996 09:44:25 +0000"` (RFC 3501 §9 date-time; in UTC, the sender's zone
+ * is not stored). */
+export function formatDateTime(d: Date): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return (
+    `"${p(d.getUTCDate())}-${MONTHS[d.getUTCMonth()]}-${d.getUTCFullYear()} ` +
+    `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000"`
+  );
+}
+
 // ---- writer ----
 
-/** Writes responses to a socket, waiting for 'drain' whenever `write()` returns false, so a slow
- * client slows us down instead of growing our buffers (DESIGN §6). */
-export class ResponseWriter {
-  constructor(private readonly out: Writable) {}
+/** Small responses are gathered up to this many bytes and written together. */
+const GATHER = 16 * 1024;
 
-  /** Writes bytes; resolves when the socket can take more. Rejects if it closes first. */
+/** Writes responses to a socket, waiting for 'drain' whenever `write()` returns false, so a slow
+ * client slows us down instead of growing our buffers (DESIGN §6). Small responses are queued with
+ * `queue()` and written together by `flush()`. */
+export class ResponseWriter {
+  private pending: Array<string | Buffer> = [];
+  private pendingBytes = 0;
+
+  constructor(private out: Writable) {}
+
+  /** After STARTTLS the same writer goes on over the TLS socket (RFC 3501 §6.2.1). */
+  setOutput(out: Writable): void {
+    this.out = out;
+  }
+
+  get closed(): boolean {
+    return this.out.destroyed || this.out.writableEnded;
+  }
+
+  /** Queues wire bytes (with their CRLF) for the next flush. */
+  queue(data: string | Buffer): void {
+    this.pending.push(data);
+    this.pendingBytes += data.length;
+  }
+
+  /** Queues `* text\r\n`; `text` is already formatted response data. */
+  untagged(text: string): void {
+    this.queue(`* ${text}\r\n`);
+  }
+
+  /** Writes what is queued; resolves once the socket can take more. Never rejects: a closed
+   * connection drops the bytes (the session notices the close on its own). */
+  async flush(): Promise<void> {
+    if (this.pending.length) {
+      const parts = this.pending;
+      this.pending = [];
+      this.pendingBytes = 0;
+      if (this.closed) return;
+      this.out.write(parts.length === 1 ? parts[0]! : join(parts));
+    }
+    if (this.out.writableNeedDrain && !this.closed) await this.drained().catch(() => undefined);
+  }
+
+  /** Flushes when enough is queued or the socket is behind (call between messages of a FETCH). */
+  async maybeFlush(): Promise<void> {
+    if (this.pendingBytes >= GATHER || this.out.writableNeedDrain) await this.flush();
+  }
+
+  /** Writes bytes after what is queued; resolves when the socket can take more. Rejects if it is
+   * closed. */
   async write(data: string | Buffer): Promise<void> {
-    if (this.out.destroyed || this.out.writableEnded) throw new Error('Connection closed');
+    if (this.closed) throw new Error('Connection closed');
+    if (this.pending.length) {
+      this.queue(data);
+      const parts = this.pending;
+      this.pending = [];
+      this.pendingBytes = 0;
+      data = join(parts);
+    }
     if (!this.out.write(data)) await this.drained();
   }
 

@@ -10,6 +10,7 @@ import {
   parseDateTime,
   parseFetchArgs,
   parseFetchItems,
+  parseFlag,
   parseFlagList,
   parseSearch,
   parseSequenceSet,
@@ -73,7 +74,7 @@ test('FETCH macros, simple items, sections and partials', () => {
         {
           kind: 'BODY[]',
           peek: true,
-          section: { parts: [1, 2], kind: 'HEADER.FIELDS', fields: ['FROM', 'TO'] },
+          section: { parts: [1, 2], kind: 'HEADER.FIELDS', fields: ['From', 'To'] },
           partial: { start: 0, length: 100 },
         },
         { kind: 'BODY[]', peek: false, section: { parts: [] } },
@@ -118,7 +119,8 @@ test('flag lists and STORE', () => {
     silent: false,
     flags: [],
   });
-  bad(() => parseFlagList(args('(\\Recent)')), 'Invalid flag: \\Recent');
+  assert.deepEqual(parseFlagList(args('(\\Recent \\seen)')), ['\\Seen']);
+  bad(() => parseFlag('\\Recent'), 'Invalid flag: \\Recent');
   bad(() => parseFlagList(args('(\\*)')), 'Invalid flag: \\*');
   bad(() => parseFlagList(args('(a%b)')), 'Invalid keyword: a%b');
   bad(() => parseStoreArgs(args('1 XFLAGS \\Seen')), 'Invalid store item');
@@ -167,14 +169,14 @@ test('SEARCH: every RFC 3501 key, groups, NOT/OR, sequence sets and CHARSET', ()
       keys: [
         { type: 'all' },
         flag('\\Answered', true),
-        { type: 'header', field: 'bcc', value: 'a' },
+        { type: 'field', field: 'bcc', value: 'a' },
         d('internal', 'before', 1),
         { type: 'body', value: 'b' },
-        { type: 'header', field: 'cc', value: 'c' },
+        { type: 'field', field: 'cc', value: 'c' },
         flag('\\Deleted', true),
         flag('\\Draft', true),
         flag('\\Flagged', true),
-        { type: 'header', field: 'from', value: 'd' },
+        { type: 'field', field: 'from', value: 'd' },
         { type: 'header', field: 'x-y', value: 'e' },
         flag('$k', true),
         { type: 'size', op: 'larger', value: 10 },
@@ -187,9 +189,9 @@ test('SEARCH: every RFC 3501 key, groups, NOT/OR, sequence sets and CHARSET', ()
         d('sent', 'since', 5),
         d('internal', 'since', 6),
         { type: 'size', op: 'smaller', value: 20 },
-        { type: 'header', field: 'subject', value: 'f' },
+        { type: 'field', field: 'subject', value: 'f' },
         { type: 'text', value: 'g' },
-        { type: 'header', field: 'to', value: 'h' },
+        { type: 'field', field: 'to', value: 'h' },
         { type: 'uid', set: [{ start: 1, end: '*' }] },
         flag('\\Answered', false),
         flag('\\Deleted', false),
@@ -208,7 +210,7 @@ test('SEARCH: every RFC 3501 key, groups, NOT/OR, sequence sets and CHARSET', ()
     },
   });
   assert.deepEqual(parseSearch(args('SUBJECT {3+}\r\nabc')), {
-    key: { type: 'header', field: 'subject', value: 'abc' },
+    key: { type: 'field', field: 'subject', value: 'abc' },
   });
   assert.deepEqual(parseSearch(args('(OR SEEN (DELETED))')), {
     key: { type: 'or', left: flag('\\Seen', true), right: flag('\\Deleted', true) },

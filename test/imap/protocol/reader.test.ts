@@ -130,7 +130,7 @@ test('large literal in many chunks is collected into one Buffer', () => {
 test('synchronising literal over the limit: no continuation, TOOBIG, next command works', () => {
   const r = new CommandReader({ maxLiteral: 10 });
   assert.deepEqual(feedAll(r, 'A APPEND INBOX {11}\r\n', 'B NOOP\r\n'), [
-    err('A', 'Literal too big', 'TOOBIG'),
+    { ...err('A', 'Literal too big', 'TOOBIG'), command: 'APPEND' },
     { kind: 'command', tag: 'B', name: 'NOOP', uid: false, args: [] },
   ]);
 });
@@ -138,7 +138,7 @@ test('synchronising literal over the limit: no continuation, TOOBIG, next comman
 test('non-synchronising literal over the limit is discarded with the rest of its command', () => {
   const r = new CommandReader({ maxLiteral: 10 });
   assert.deepEqual(feedAll(r, 'A APPEND INBOX {12+}\r\nB NOOP\r\nxxxx', ' {3+}\r\nabc more\r\nC NOOP\r\n'), [
-    err('A', 'Literal too big', 'TOOBIG'),
+    { ...err('A', 'Literal too big', 'TOOBIG'), command: 'APPEND' },
     { kind: 'command', tag: 'C', name: 'NOOP', uid: false, args: [] },
   ]);
 });
@@ -271,4 +271,13 @@ test('feed() queues its chunk even if the results are read later through next()'
       undefined,
     ],
   );
+});
+
+test('a per-command literal limit: only the command it allows may send a large literal', () => {
+  const r = new CommandReader({ maxLiteral: 100 });
+  r.literalLimit = (command) => (command === 'APPEND' ? 100 : 5);
+  assert.deepEqual(feedAll(r, 'A LOGIN {6}\r\n', 'B APPEND INBOX {6}\r\n'), [
+    { ...err('A', 'Literal too big', 'TOOBIG'), command: 'LOGIN' },
+    { kind: 'continue', tag: 'B', size: 6 },
+  ]);
 });

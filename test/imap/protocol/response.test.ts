@@ -4,6 +4,7 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import {
   atom,
   continuation,
+  formatDateTime,
   formatSequenceSet,
   literal,
   raw,
@@ -133,4 +134,41 @@ test('a literal stream of the wrong length destroys the connection', async () =>
     { message: 'Literal stream longer than announced' },
   );
   await assert.rejects(new ResponseWriter(sock2).write('x'), { message: 'Connection closed' });
+});
+
+test('INTERNALDATE is written in UTC with a two-digit day (RFC 3501 §9 date-time)', () => {
+  assert.equal(formatDateTime(new Date(Date.UTC(1996, 6, 7, 9, 4, 5))), '"07-Jul-1996 09:04:05 +0000"');
+  assert.equal(formatDateTime(new Date('2020-02-29T23:59:59-01:00')), '"01-Mar-2020 00:59:59 +0000"');
+});
+
+test('queued responses go out together, in order, before anything written after them', async () => {
+  const sock = new SlowSocket();
+  const w = new ResponseWriter(sock);
+  w.untagged('1 EXISTS');
+  w.queue(untaggedStatus('OK', 'Ready', { code: 'UIDNEXT', value: 5 }));
+  assert.equal(sock.chunks.length, 0);
+  await w.flush();
+  assert.equal(Buffer.concat(sock.chunks).toString(), '* 1 EXISTS\r\n* OK [UIDNEXT 5] Ready\r\n');
+  w.queue('* 2 EXISTS\r\n');
+  await w.write(tagged('A', 'OK', 'Done'));
+  assert.equal(
+    Buffer.concat(sock.chunks).toString(),
+    '* 1 EXISTS\r\n* OK [UIDNEXT 5] Ready\r\n* 2 EXISTS\r\nA OK Done\r\n',
+  );
+  // a closed connection drops what is queued; flush never rejects
+  sock.destroy();
+  assert.equal(w.closed, true);
+  w.queue('* 3 EXISTS\r\n');
+  await w.flush();
+});
+
+test('after STARTTLS the writer goes on over the new socket', async () => {
+  const a = new SlowSocket();
+  const b = new SlowSocket();
+  const w = new ResponseWriter(a);
+  await w.write('A OK Begin TLS\r\n');
+  w.setOutput(b);
+  await w.write('* CAPABILITY IMAP4rev1\r\n');
+  assert.equal(Buffer.concat(a.chunks).toString(), 'A OK Begin TLS\r\n');
+  assert.equal(Buffer.concat(b.chunks).toString(), '* CAPABILITY IMAP4rev1\r\n');
 });
