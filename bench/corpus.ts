@@ -17,6 +17,16 @@ export function loadCorpus(limit = Infinity): Buffer[] {
     .map((f) => readFileSync(f));
 }
 
+/** Corpus messages as an MTA delivers them: without the mbox "From " line, CRLF line ends. */
+export function loadDeliveredCorpus(limit = Infinity): Buffer[] {
+  return corpusFiles()
+    .slice(0, limit)
+    .map((f) => {
+      const text = readFileSync(f, 'latin1').replace(/^From [^\n]*\n/, '');
+      return Buffer.from(text.replace(/\r?\n/g, '\r\n'), 'latin1');
+    });
+}
+
 export function mb(bytes: number): string {
   return (bytes / (1024 * 1024)).toFixed(1);
 }

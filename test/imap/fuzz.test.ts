@@ -7,6 +7,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { RawImap } from './_client.ts';
 import { startImap, type ImapTestEnv } from './_setup.ts';
+import { mulberry32, randomBytes } from '../helpers/fuzz.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -27,17 +28,6 @@ before(async () => {
 after(async () => {
   await env.srv.stop();
 });
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const VALID = [
   'CAPABILITY',
@@ -82,12 +72,6 @@ function mutate(rnd: () => number, s: string): string {
     else chars[at] = c;
   }
   return chars.join('').replace(/\r\n/g, (m) => (rnd() < 0.5 ? m : ''));
-}
-
-function randomBytes(rnd: () => number, n: number): Buffer {
-  const b = Buffer.alloc(n);
-  for (let i = 0; i < n; i++) b[i] = Math.floor(rnd() * 256);
-  return b;
 }
 
 /** One fuzz input: a mutated valid command, random text, random bytes, or a literal with odd sizes. */

@@ -1,22 +1,20 @@
 // Application-specific passwords and the auth log.
 import { z } from 'zod';
-import { defineRoute, type AnyRoute } from '../registry.ts';
+import type { AnyRoute } from '../registry.ts';
 import { objectId, qint, successSchema, userParam } from '../schemas.ts';
 import { badInput, notFound } from '../errors.ts';
-import { requireUser } from '../format.ts';
+import { userRoute } from '../user-route.ts';
 
 const userOnly = z.object({ user: userParam });
 
-const listAsps = defineRoute({
+const listAsps = userRoute({
   method: 'get',
   path: '/users/:user/asps',
   tag: 'Application passwords',
   summary: "A user's application-specific passwords (never the passwords themselves)",
-  access: 'user',
   params: userOnly,
   responses: { 200: { description: 'Application passwords' } },
   async handler({ user, deps }) {
-    await requireUser(deps, user);
     const list = await deps.ctx.store.users.listAsps(user);
     return {
       success: true,
@@ -31,12 +29,11 @@ const listAsps = defineRoute({
   },
 });
 
-const createAsp = defineRoute({
+const createAsp = userRoute({
   method: 'post',
   path: '/users/:user/asps',
   tag: 'Application passwords',
   summary: 'Create an application password; it is shown only in this answer',
-  access: 'user',
   params: userOnly,
   body: z
     .object({
@@ -55,7 +52,6 @@ const createAsp = defineRoute({
     },
   },
   async handler({ user, body, deps }) {
-    await requireUser(deps, user);
     const scopes = body.scopes.includes('*') ? (['*'] as const) : [...new Set(body.scopes)];
     const r = await deps.ctx.store.users.createAsp(user, {
       description: body.description,
@@ -65,33 +61,29 @@ const createAsp = defineRoute({
   },
 });
 
-const deleteAsp = defineRoute({
+const deleteAsp = userRoute({
   method: 'delete',
   path: '/users/:user/asps/:asp',
   tag: 'Application passwords',
   summary: 'Delete an application password',
-  access: 'user',
   params: z.object({ user: userParam, asp: objectId }),
   responses: { 200: { description: 'Deleted', schema: successSchema } },
   async handler({ user, params, deps }) {
-    await requireUser(deps, user);
     if (!(await deps.ctx.store.users.deleteAsp(user, params.asp)))
       throw notFound('AspNotFound', 'no such application password');
     return { success: true };
   },
 });
 
-const authlog = defineRoute({
+const authlog = userRoute({
   method: 'get',
   path: '/users/:user/authlog',
   tag: 'Auth log',
   summary: 'Logins and failed attempts on the account, newest first',
-  access: 'user',
   params: userOnly,
   query: z.object({ limit: qint(1, 250).optional(), next: z.string().max(64).optional() }),
   responses: { 200: { description: 'Auth log entries' } },
   async handler({ user, query, deps }) {
-    await requireUser(deps, user);
     if (query.next !== undefined && !objectId.safeParse(query.next).success) {
       throw badInput('query.next: not a cursor from this API');
     }

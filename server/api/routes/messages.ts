@@ -2,16 +2,7 @@
 import { z } from 'zod';
 import type { Response } from 'express';
 import { defineRoute, type AnyRoute, type ApiDeps } from '../registry.ts';
-import {
-  dateString,
-  decodeCursor,
-  encodeCursor,
-  objectId,
-  pagingQuery,
-  qbool,
-  successSchema,
-  userParam,
-} from '../schemas.ts';
+import { dateString, objectId, pagingQuery, qbool, successSchema, userParam } from '../schemas.ts';
 import { ApiError, badInput, notFound } from '../errors.ts';
 import {
   addressList,
@@ -22,6 +13,7 @@ import {
   requireMailbox,
 } from '../format.ts';
 import { decodedPart, htmlOf } from '../message-parts.ts';
+import { pageLinks, pageWindow } from '../paging.ts';
 import { compose, composeSchema, type Compose } from '../compose.ts';
 import type { MessageView } from '../../store/index.ts';
 
@@ -80,23 +72,7 @@ const listMessages = defineRoute({
       : await store.messages.listUids(mb.id);
     const order = query.order ?? 'desc';
     if (order === 'desc') uids = [...uids].reverse();
-    const limit = query.limit ?? 20;
-    let start = query.page ? (query.page - 1) * limit : 0;
-    const cursor = query.next ?? query.previous;
-    if (cursor) {
-      const c = decodeCursor(
-        cursor,
-        z.object({
-          o: z
-            .number()
-            .int()
-            .min(0)
-            .max(2 ** 32),
-        }),
-      );
-      if (!c) throw badInput('query.next/previous: not a cursor from this API');
-      start = c.o;
-    }
+    const { start, limit } = pageWindow(query);
     const page = uids.slice(start, start + limit);
     const results = [];
     if (page.length) {
@@ -110,9 +86,7 @@ const listMessages = defineRoute({
     return {
       success: true,
       total: uids.length,
-      page: Math.floor(start / limit) + 1,
-      previousCursor: start > 0 ? encodeCursor({ o: Math.max(0, start - limit) }) : false,
-      nextCursor: start + limit < uids.length ? encodeCursor({ o: start + limit }) : false,
+      ...pageLinks(start, limit, uids.length),
       specialUse: mb.specialUse,
       results,
     };

@@ -1,9 +1,9 @@
 // Delivery filters and the vacation autoreply (stored by server/store/filters.ts and autoreply.ts).
 import { z } from 'zod';
-import { defineRoute, type AnyRoute } from '../registry.ts';
+import { withoutSessionFields, type AnyRoute } from '../registry.ts';
 import { objectId, successIdSchema, successSchema, userParam } from '../schemas.ts';
 import { notFound } from '../errors.ts';
-import { requireUser } from '../format.ts';
+import { userRoute } from '../user-route.ts';
 import {
   filterInputSchema,
   filterUpdateSchema,
@@ -24,16 +24,14 @@ const filterJson = (f: FilterInfo) => ({
 const userOnly = z.object({ user: userParam });
 const filterParams = z.object({ user: userParam, filter: objectId });
 
-const listFilters = defineRoute({
+const listFilters = userRoute({
   method: 'get',
   path: '/users/:user/filters',
   tag: 'Filters',
   summary: "A user's delivery filters, in the order they apply",
-  access: 'user',
   params: userOnly,
   responses: { 200: { description: 'Filters' } },
   async handler({ user, deps }) {
-    await requireUser(deps, user);
     const list = await deps.filters.list(user);
     return {
       success: true,
@@ -43,69 +41,61 @@ const listFilters = defineRoute({
   },
 });
 
-const createFilter = defineRoute({
+const createFilter = userRoute({
   method: 'post',
   path: '/users/:user/filters',
   tag: 'Filters',
   summary: 'Create a filter',
   description:
     'Forwarding (`action.targets`) needs an SMTP relay: without one the answer is 409 RELAY_REQUIRED.',
-  access: 'user',
   params: userOnly,
   body: filterInputSchema,
   responses: { 200: { description: 'Created', schema: successIdSchema } },
   async handler({ user, body, deps }) {
-    await requireUser(deps, user);
-    const { sess: _s, ip: _i, ...input } = body as typeof body & { sess?: string; ip?: string };
+    const input = withoutSessionFields(body);
     const f = await deps.filters.create(user, input);
     return { success: true, id: f.id };
   },
 });
 
-const getFilter = defineRoute({
+const getFilter = userRoute({
   method: 'get',
   path: '/users/:user/filters/:filter',
   tag: 'Filters',
   summary: 'One filter',
-  access: 'user',
   params: filterParams,
   responses: { 200: { description: 'The filter' } },
   async handler({ user, params, deps }) {
-    await requireUser(deps, user);
     const f = await deps.filters.get(user, params.filter);
     if (!f) throw notFound('FilterNotFound', 'no such filter');
     return { success: true, ...filterJson(f) };
   },
 });
 
-const updateFilter = defineRoute({
+const updateFilter = userRoute({
   method: 'put',
   path: '/users/:user/filters/:filter',
   tag: 'Filters',
   summary: 'Change a filter',
-  access: 'user',
   params: filterParams,
   body: filterUpdateSchema,
   responses: { 200: { description: 'Changed', schema: successSchema } },
   async handler({ user, params, body, deps }) {
-    await requireUser(deps, user);
-    const { sess: _s, ip: _i, ...input } = body as typeof body & { sess?: string; ip?: string };
+    const input = withoutSessionFields(body);
     const f = await deps.filters.update(user, params.filter, input);
     if (!f) throw notFound('FilterNotFound', 'no such filter');
     return { success: true };
   },
 });
 
-const deleteFilter = defineRoute({
+const deleteFilter = userRoute({
   method: 'delete',
   path: '/users/:user/filters/:filter',
   tag: 'Filters',
   summary: 'Delete a filter',
-  access: 'user',
   params: filterParams,
   responses: { 200: { description: 'Deleted', schema: successSchema } },
   async handler({ user, params, deps }) {
-    await requireUser(deps, user);
     if (!(await deps.filters.delete(user, params.filter))) throw notFound('FilterNotFound', 'no such filter');
     return { success: true };
   },
@@ -122,48 +112,42 @@ const autoreplyJson = (a: AutoreplyInfo) => ({
   created: a.updated ? a.updated.toISOString() : false,
 });
 
-const getAutoreply = defineRoute({
+const getAutoreply = userRoute({
   method: 'get',
   path: '/users/:user/autoreply',
   tag: 'Autoreply',
   summary: "The user's vacation reply",
-  access: 'user',
   params: userOnly,
   responses: { 200: { description: 'The autoreply' } },
   async handler({ user, deps }) {
-    await requireUser(deps, user);
     return { success: true, ...autoreplyJson(await deps.autoreplies.get(user)) };
   },
 });
 
-const setAutoreply = defineRoute({
+const setAutoreply = userRoute({
   method: 'put',
   path: '/users/:user/autoreply',
   tag: 'Autoreply',
   summary: 'Set the vacation reply',
   description: 'Switching it on needs an SMTP relay: without one the answer is 409 RELAY_REQUIRED.',
-  access: 'user',
   params: userOnly,
   body: autoreplyInputSchema,
   responses: { 200: { description: 'Saved', schema: successSchema } },
   async handler({ user, body, deps }) {
-    await requireUser(deps, user);
-    const { sess: _s, ip: _i, ...input } = body as typeof body & { sess?: string; ip?: string };
+    const input = withoutSessionFields(body);
     await deps.autoreplies.set(user, input);
     return { success: true, id: user };
   },
 });
 
-const deleteAutoreply = defineRoute({
+const deleteAutoreply = userRoute({
   method: 'delete',
   path: '/users/:user/autoreply',
   tag: 'Autoreply',
   summary: 'Remove the vacation reply',
-  access: 'user',
   params: userOnly,
   responses: { 200: { description: 'Removed', schema: successSchema } },
   async handler({ user, deps }) {
-    await requireUser(deps, user);
     await deps.autoreplies.delete(user);
     return { success: true };
   },

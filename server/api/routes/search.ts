@@ -1,17 +1,8 @@
 // GET /users/:user/search: messages across all mailboxes (or one) matching WildDuck's search fields.
 import { z } from 'zod';
 import { defineRoute, type AnyRoute } from '../registry.ts';
-import {
-  dateString,
-  decodeCursor,
-  encodeCursor,
-  objectId,
-  pagingQuery,
-  qbool,
-  qint,
-  userParam,
-} from '../schemas.ts';
-import { badInput } from '../errors.ts';
+import { dateString, objectId, pagingQuery, qbool, qint, userParam } from '../schemas.ts';
+import { pageLinks, pageWindow } from '../paging.ts';
 import { LIST_FIELDS, messageListItem, requireMailbox, requireUser } from '../format.ts';
 import type { MessageView, SearchKey } from '../../store/index.ts';
 
@@ -99,23 +90,7 @@ const search = defineRoute({
       }
       hits = keep;
     }
-    const limit = query.limit ?? 20;
-    let start = query.page ? (query.page - 1) * limit : 0;
-    const cursor = query.next ?? query.previous;
-    if (cursor) {
-      const c = decodeCursor(
-        cursor,
-        z.object({
-          o: z
-            .number()
-            .int()
-            .min(0)
-            .max(2 ** 32),
-        }),
-      );
-      if (!c) throw badInput('query.next/previous: not a cursor from this API');
-      start = c.o;
-    }
+    const { start, limit } = pageWindow(query);
     const page = hits.slice(start, start + limit);
     const views = new Map<string, MessageView>();
     for (const mb of mailboxes) {
@@ -131,9 +106,7 @@ const search = defineRoute({
       success: true,
       query: q ?? '',
       total: hits.length,
-      page: Math.floor(start / limit) + 1,
-      previousCursor: start > 0 ? encodeCursor({ o: Math.max(0, start - limit) }) : false,
-      nextCursor: start + limit < hits.length ? encodeCursor({ o: start + limit }) : false,
+      ...pageLinks(start, limit, hits.length),
       results,
     };
   },

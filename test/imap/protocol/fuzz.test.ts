@@ -4,20 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CommandReader } from '../../../server/imap/protocol/reader.ts';
 import type { ReaderLimits, ReadResult } from '../../../server/imap/protocol/reader.ts';
+import { mulberry32, randomBytes } from '../../helpers/fuzz.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261128);
 const CASES = 50_000;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const VALID = [
   'a1 NOOP',
@@ -109,7 +99,7 @@ const LIMITS: ReaderLimits = {
 const MAX_HELD = LIMITS.maxLine + 1 + 2 * LIMITS.maxCommandText + LIMITS.maxLiteral;
 
 test(`reader survives ${CASES} random and mutated commands (seed ${SEED})`, () => {
-  const rnd = prng(SEED);
+  const rnd = mulberry32(SEED);
   const pick = (n: number) => Math.floor(rnd() * n);
   let reader = new CommandReader(LIMITS);
   const counts = { command: 0, error: 0, continue: 0, fatal: 0 };
@@ -133,7 +123,7 @@ test(`reader survives ${CASES} random and mutated commands (seed ${SEED})`, () =
   for (let c = 0; c < CASES; c++) {
     const kind = pick(10);
     let input: Buffer;
-    if (kind === 0) input = Buffer.from(Array.from({ length: pick(300) }, () => pick(256)));
+    if (kind === 0) input = randomBytes(rnd, pick(300));
     else input = mutate(rnd, Buffer.from(VALID[pick(VALID.length)]!, 'latin1'));
     input = Buffer.concat([input, Buffer.from('\r\n')]);
     const ctx = `case ${c} (seed ${SEED}): ${JSON.stringify(input.toString('latin1').slice(0, 200))}`;
