@@ -13,7 +13,7 @@ export async function openMailbox(session: Session, path: string, readOnly: bool
   if (!box) return no('No such mailbox', 'NONEXISTENT');
   // mailbox first, then UIDs: anything between the two is in the list and also in the journal
   // after box.modifyIndex, and applying the journal skips what is already known
-  const uids = await store.messages.listUids(box.id);
+  const { uids, firstUnseen: firstUnseenUid } = await store.messages.listMailbox(box.id);
   const maxUid = uids[uids.length - 1] ?? 0;
   const mark = readOnly
     ? await session.recentMarks.peek(box.id)
@@ -34,17 +34,7 @@ export async function openMailbox(session: Session, path: string, readOnly: bool
   selected.dirty = true;
 
   // RFC 3501 §6.3.1 [UNSEEN n]: the number of the first unseen message
-  let firstUnseen = 0;
-  if (uids.length) {
-    const unseen = await store.messages.search(box.id, { type: 'flag', flag: '\\Seen', set: false });
-    for (const uid of unseen) {
-      const seq = selected.seqOf(uid);
-      if (seq) {
-        firstUnseen = seq;
-        break;
-      }
-    }
-  }
+  const firstUnseen = firstUnseenUid === null ? 0 : selected.seqOf(firstUnseenUid);
 
   const out = session.out;
   out.untagged(`FLAGS (${SYSTEM_FLAGS.join(' ')})`);

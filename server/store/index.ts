@@ -438,6 +438,8 @@ export interface MessagesApi {
   updateFlags(input: UpdateFlagsInput): Promise<UpdateFlagsResult>;
   /** All UIDs of a mailbox, ascending (message sequence number n = n-th UID). */
   listUids(mailbox: Id): Promise<number[]>;
+  /** All UIDs ascending and the UID of the first message without `\Seen` (SELECT's needs). */
+  listMailbox(mailbox: Id): Promise<{ uids: number[]; firstUnseen: number | null }>;
   /** Messages by UID set, ascending by UID, streamed. */
   fetch(mailbox: Id, uids: UidSet, fields: readonly MessageField[]): AsyncIterable<MessageView>;
   /** One message by id, checked against the user. */

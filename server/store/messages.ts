@@ -623,15 +623,24 @@ export class Messages implements MessagesApi {
   }
 
   async listUids(mailbox: Id): Promise<number[]> {
+    return (await this.listMailbox(mailbox)).uids;
+  }
+
+  async listMailbox(mailbox: Id): Promise<{ uids: number[]; firstUnseen: number | null }> {
     const m = oid(mailbox);
-    if (!m) return [];
-    // the _id comes at no extra cost and lets later per-message reads go by id (uid-ids.ts)
+    if (!m) return { uids: [], firstUnseen: null };
+    // one pass for SELECT: on FerretDB every query here reads the whole collection. The _id comes
+    // at no extra cost and lets later per-message reads go by id (uid-ids.ts).
     const docs = await this.ctx.messages
-      .find({ mailbox: m }, { projection: { _id: 1, uid: 1 } })
+      .find({ mailbox: m }, { projection: { _id: 1, uid: 1, seen: 1 } })
       .sort({ uid: 1 })
       .toArray();
-    for (const d of docs) this.ctx.uidIds.set(m, d.uid, d._id);
-    return docs.map((d) => d.uid);
+    let firstUnseen: number | null = null;
+    for (const d of docs) {
+      this.ctx.uidIds.set(m, d.uid, d._id);
+      if (firstUnseen === null && !d.seen) firstUnseen = d.uid;
+    }
+    return { uids: docs.map((d) => d.uid), firstUnseen };
   }
 
   async *fetch(mailbox: Id, uids: UidSet, fields: readonly MessageField[]): AsyncIterable<MessageView> {

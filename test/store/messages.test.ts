@@ -720,3 +720,21 @@ test('deleting a mailbox or a user releases storage and attachment references', 
   assert.equal(await t.db.collection('messages').countDocuments({ user: new ObjectId(user) }), 0);
   assert.equal(await t.db.collection('journal').countDocuments({ user: new ObjectId(user) }), 0);
 });
+
+test('listMailbox gives the UIDs and the first unseen UID in one pass', async () => {
+  const { user, box } = await newUser();
+  const inbox = await box('INBOX');
+  assert.deepEqual(await t.store.messages.listMailbox(inbox.id), { uids: [], firstUnseen: null });
+  for (const flags of [['\\Seen'], ['\\Seen'], [], []]) {
+    await t.store.messages.add({ user, mailbox: inbox.id, raw: mail({ subject: 's' }), flags });
+  }
+  assert.deepEqual(await t.store.messages.listMailbox(inbox.id), { uids: [1, 2, 3, 4], firstUnseen: 3 });
+  await t.store.messages.updateFlags({
+    user,
+    mailbox: inbox.id,
+    uids: [[1, 4]],
+    action: 'add',
+    flags: ['\\Seen'],
+  });
+  assert.deepEqual(await t.store.messages.listMailbox(inbox.id), { uids: [1, 2, 3, 4], firstUnseen: null });
+});
