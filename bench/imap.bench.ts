@@ -129,6 +129,11 @@ try {
 
   const c = await Conn.open(port);
   await c.command('l', `LOGIN bench ${password}`);
+  // server memory while it answers SELECT and UID FETCH on the large mailbox
+  const serverPid = srv.child.pid!;
+  const rssIdle = rssOf(serverPid);
+  let rssPeak = rssIdle;
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssOf(serverPid))), 50);
   for (let i = 0; i < 3; i++) {
     const [, ms] = await timed(() => c.command(`s${i}`, 'SELECT Big'));
     console.log(`SELECT Big (${count} messages): ${ms.toFixed(0)} ms`);
@@ -140,6 +145,11 @@ try {
         `${(r.bytes / 1024 / 1024 / (ms / 1000)).toFixed(1)} MB/s (${r.last})`,
     );
   }
+  clearInterval(sampler);
+  console.log(
+    `server RSS: ${(rssIdle / 1048576).toFixed(0)} MB before SELECT, ` +
+      `${(rssPeak / 1048576).toFixed(0)} MB peak during SELECT and UID FETCH`,
+  );
   c.socket.destroy();
   // the same reads made on the store directly: what of the above is the database's share
   const [, listMs] = await timed(() => store.messages.listUids(big.id));
