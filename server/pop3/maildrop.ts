@@ -4,7 +4,7 @@
 import type { Store, MailboxInfo } from '../store/index.ts';
 
 export interface DropMessage {
-  /** Message id: reads go by id, the lookup every back end answers from its primary index. */
+  /** Message id: reads go by id, the lookup every back end answers best. */
   id: string;
   uid: number;
   size: number;

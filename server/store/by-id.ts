@@ -1,6 +1,6 @@
-// Message reads that FerretDB's SQLite handler can answer from its `_id` index: every filter here
-// is a bare `_id`, and the mailbox (and uid) are checked on the document that comes back. See
-// uid-ids.ts for why a lookup by (mailbox, uid) goes through a remembered _id when there is one.
+// Message reads FerretDB's SQLite handler passes down to SQLite: every filter here is a bare
+// `_id`, and the mailbox (and uid) are checked on the document that comes back. See uid-ids.ts
+// for why a lookup by (mailbox, uid) goes through a remembered _id when there is one.
 import type { Document, ObjectId } from 'mongodb';
 import type { Ctx } from './context.ts';
 import type { MessageDoc } from './docs.ts';

@@ -689,8 +689,8 @@ export class Messages implements MessagesApi {
     const u = oid(user);
     const i = oid(id);
     if (!u || !i) return null;
-    // Filter on _id alone and check the owner here: FerretDB uses its _id index only for a bare
-    // _id filter and scans the whole collection for {_id, user}.
+    // Filter on _id alone and check the owner here: FerretDB passes only a bare _id filter down to
+    // SQLite and decodes the whole collection for {_id, user}.
     const d = await this.ctx.messages.findOne(
       { _id: i },
       { projection: { ...projectionFor(fields), user: 1 } },

@@ -1,8 +1,8 @@
 // Which message document holds UID n of a mailbox, remembered in this process.
-// Why: FerretDB's SQLite handler answers only a bare `_id` filter from an index; a lookup by
-// (mailbox, uid) scans every message of every user. A (mailbox, uid) pair names at most one
-// message for ever (UIDs only grow, and a moved message gets a new UID in its new mailbox), so a
-// remembered _id can go stale only by that message leaving. Every read through it therefore
+// Why: FerretDB's SQLite handler hands only a bare `_id` filter to SQLite; for any other filter
+// it decodes every message document of every user, which is many times slower (ARCHITECTURE §3).
+// A (mailbox, uid) pair names at most one message for ever (UIDs only grow, and a moved message
+// gets a new UID in its new mailbox), so a remembered _id can go stale only by that message leaving. Every read through it therefore
 // re-checks mailbox and uid on the document it gets, and a miss falls back to the query.
 import type { ObjectId } from 'mongodb';
 
