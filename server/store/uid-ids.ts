@@ -2,8 +2,9 @@
 // Why: FerretDB's SQLite handler hands only a bare `_id` filter to SQLite; for any other filter
 // it decodes every message document of every user, which is many times slower (ARCHITECTURE §3).
 // A (mailbox, uid) pair names at most one message for ever (UIDs only grow, and a moved message
-// gets a new UID in its new mailbox), so a remembered _id can go stale only by that message leaving. Every read through it therefore
-// re-checks mailbox and uid on the document it gets, and a miss falls back to the query.
+// gets a new UID in its new mailbox), so a remembered _id can go stale only by that message
+// leaving. Every read through it therefore re-checks mailbox and uid on the document it gets,
+// and a miss falls back to the query.
 import type { ObjectId } from 'mongodb';
 
 export class UidIds {
