@@ -27,10 +27,6 @@ export const IMAP_MAX_DISCARD = 128 * MiB;
  * command nests more than a few levels, and the parsers recurse, so it also bounds the stack. */
 export const IMAP_MAX_DEPTH = 16;
 
-/** Commands read ahead of the one running; above it the socket is paused so TCP backpressure
- * reaches a client that pipelines faster than we answer. */
-export const IMAP_MAX_PIPELINED = 32;
-
 /** BAD answers in a row before `* BYE`: a peer that speaks no IMAP (or fuzzes) gets cut off. */
 export const IMAP_MAX_BAD_COMMANDS = 20;
 
