@@ -1,5 +1,6 @@
-// The heavy part of a message document — the MIME tree with the message's bytes, all header
-// fields and the decoded text — kept as one BSON Binary (`content`).
+// The heavy parts of a message document, each kept as one BSON Binary: `content` is the MIME tree
+// with the message's bytes (what FETCH BODY[] and POP3 RETR read), `searchable` the header fields
+// and the decoded text (what SEARCH reads), so neither read decodes the other's part.
 // Why: FerretDB's SQLite handler reads every document of the collection for any query that is not
 // a bare `_id` lookup, and the cost is in decoding documents, not in filtering them. A deep tree
 // of small values costs far more to decode than the same bytes as one Binary: measured on 5 000
@@ -10,17 +11,20 @@ import { Binary, BSON } from 'mongodb';
 export interface Content {
   /** The MIME tree from server/mime: rebuilds the exact bytes with the GridFS bodies. */
   tree: unknown;
+}
+
+export interface Searchable {
   headers: Array<{ key: string; value: string }>;
   /** Decoded text of the message (capped); BODY and TEXT searches look here. */
   text: string;
 }
 
-export function packContent(c: Content): Binary {
-  return new Binary(BSON.serialize(c));
+export function pack(part: Content | Searchable): Binary {
+  return new Binary(BSON.serialize(part));
 }
 
-/** Reads `content` as the driver returned it (a Buffer with `promoteBuffers`, else a Binary). */
-export function unpackContent(stored: Binary | Buffer | Uint8Array): Content {
+/** Reads a packed part as the driver returned it (a Buffer with `promoteBuffers`, else a Binary). */
+export function unpack<T extends Content | Searchable>(stored: Binary | Buffer | Uint8Array): T {
   const bytes = stored instanceof Binary ? stored.buffer : stored;
-  return BSON.deserialize(bytes, { promoteBuffers: true }) as Content;
+  return BSON.deserialize(bytes, { promoteBuffers: true }) as T;
 }

@@ -109,8 +109,10 @@ export interface MessageDoc {
   bcc: AddressValue[];
   replyTo: AddressValue[];
   sender: AddressValue[];
-  /** BSON of the MIME tree, header fields and decoded text (see content.ts). */
+  /** BSON of the MIME tree (see content.ts). */
   content: Binary;
+  /** BSON of the header fields and the decoded text (see content.ts). */
+  searchable: Binary;
   envelope: string;
   bodystructure: string;
   body: string;

@@ -33,7 +33,7 @@ import { parse, rebuild, section, type Parsed } from './mime.ts';
 import { searchMailbox } from './search.ts';
 import { lockName, withAll } from './locks.ts';
 import { safeDeep } from './bson-safe.ts';
-import { packContent, unpackContent } from './content.ts';
+import { pack, unpack, type Content, type Searchable } from './content.ts';
 import { readByUid, readInMailbox } from './by-id.ts';
 import { normalizeUidSet } from './uidset.ts';
 
@@ -61,9 +61,9 @@ const FIELD_PROJECTION: Record<MessageField, string[]> = {
   subject: ['subject'],
   addresses: ['from', 'to', 'cc', 'bcc', 'replyTo', 'sender'],
   msgid: ['msgid', 'inReplyTo', 'references'],
-  headers: ['content'],
+  headers: ['searchable'],
   intro: ['intro'],
-  text: ['content'],
+  text: ['searchable'],
   attachments: ['attachments', 'hasAttachments'],
 };
 
@@ -111,8 +111,8 @@ export function toView(
     copy(k);
   }
   if (d.msgid !== undefined) v.msgid = d.msgid;
-  if (d.content && (fields.includes('headers') || fields.includes('text'))) {
-    const c = unpackContent(d.content);
+  if (d.searchable && (fields.includes('headers') || fields.includes('text'))) {
+    const c = unpack<Searchable>(d.searchable);
     if (fields.includes('headers')) v.headers = c.headers;
     if (fields.includes('text')) v.text = c.text;
   }
@@ -302,7 +302,8 @@ export class Messages implements MessagesApi {
       flags: m.flags,
       ...flagBooleans(m.flags),
       ...t,
-      content: packContent({ tree: p.tree, headers, text }),
+      content: pack({ tree: p.tree }),
+      searchable: pack({ headers, text }),
       hasAttachments: p.hasAttachments,
       attachmentRefs: [...m.acquired],
       created: new Date(),
@@ -671,13 +672,14 @@ export class Messages implements MessagesApi {
    */
   private knownIds(mailbox: ObjectId, uids: UidSet): ObjectId[] | null {
     const n = normalizeUidSet(uids);
-    let total = n.singles.length;
-    for (const r of n.ranges) total += r.hi - r.lo + 1;
-    if (total > KNOWN_IDS_MAX) return null;
-    const all = [...n.singles];
-    for (const r of n.ranges) for (let u = r.lo; u <= r.hi; u++) all.push(u);
+    const all = new Set(n.singles);
+    for (const r of n.ranges) {
+      if (all.size + (r.hi - r.lo + 1) > KNOWN_IDS_MAX) return null;
+      for (let u = r.lo; u <= r.hi; u++) all.add(u);
+    }
+    if (all.size > KNOWN_IDS_MAX) return null;
     const out: ObjectId[] = [];
-    for (const u of new Set(all)) {
+    for (const u of all) {
       const id = this.ctx.uidIds.get(mailbox, u);
       if (!id) return null;
       out.push(id);
@@ -704,7 +706,7 @@ export class Messages implements MessagesApi {
   ): Promise<ContentStream | null> {
     if (!d) return null;
     const open = await bodyOpener(this.ctx, d.attachmentRefs ?? []);
-    return { size: d.size, stream: rebuild(unpackContent(d.content).tree, open, range) };
+    return { size: d.size, stream: rebuild(unpack<Content>(d.content).tree, open, range) };
   }
 
   async openRaw(mailbox: Id, uid: number, range?: ByteRange): Promise<ContentStream | null> {
@@ -732,7 +734,7 @@ export class Messages implements MessagesApi {
     if (!m) return null;
     const d = await readByUid<MessageDoc>(this.ctx, m, uid, { content: 1, attachmentRefs: 1 }, BUFFERS);
     if (!d) return null;
-    const s = section(unpackContent(d.content).tree, name);
+    const s = section(unpack<Content>(d.content).tree, name);
     if (!s) return null;
     const open = await bodyOpener(this.ctx, d.attachmentRefs ?? []);
     return { size: s.size, stream: s.stream(open, range) };

@@ -8,9 +8,9 @@ import type { Ctx } from './context.ts';
 import type { AddressValue, MessageDoc } from './docs.ts';
 import { flagField } from './flags.ts';
 import { uidFilter, uidMatcher } from './uidset.ts';
-import { unpackContent, type Content } from './content.ts';
+import { unpack, type Searchable } from './content.ts';
 
-type Doc = Partial<MessageDoc> & Partial<Pick<Content, 'headers' | 'text'>> & { uid: number };
+type Doc = Partial<MessageDoc> & Partial<Searchable> & { uid: number };
 
 /** Pre-filter for a key, or null when it cannot be expressed (evaluated in Node only). */
 function toFilter(key: SearchKey): Filter<MessageDoc> | null {
@@ -185,16 +185,16 @@ export async function searchMailbox(ctx: Ctx, mailbox: ObjectId, query: SearchKe
   fieldsOf(query, fields);
   const projection: Record<string, 1 | 0> = { uid: 1 };
   if (!fields.has('_id')) projection._id = 0;
-  // header fields and text live in the packed content (content.ts)
-  for (const f of fields) projection[f === 'headers' || f === 'text' ? 'content' : f] = 1;
+  // header fields and text are packed together (content.ts)
+  for (const f of fields) projection[f === 'headers' || f === 'text' ? 'searchable' : f] = 1;
   const filter: Filter<MessageDoc> =
     pre && Object.keys(pre).length ? { $and: [{ mailbox }, pre] } : { mailbox };
   const out: number[] = [];
   const cursor = ctx.messages.find(filter, { projection }).sort({ uid: 1 }).batchSize(200);
   for await (const d of cursor) {
     const doc: Doc = d;
-    if (d.content) {
-      const { headers, text } = unpackContent(d.content);
+    if (d.searchable) {
+      const { headers, text } = unpack<Searchable>(d.searchable);
       doc.headers = headers;
       doc.text = text;
     }
