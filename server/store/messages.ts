@@ -632,16 +632,18 @@ export class Messages implements MessagesApi {
     if (!m) return { uids: [], firstUnseen: null };
     // one pass for SELECT: on FerretDB every query here reads the whole collection. The _id comes
     // at no extra cost and lets later per-message reads go by id (uid-ids.ts).
-    const docs = await this.ctx.messages
+    // walked, not collected: a 100 000-message mailbox keeps only its numbers
+    const cursor = this.ctx.messages
       .find({ mailbox: m }, { projection: { _id: 1, uid: 1, seen: 1 } })
-      .sort({ uid: 1 })
-      .toArray();
+      .sort({ uid: 1 });
+    const uids: number[] = [];
     let firstUnseen: number | null = null;
-    for (const d of docs) {
+    for await (const d of cursor) {
+      uids.push(d.uid);
       this.ctx.uidIds.set(m, d.uid, d._id);
       if (firstUnseen === null && !d.seen) firstUnseen = d.uid;
     }
-    return { uids: docs.map((d) => d.uid), firstUnseen };
+    return { uids, firstUnseen };
   }
 
   async *fetch(mailbox: Id, uids: UidSet, fields: readonly MessageField[]): AsyncIterable<MessageView> {
