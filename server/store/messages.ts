@@ -334,19 +334,7 @@ export class Messages implements MessagesApi {
     const map: CopyResult['map'] = [];
     const entries: NewJournalEntry[] = [];
     try {
-      for (let i = 0; i < list.length; i += BATCH) {
-        const part = list.slice(i, i + BATCH);
-        const docs = await readInMailbox<MessageDoc>(
-          this.ctx,
-          part.map((d) => d._id),
-          mailbox,
-          null,
-        );
-        // sources expunged meanwhile are simply not copied
-        const gone = part.filter((p) => !docs.some((d) => d._id.equals(p._id)));
-        const goneBytes = gone.reduce((s, d) => s + d.size, 0);
-        await this.release(user, goneBytes);
-        reserved -= goneBytes;
+      for await (const docs of this.copySources(user, mailbox, list, uf)) {
         if (docs.length === 0) continue;
         const refs = countRefs(docs.map((d) => d.attachmentRefs));
         await changeRefs(this.ctx, refs, 1);
@@ -398,6 +386,10 @@ export class Messages implements MessagesApi {
           throw batch.failure;
         }
       }
+      // sources expunged meanwhile are simply not copied: what was reserved for them goes back
+      const unused = reserved;
+      reserved = 0;
+      await this.release(user, unused);
     } catch (err) {
       await this.release(user, reserved).catch(() => undefined);
       await this.announce(entries);
@@ -405,6 +397,41 @@ export class Messages implements MessagesApi {
     }
     await this.announce(entries);
     return { uidValidity: target.uidValidity, map };
+  }
+
+  /**
+   * The whole documents a copy reads, in batches ascending by uid: those of `list` still in the
+   * mailbox. One batch is read by _id; a larger copy streams through one query, which on FerretDB
+   * is one pass over the collection where reads by _id would scan it once per message
+   * (ARCHITECTURE §3).
+   */
+  private async *copySources(
+    user: ObjectId,
+    mailbox: ObjectId,
+    list: ReadonlyArray<Pick<MessageDoc, '_id'>>,
+    uf: Filter<MessageDoc>,
+  ): AsyncIterable<MessageDoc[]> {
+    if (list.length <= BATCH) {
+      const ids = list.map((d) => d._id);
+      yield await readInMailbox<MessageDoc>(this.ctx, ids, mailbox, null);
+      return;
+    }
+    const listed = new Set(list.map((d) => d._id.toHexString()));
+    const cursor = this.ctx.messages
+      .find({ $and: [{ mailbox, user }, uf] })
+      .sort({ uid: 1 })
+      .batchSize(BATCH);
+    let batch: MessageDoc[] = [];
+    for await (const d of cursor) {
+      // a message that arrived after the listing has no reservation: it is not part of this copy
+      if (!listed.has(d._id.toHexString())) continue;
+      batch.push(d);
+      if (batch.length === BATCH) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length) yield batch;
   }
 
   async move(input: { user: Id; mailbox: Id; uids: UidSet; target: Id }): Promise<MoveResult> {

@@ -369,6 +369,55 @@ test('copy and move: UID maps, flags kept, storage and journal', async () => {
   );
 });
 
+test('a copy larger than one batch streams its sources: every message once, exact, in UID order', async () => {
+  const { user, box } = await newUser();
+  const inbox = await box('INBOX');
+  const archive = await box('Archive');
+  const att = bytes(3000, 7);
+  const count = 260;
+  const raws = Array.from({ length: count }, (_, i) =>
+    mail({ subject: `big copy ${i}`, ...(i % 50 === 0 ? { attachment: att } : {}) }),
+  );
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < count) {
+        const i = next++;
+        await t.store.messages.add({ user, mailbox: inbox.id, raw: raws[i]!, flags: [] });
+      }
+    }),
+  );
+  const byUid = new Map<number, Buffer>();
+  for (const m of await all(t.store.messages.fetch(inbox.id, [[1, count]], ['subject']))) {
+    byUid.set(m.uid, raws[Number(m.subject!.split(' ')[2])]!);
+  }
+  // gaps in the set: two messages gone before the copy
+  await t.store.messages.expunge({ user, mailbox: inbox.id, uids: [10, 200], requireDeleted: false });
+  const sha = (await t.db
+    .collection('attachments.files')
+    .findOne({ length: { $gt: 4000 } }, { sort: { _id: -1 } }))!.metadata.sha256 as string;
+  const refsBefore = (await t.store.attachments.stat(sha))!.refs;
+
+  const c = await t.store.messages.copy({
+    user,
+    mailbox: inbox.id,
+    uids: [[1, count + 10]],
+    target: archive.id,
+  });
+  const sources = [...byUid.keys()].filter((u) => u !== 10 && u !== 200).sort((a, b) => a - b);
+  assert.deepEqual(
+    c.map,
+    sources.map((source, i) => ({ source, target: i + 1 })),
+  );
+  assert.equal((await t.store.attachments.stat(sha))!.refs, refsBefore * 2);
+  assert.equal(await storageOf(user), await sumSizes(user));
+  assert.equal((await journal(archive.id)).filter((e) => e.command === 'EXISTS').length, sources.length);
+  for (const { source, target } of [c.map[0]!, c.map[99]!, c.map[c.map.length - 1]!]) {
+    const copy = await t.store.messages.openRaw(archive.id, target);
+    assert.deepEqual(await buffer(copy!.stream), byUid.get(source), `copy of UID ${source}`);
+  }
+});
+
 test('quota: an over-quota add or copy fails with OVERQUOTA and stores nothing', async () => {
   const raw = mail({ subject: 'q', attachment: bytes(4000, 11) });
   const { user, box } = await newUser(raw.length * 2 + 10);
