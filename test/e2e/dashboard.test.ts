@@ -2,7 +2,7 @@
 // Chromium. Signs in, creates an account through the UI, delivers mail over LMTP and watches it arrive
 // live, changes the quota, checks the client settings against the real listeners, and renders every
 // page wide and narrow without error banners or console errors (screenshots in test-artifacts/e2e/).
-import { describe, it, before, after, test } from 'node:test';
+import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -95,10 +95,10 @@ interface UserJson {
   limits: { quota: { allowed: number; used: number } };
 }
 
-if (!existsSync(CHROMIUM)) {
-  test.skip('dashboard end to end skipped: no Chromium at /usr/bin/chromium to drive', () => {});
-} else {
-  describe('dashboard end to end in Chromium', () => {
+describe(
+  'dashboard end to end in Chromium',
+  { skip: existsSync(CHROMIUM) ? false : 'no Chromium at /usr/bin/chromium to drive' },
+  () => {
     let srv: TestServer;
     let browser: Browser;
     let context: BrowserContext;
@@ -324,8 +324,8 @@ if (!existsSync(CHROMIUM)) {
         }
       });
     }
-  });
-}
+  },
+);
 
 async function assertNoTokenPrompt(page: Page): Promise<void> {
   assert.equal(await page.getByLabel('Admin token').count(), 0, 'the token prompt is gone');
