@@ -323,7 +323,7 @@ export class Messages implements MessagesApi {
     const uf = uidFilter<MessageDoc>(input.uids);
     if (!uf) return { uidValidity: target.uidValidity, map: [] };
     const list = await this.ctx.messages
-      .find({ $and: [{ mailbox, user }, uf] }, { projection: { _id: 1, uid: 1, size: 1, attachmentRefs: 1 } })
+      .find({ $and: [{ mailbox, user }, uf] }, { projection: { _id: 1, size: 1 } })
       .sort({ uid: 1 })
       .toArray();
     if (list.length === 0) return { uidValidity: target.uidValidity, map: [] };
