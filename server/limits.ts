@@ -38,6 +38,13 @@ export const IMAP_MAX_AUTH_ATTEMPTS = 3;
  * response lines short for clients with small line buffers. */
 export const IMAP_MAX_QUOTED = 1 * KiB;
 
+/** LIST/LSUB reference + pattern, in characters: a mailbox path is at most 1024 bytes, so a longer
+ * pattern can match nothing a wildcard-free one could not; matching costs name × pattern. */
+export const IMAP_MAX_LIST_PATTERN = 1 * KiB;
+
+/** Wildcards (`*`, `%`) in one LIST/LSUB pattern: real clients send one or two. */
+export const IMAP_MAX_LIST_WILDCARDS = 32;
+
 // ---- POP3 ----
 
 /** RFC 2449 §4 allows 255 octets per command, but SASL (RFC 5034) responses such as XOAUTH2

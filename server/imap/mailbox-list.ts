@@ -8,25 +8,12 @@ export interface ListEntry {
   attributes: string[];
 }
 
-function escape(s: string): string {
-  return s.replace(/[.+?^${}()|[\]\\/]/g, '\\$&');
-}
-
-/** The pattern (after the reference) as a regular expression over decoded paths. */
+/** The pattern (after the reference) as a predicate over decoded paths. */
 export function matcher(reference: string, pattern: string): (path: string) => boolean {
   let full = decodeMutf7(reference) + decodeMutf7(pattern);
   // INBOX is case-insensitive, also as the first level of a pattern (RFC 3501 §5.1)
   if (/^inbox(?=$|\/)/i.test(full)) full = 'INBOX' + full.slice(5);
-  const re = new RegExp(
-    '^' +
-      full
-        .split('')
-        .map((c) => (c === '*' ? '.*' : c === '%' ? `[^${escape(DELIMITER)}]*` : escape(c)))
-        .join('') +
-      '$',
-    's',
-  );
-  return (path) => re.test(path);
+  return (path) => wildcardMatch(full, path, DELIMITER);
 }
 
 function ancestors(path: string): string[] {
@@ -72,4 +59,41 @@ export function lsubEntries(
     }
   }
   return [...out.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/**
+ * Matches `name` against a LIST pattern (RFC 3501 §6.3.8): `*` matches anything, `%` anything but
+ * the hierarchy delimiter. Simulates the pattern as a set of positions, so the work is at most
+ * name length × pattern length whatever the wildcards: a regular expression backtracks
+ * exponentially on patterns such as `*%*%*%…`, which froze the process.
+ */
+export function wildcardMatch(pattern: string, name: string, delimiter: string): boolean {
+  const p = [...pattern];
+  let states = new Uint8Array(p.length + 1);
+  let next = new Uint8Array(p.length + 1);
+  // a wildcard may match nothing: every state reachable through wildcards is live too
+  const close = (s: Uint8Array) => {
+    for (let i = 0; i < p.length; i++) if (s[i] && (p[i] === '*' || p[i] === '%')) s[i + 1] = 1;
+  };
+  states[0] = 1;
+  close(states);
+  for (const c of name) {
+    next.fill(0);
+    let any = false;
+    for (let i = 0; i < p.length; i++) {
+      if (!states[i]) continue;
+      const t = p[i];
+      if (t === '*' || (t === '%' && c !== delimiter)) {
+        next[i] = 1; // the wildcard eats this character and may eat more
+        any = true;
+      } else if (t === c) {
+        next[i + 1] = 1;
+        any = true;
+      }
+    }
+    if (!any) return false;
+    close(next);
+    [states, next] = [next, states];
+  }
+  return states[p.length] === 1;
 }

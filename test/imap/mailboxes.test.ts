@@ -173,3 +173,23 @@ test('NAMESPACE, ENABLE, ID, UNSELECT outside a mailbox', async () => {
   assert.deepEqual(await c.command('h4', 'ID ("odd")'), ['h4 BAD ID needs field/value pairs']);
   assert.deepEqual(await c.command('h5', 'UNSELECT'), ['h5 BAD No mailbox selected']);
 });
+
+test('LIST with thousands of wildcards is refused at once and never stalls other connections', async () => {
+  // a regular expression built from `*%*%…` backtracks exponentially and froze every connection
+  const other = await env.login();
+  const pattern = '*%'.repeat(1000) + 'x';
+  const list = c.command('w1', `LIST "" "${pattern}"`);
+  const started = Date.now();
+  assert.deepEqual(await other.command('w2', 'NOOP', 1000), ['w2 OK NOOP completed']);
+  assert.ok(Date.now() - started < 1000, 'NOOP answered within 1 s');
+  assert.deepEqual(await list, ['w1 BAD Reference and pattern longer than 1024 characters']);
+  assert.deepEqual(await c.command('w3', `LIST "" "${'*%'.repeat(400)}x"`), [
+    'w3 BAD More than 32 wildcards in the pattern',
+  ]);
+  // within the limits, wildcards still match as RFC 3501 §6.3.8 says
+  assert.deepEqual(await c.command('w4', `LIST "" "${'%'.repeat(16)}*chive"`), [
+    '* LIST (\\HasNoChildren \\Archive) "/" "Archive"',
+    'w4 OK LIST completed',
+  ]);
+  other.close();
+});
