@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
 export class Locks {
   constructor(
@@ -31,9 +32,16 @@ export class Locks {
       if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${name}`);
       await new Promise((r) => setTimeout(r, delay + Math.floor(Math.random() * delay)));
     }
+    // the lease is renewed while fn runs, so a slow database cannot let it lapse under a live
+    // holder; only a holder that died stops renewing, and its lock is free after one TTL
+    const renew = setInterval(
+      () => void this.redis.eval(RENEW, 1, key, token, String(this.ttlMs)).catch(() => undefined),
+      Math.max(50, Math.floor(this.ttlMs / 3)),
+    );
     try {
       return await fn();
     } finally {
+      clearInterval(renew);
       await this.redis.eval(RELEASE, 1, key, token).catch(() => undefined);
     }
   }
@@ -52,4 +60,6 @@ export const lockName = {
   mailbox: (id: { toHexString(): string }) => `m:${id.toHexString()}`,
   mailboxMessages: (id: { toHexString(): string }) => `mm:${id.toHexString()}`,
   file: (sha256: string) => `f:${sha256}`,
+  /** Writing a mailbox's index checkpoint; taken alone, never with another lock. */
+  mailboxIndex: (id: { toHexString(): string }) => `ix:${id.toHexString()}`,
 };
