@@ -55,7 +55,11 @@ export async function startServer(config: Config, opts: { logging?: Logging } = 
     await ensureIndexes(db);
     await new AuthLog(db).ensureIndexes();
   });
-  const store = createStore({ db: backends.db, redis: backends.redis });
+  const store = createStore({
+    db: backends.db,
+    redis: backends.redis,
+    options: { log: (msg, fields) => log.info(fields, msg) },
+  });
   const authlog = new AuthLog(backends.db);
   const auth = new Authenticator({ store, authlog, redis: backends.redis, log });
   const stopMaintenance = store.startMaintenance();

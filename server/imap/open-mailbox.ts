@@ -1,4 +1,5 @@
-// SELECT and EXAMINE (RFC 3501 §6.3.1-2): load the UIDs and highest MODSEQ (DESIGN §4), claim
+// SELECT and EXAMINE (RFC 3501 §6.3.1-2): take the UIDs and MODSEQ from the mailbox index
+// (docs/ARCHITECTURE.md §4), claim
 // \Recent (read-write only), and send the required untagged responses.
 import { no, ok, type Reply } from './command.ts';
 import { SYSTEM_FLAGS } from './format.ts';
@@ -11,9 +12,13 @@ export async function openMailbox(session: Session, path: string, readOnly: bool
   const { store } = session;
   const box = await store.mailboxes.get(session.userId, path);
   if (!box) return no('No such mailbox', 'NONEXISTENT');
-  // mailbox first, then UIDs: anything between the two is in the list and also in the journal
-  // after box.modifyIndex, and applying the journal skips what is already known
-  const { uids, firstUnseen: firstUnseenUid } = await store.messages.listMailbox(box.id);
+  // the shared mailbox index with every change up to the mailbox as just read; later changes
+  // reach the session through its first sync
+  const view = await store.messages.view(box.id, box.modifyIndex);
+  if (!view) return no('No such mailbox', 'NONEXISTENT');
+  const uids = view.uids();
+  const firstUnseenUid = view.firstUnseen();
+  const modseq = view.modseq;
   const maxUid = uids[uids.length - 1] ?? 0;
   const mark = readOnly
     ? await session.recentMarks.peek(box.id)
@@ -26,7 +31,7 @@ export async function openMailbox(session: Session, path: string, readOnly: bool
     readOnly,
     uidValidity: box.uidValidity,
     uidNext: Math.max(box.uidNext, maxUid + 1),
-    modseq: box.modifyIndex,
+    modseq,
     uids,
     recent,
   });

@@ -1,14 +1,15 @@
-// The selected mailbox as this session knows it (DESIGN §4): its UIDs in order (message number n is
+// The selected mailbox as this session knows it (docs/ARCHITECTURE.md §4): its UIDs in order (message number n is
 // the n-th UID), the MODSEQ up to which the journal has been applied, and the session's \Recent set.
 // The journal is applied only when the running command allows it (see commands' `sync` rule).
-import type { Notifier } from '../notify/index.ts';
-import type { UidSet } from '../store/index.ts';
+import type { MailboxView, UidSet } from '../store/index.ts';
 import { ProtocolError } from './protocol/errors.ts';
 import type { SequenceSet } from './protocol/parse.ts';
 import type { ResponseWriter } from './protocol/response.ts';
 import type { RecentMarks } from './recent.ts';
 import { flagList } from './format.ts';
-import { JOURNAL_GAP_WAIT_MS } from './limits.ts';
+
+/** The shared mailbox index, with every change up to `atLeast` (default: the mailbox's latest). */
+export type ViewOf = (mailbox: string, atLeast?: number) => Promise<MailboxView | null>;
 
 /** What may be said before a tagged reply (RFC 3501 §7.4.1, RFC 9051 §7.5.1). */
 export type SyncRule = 'all' | 'no-expunge' | 'none';
@@ -33,13 +34,14 @@ export class SelectedMailbox {
   /** Ascending; message number n is uids[n - 1]. */
   uids: number[];
   recent: Set<number>;
-  /** Journal applied up to this MODSEQ. */
+  /** Flag changes up to this MODSEQ have been told. */
   private cursor: number;
-  /** Set by a beacon for this mailbox; cleared when the journal is read. */
+  /** Set by a beacon for this mailbox; cleared at the next sync. */
   dirty = false;
+  /** Highest MODSEQ beacons announced for this mailbox since the last sync (0: none known). */
+  want = 0;
   /** MODSEQs of flag changes this session made and already reported (or was asked not to). */
   private readonly own = new Set<number>();
-  private gapSince: number | null = null;
 
   constructor(init: SelectedInit) {
     this.id = init.id;
@@ -152,87 +154,73 @@ export class SelectedMailbox {
   }
 
   /**
-   * Applies journal entries after `cursor`, in order, telling the client what `rule` allows.
-   * Returns true when something was held back (a gap or a forbidden EXPUNGE) for a later sync.
+   * Brings the session up to the mailbox index (docs/ARCHITECTURE.md §4), telling the client what
+   * `rule` allows: EXPUNGEs, then EXISTS/RECENT, then FETCH for flags others changed. The index
+   * is shared by the process; what changed is found by comparing it with this session's view
+   * (UIDs it knows, the MODSEQ it has seen), so no change is missed whichever way it arrived.
+   * Returns true when an EXPUNGE was held back for a later sync.
    */
   async sync(
     rule: SyncRule,
-    deps: { notify: Notifier; recent: RecentMarks; out: ResponseWriter },
+    deps: { view: ViewOf; recent: RecentMarks; out: ResponseWriter },
     force = false,
   ): Promise<boolean> {
     if (rule === 'none' || (!this.dirty && !force)) return false;
     this.dirty = false;
+    const want = force ? undefined : this.want;
+    this.want = 0;
+    const v = await deps.view(this.id, want || undefined);
+    if (!v) return false; // deleted meanwhile: nothing more will change in it
     const { out } = deps;
-    let added = 0;
-    let heldBack = false;
 
-    const announce = async () => {
-      if (added === 0) return;
-      added = 0;
+    // everything below reads the shared index before the next await
+    const gone: number[] = [];
+    const changed: Array<{ uid: number; flags: readonly string[] }> = [];
+    let j = 0;
+    for (const uid of this.uids) {
+      while (j < v.entries.length && v.entries[j]!.uid < uid) j++;
+      const e = v.entries[j];
+      if (!e || e.uid !== uid) gone.push(uid);
+      else if (e.modseq > this.cursor && !this.own.has(e.modseq)) changed.push({ uid, flags: e.flags });
+    }
+    const top = this.maxUid;
+    const added: number[] = [];
+    for (let i = v.entries.length - 1; i >= 0 && v.entries[i]!.uid > top; i--) added.push(v.entries[i]!.uid);
+    added.reverse();
+    this.cursor = Math.max(this.cursor, v.modseq);
+    for (const m of this.own) if (m <= this.cursor) this.own.delete(m);
+
+    let heldBack = false;
+    if (gone.length && rule === 'no-expunge') {
+      // RFC 3501 §7.4.1: no EXPUNGE while answering FETCH, STORE or SEARCH
+      heldBack = true;
+      this.dirty = true;
+    } else if (gone.length) {
+      for (const uid of gone) {
+        const i = this.indexOf(uid);
+        this.uids.splice(i, 1);
+        this.recent.delete(uid);
+        // RFC 3501 §7.4.1: each number reflects the EXPUNGEs sent before it
+        out.untagged(`${i + 1} EXPUNGE`);
+      }
+    }
+    if (added.length) {
+      for (const uid of added) this.uids.push(uid);
+      this.uidNext = Math.max(this.uidNext, this.maxUid + 1);
       if (!this.readOnly) {
         // the first session to learn of new messages has them as \Recent
         const prev = await deps.recent.claim(this.id, this.maxUid);
-        for (let i = this.uids.length - 1; i >= 0 && this.uids[i]! > prev; i--)
-          this.recent.add(this.uids[i]!);
+        for (const uid of added) if (uid > prev) this.recent.add(uid);
       }
       out.untagged(`${this.exists} EXISTS`);
       out.untagged(`${this.recent.size} RECENT`);
-    };
-
-    for await (const e of deps.notify.journalSince(this.id, this.cursor)) {
-      if (e.modseq > this.cursor + 1) {
-        // a writer may still be between its commit and its journal entry: wait a little for it
-        const now = Date.now();
-        this.gapSince ??= now;
-        if (now - this.gapSince < JOURNAL_GAP_WAIT_MS) {
-          heldBack = true;
-          break;
-        }
-      }
-      this.gapSince = null;
-      if (e.command === 'EXPUNGE' && rule === 'no-expunge' && this.has(e.uid)) {
-        // RFC 3501 §7.4.1: no EXPUNGE while answering FETCH, STORE or SEARCH
-        heldBack = true;
-        break;
-      }
-      this.cursor = e.modseq;
-      switch (e.command) {
-        case 'EXISTS':
-          // a UID below the highest known cannot be announced (UIDs ascend with message numbers)
-          if (e.uid > this.maxUid) {
-            this.uids.push(e.uid);
-            this.uidNext = Math.max(this.uidNext, e.uid + 1);
-            added++;
-          }
-          break;
-        case 'EXPUNGE': {
-          const i = this.indexOf(e.uid);
-          if (i < 0) break;
-          // the client must know of a message before it is told it is gone
-          await announce();
-          this.uids.splice(i, 1);
-          this.recent.delete(e.uid);
-          // RFC 3501 §7.4.1: the number reflects the EXPUNGEs sent before this one
-          out.untagged(`${i + 1} EXPUNGE`);
-          break;
-        }
-        case 'FETCH': {
-          if (this.own.delete(e.modseq)) break;
-          const i = this.indexOf(e.uid);
-          if (i < 0) break;
-          await announce();
-          out.untagged(
-            `${i + 1} FETCH (UID ${e.uid} FLAGS ${flagList(e.flags ?? [], this.recent.has(e.uid))})`,
-          );
-          break;
-        }
-        default:
-          break;
-      }
+    }
+    for (const c of changed) {
+      const n = this.seqOf(c.uid);
+      if (n === 0) continue;
+      out.untagged(`${n} FETCH (UID ${c.uid} FLAGS ${flagList([...c.flags], this.recent.has(c.uid))})`);
       await out.maybeFlush();
     }
-    await announce();
-    if (heldBack) this.dirty = true;
     return heldBack;
   }
 }

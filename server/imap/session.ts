@@ -253,7 +253,11 @@ export class Session {
   }
 
   syncDeps() {
-    return { notify: this.store.notify, recent: this.recentMarks, out: this.out };
+    return {
+      view: (mailbox: string, atLeast?: number) => this.store.messages.view(mailbox, atLeast),
+      recent: this.recentMarks,
+      out: this.out,
+    };
   }
 
   /** Writes the tagged reply; BADs in a row are counted towards the BYE (`keepCount` for a refusal
@@ -272,7 +276,7 @@ export class Session {
   /** Runs once the tagged reply is on the wire (STARTTLS handshake, LOGOUT close). */
   afterReply: (() => Promise<void> | void) | null = null;
 
-  /** Becomes authenticated: subscribes to the user's beacons (DESIGN §4). */
+  /** Becomes authenticated: subscribes to the user's beacons (docs/ARCHITECTURE.md §4). */
   async login(auth: AuthResult): Promise<void> {
     this.user = auth;
     this.state = 'authenticated';
@@ -281,8 +285,20 @@ export class Session {
   }
 
   private onBeacon(b: Beacon): void {
-    if (this.selected && b.mailbox === this.selected.id) {
-      this.selected.dirty = true;
+    const box = this.selected;
+    if (!box) return;
+    let mine = b.mailbox === box.id;
+    // a beacon of a MOVE names one mailbox but carries the entries of both
+    if (b.entries) {
+      mine = false;
+      for (const e of b.entries) {
+        if (e.mailbox !== box.id) continue;
+        mine = true;
+        box.want = Math.max(box.want, e.modseq);
+      }
+    }
+    if (mine) {
+      box.dirty = true;
       this.wake();
     }
   }

@@ -22,6 +22,12 @@ export interface JournalEntry {
   path?: string;
   /** Old path for MAILBOX_RENAME. */
   oldPath?: string;
+  /** EXISTS: what the mailbox index keeps of the message (server/store/mailbox-index/): its
+   * document's _id, size, internal date and Date: header date (ms since the epoch). */
+  msg?: string;
+  size?: number;
+  idate?: number;
+  hdate?: number;
   created: Date;
 }
 
@@ -35,7 +41,13 @@ export interface Beacon {
   uid: number;
   modseq: number;
   count: number;
+  /** The entries themselves when there are few, so the mailbox indexes of other processes apply
+   * them without reading the journal; a beacon without them only says where to look. */
+  entries?: NewJournalEntry[];
 }
+
+/** Entries carried in one beacon at most; larger changes send only the summary. */
+export const BEACON_MAX_ENTRIES = 500;
 
 export type BeaconListener = (beacon: Beacon) => void;
 
@@ -56,8 +68,14 @@ interface JournalDoc {
   flags?: string[];
   path?: string;
   oldPath?: string;
+  msg?: string;
+  size?: number;
+  idate?: number;
+  hdate?: number;
   created: Date;
 }
+
+const MESSAGE_FIELDS = ['msg', 'size', 'idate', 'hdate'] as const;
 
 export const JOURNAL_COLLECTION = 'journal';
 
@@ -74,6 +92,7 @@ function toEntry(d: JournalDoc): JournalEntry {
   if (d.flags) e.flags = d.flags;
   if (d.path !== undefined) e.path = d.path;
   if (d.oldPath !== undefined) e.oldPath = d.oldPath;
+  for (const k of MESSAGE_FIELDS) if (d[k] !== undefined) (e as unknown as Record<string, unknown>)[k] = d[k];
   return e;
 }
 
@@ -126,14 +145,17 @@ export class Notifier {
       if (e.flags) d.flags = e.flags;
       if (e.path !== undefined) d.path = e.path;
       if (e.oldPath !== undefined) d.oldPath = e.oldPath;
+      for (const k of MESSAGE_FIELDS)
+        if (e[k] !== undefined) (d as unknown as Record<string, unknown>)[k] = e[k];
       return d;
     });
     await this.journal.insertMany(docs, { ordered: true });
   }
 
-  /** Publishes one beacon per user summarising `entries` (their last entry and count). */
+  /** Publishes one beacon per user summarising `entries` (their last entry and count), carrying
+   * the entries themselves when there are at most BEACON_MAX_ENTRIES. */
   async announce(entries: NewJournalEntry[]): Promise<void> {
-    const byUser = new Map<string, Beacon>();
+    const byUser = new Map<string, Beacon & { entries: NewJournalEntry[] }>();
     for (const e of entries) {
       const prev = byUser.get(e.user);
       byUser.set(e.user, {
@@ -143,9 +165,13 @@ export class Notifier {
         uid: e.uid,
         modseq: Math.max(e.modseq, prev?.modseq ?? 0),
         count: (prev?.count ?? 0) + 1,
+        entries: [...(prev?.entries ?? []), e],
       });
     }
-    for (const b of byUser.values()) await this.publish(b);
+    for (const b of byUser.values()) {
+      const { entries: carried, ...summary } = b;
+      await this.publish(carried.length <= BEACON_MAX_ENTRIES ? b : summary);
+    }
   }
 
   /** Publishes a beacon on the user's channel and on the global feed. Redis errors are swallowed:
@@ -153,10 +179,12 @@ export class Notifier {
   async publish(beacon: Beacon): Promise<void> {
     const msg = JSON.stringify(beacon);
     try {
+      // the global channel first: the mailbox indexes listen there, and a session that hears its
+      // user's channel then finds the change already applied (one subscriber, delivered in order)
       await this.redis
         .multi()
-        .publish(this.userChannel(beacon.user), msg)
         .publish(this.globalChannel, msg)
+        .publish(this.userChannel(beacon.user), msg)
         .exec();
     } catch {
       // the doorbell is best-effort; the journal is the truth

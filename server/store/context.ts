@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Notifier } from '../notify/index.ts';
 import { Locks } from './locks.ts';
 import { UidIds } from './uid-ids.ts';
+import { IndexCache } from './mailbox-index/cache.ts';
 import type { AddStep, StoreOptions } from './index.ts';
 import {
   COLL,
@@ -25,6 +26,8 @@ export interface ResolvedOptions {
   channelPrefix: string;
   lockTtlMs: number;
   uidCacheSize: number;
+  indexCacheEntries: number;
+  log: (msg: string, fields: Record<string, unknown>) => void;
   onStep: ((step: AddStep) => void | Promise<void>) | undefined;
 }
 
@@ -36,6 +39,8 @@ export interface Ctx {
   locks: Locks;
   /** (mailbox, uid) → message _id seen by this process (see uid-ids.ts). */
   uidIds: UidIds;
+  /** Each open mailbox's index, shared by the whole process (mailbox-index/cache.ts). */
+  index: IndexCache;
   users: Collection<UserDoc>;
   addresses: Collection<AddressDoc>;
   mailboxes: Collection<MailboxDoc>;
@@ -55,12 +60,14 @@ export function resolveOptions(o: StoreOptions = {}): ResolvedOptions {
     channelPrefix: o.channelPrefix ?? 'nestbox',
     lockTtlMs: o.lockTtlMs ?? 15_000,
     uidCacheSize: o.uidCacheSize ?? 200_000,
+    indexCacheEntries: o.indexCacheEntries ?? 1_000_000,
+    log: o.log ?? (() => undefined),
     onStep: o.onStep,
   };
 }
 
 export function makeCtx(db: Db, redis: Redis, notify: Notifier, opts: ResolvedOptions): Ctx {
-  return {
+  const ctx: Ctx = {
     db,
     redis,
     notify,
@@ -73,5 +80,8 @@ export function makeCtx(db: Db, redis: Redis, notify: Notifier, opts: ResolvedOp
     messages: db.collection<MessageDoc>(COLL.messages),
     files: db.collection<FileDoc>(COLL.files),
     chunks: db.collection<ChunkDoc>(COLL.chunks),
+    index: null!,
   };
+  ctx.index = new IndexCache(ctx, opts.log, opts.indexCacheEntries);
+  return ctx;
 }

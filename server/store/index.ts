@@ -61,6 +61,13 @@ export interface StoreOptions {
    * of heap when full, measured), so per-message reads go by id; 0 turns it off.
    */
   uidCacheSize?: number;
+  /**
+   * Mailbox index entries this process keeps in memory across all mailboxes (default 1 000 000,
+   * about 150 bytes each); the least recently used mailboxes are dropped beyond it.
+   */
+  indexCacheEntries?: number;
+  /** Where the store reports what an operator should see (index builds, repairs, failures). */
+  log?: (msg: string, fields: Record<string, unknown>) => void;
   /** Redis channel prefix (default `nestbox`): beacons go to `<prefix>:u:<userId>` and `<prefix>:events`. */
   channelPrefix?: string;
   /** Test hook: called at each named step of `messages.add`. */
@@ -418,7 +425,47 @@ export type SearchKey =
   | { type: 'or'; keys: SearchKey[] }
   | { type: 'and'; keys: SearchKey[] };
 
+/** What the mailbox index holds of one message (dates in ms since the epoch). */
+export interface IndexedMessage {
+  readonly uid: number;
+  readonly modseq: number;
+  readonly flags: readonly string[];
+  readonly size: number;
+  readonly idate: number;
+  readonly hdate: number;
+  /** The message id. */
+  readonly id: Id;
+}
+
+/**
+ * A mailbox as its index knows it (docs/ARCHITECTURE.md §3): shared by every caller in the
+ * process and updated in place as changes arrive, so read it at once after the await and copy
+ * what must stay still.
+ */
+export interface MailboxView {
+  readonly mailbox: Id;
+  readonly user: Id;
+  /** Every change up to this MODSEQ is in. */
+  readonly modseq: number;
+  readonly exists: number;
+  /** Ascending by UID. */
+  readonly entries: readonly IndexedMessage[];
+  uids(): number[];
+  get(uid: number): IndexedMessage | undefined;
+  /** Position of `uid` in `entries`, or -1. */
+  indexOf(uid: number): number;
+  firstUnseen(): number | null;
+  counts(): { messages: number; unseen: number; size: number };
+  /** UIDs expunged after `modseq`, ascending; null when that is further back than it remembers. */
+  expungedSince(modseq: number): number[] | null;
+}
+
 export interface MessagesApi {
+  /**
+   * The mailbox's index with every change up to `atLeast` (default: up to the mailbox's current
+   * MODSEQ); null when there is no such mailbox.
+   */
+  view(mailbox: Id, atLeast?: number): Promise<MailboxView | null>;
   /**
    * Stores a message. Order: quota reservation → parse → attachments (refcount first) → uid/modseq →
    * message insert with {w:'majority', j:true} (the commit point: resolve ⇒ durable) → journal →

@@ -257,6 +257,7 @@ export class Mailboxes implements MailboxesApi {
     // the mailbox document is gone first, so no new message can get a UID in it; a crash while
     // purging leaves orphan messages that the sweep removes
     await purgeMailbox(this.ctx, doc._id);
+    await this.ctx.index.drop(doc._id);
     await this.ctx.notify.record([
       {
         user: id.toHexString(),
@@ -286,10 +287,9 @@ export class Mailboxes implements MailboxesApi {
     const m = oid(mailbox);
     const d = u && m ? await this.ctx.mailboxes.findOne({ _id: m, user: u }) : null;
     if (!d) throw new StoreError('NOMAILBOX', 'no such mailbox');
-    const [messages, unseen] = await Promise.all([
-      this.ctx.messages.countDocuments({ mailbox: d._id }),
-      this.ctx.messages.countDocuments({ user: d.user, mailbox: d._id, seen: false }),
-    ]);
+    // counted from the mailbox index, not from the messages
+    const v = await this.ctx.index.current(d._id, d.modifyIndex);
+    const { messages, unseen } = v ? v.counts() : { messages: 0, unseen: 0 };
     return { messages, unseen, uidNext: d.uidNext, uidValidity: d.uidValidity, highestModseq: d.modifyIndex };
   }
 }

@@ -3,6 +3,8 @@
 // visible half-done, only counters that are too high (storageUsed, attachment refs) for the sweep.
 import { ObjectId, type Filter } from 'mongodb';
 import type {
+  IndexedMessage,
+  MailboxView,
   AddMessageInput,
   AddMessageResult,
   AddStep,
@@ -30,7 +32,7 @@ import { applyFlags, flagBooleans, normalizeFlags, sameFlags } from './flags.ts'
 import { uidFilter } from './uidset.ts';
 import { REMOVABLE_PROJECTION, removeMessages, type RemovableMessage } from './removal.ts';
 import { parse, rebuild, section, type Parsed } from './mime.ts';
-import { searchMailbox } from './search.ts';
+import { indexOnly, searchIndex, searchMailbox } from './search.ts';
 import { lockName, withAll } from './locks.ts';
 import { safeDeep } from './bson-safe.ts';
 import { pack, unpack, type Content, type Searchable } from './content.ts';
@@ -127,6 +129,68 @@ function ids(user: Id, mailbox: Id): { user: ObjectId; mailbox: ObjectId } {
   return { user: u, mailbox: m };
 }
 
+/** The journal entry of a message that appeared: it carries what the mailbox index keeps. */
+function existsEntry(
+  user: string,
+  d: Pick<MessageDoc, '_id' | 'mailbox' | 'uid' | 'modseq' | 'flags' | 'size' | 'idate' | 'hdate'>,
+): NewJournalEntry {
+  return {
+    user,
+    mailbox: d.mailbox.toHexString(),
+    modseq: d.modseq,
+    command: 'EXISTS',
+    uid: d.uid,
+    flags: d.flags,
+    msg: d._id.toHexString(),
+    size: d.size,
+    idate: d.idate.getTime(),
+    hdate: (d.hdate ?? d.idate).getTime(),
+  };
+}
+
+/** Fields the mailbox index answers without reading messages. */
+const INDEX_FIELDS = new Set<MessageField>(['flags', 'modseq', 'idate', 'hdate', 'size']);
+
+/** The index entries whose UIDs are in `uids`, ascending. */
+function inView(v: MailboxView, uids: UidSet): IndexedMessage[] {
+  const n = normalizeUidSet(uids);
+  const ranges = [...n.ranges, ...n.singles.map((u) => ({ lo: u, hi: u }))].sort((a, b) => a.lo - b.lo);
+  const out: IndexedMessage[] = [];
+  let last = 0;
+  for (const r of ranges) {
+    const lo = Math.max(r.lo, last + 1);
+    if (lo > r.hi) continue;
+    let i = v.indexOf(lo);
+    if (i < 0) i = lowerBound(v.entries, lo);
+    for (; i < v.entries.length && v.entries[i]!.uid <= r.hi; i++) out.push(v.entries[i]!);
+    last = Math.max(last, r.hi);
+  }
+  return out;
+}
+
+function lowerBound(entries: readonly IndexedMessage[], uid: number): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (entries[mid]!.uid < uid) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function indexView(v: MailboxView, e: IndexedMessage, fields: readonly MessageField[]): MessageView {
+  const out: MessageView = { id: e.id, user: v.user, mailbox: v.mailbox, uid: e.uid };
+  for (const f of fields) {
+    if (f === 'flags') out.flags = [...e.flags];
+    else if (f === 'modseq') out.modseq = e.modseq;
+    else if (f === 'size') out.size = e.size;
+    else if (f === 'idate') out.idate = new Date(e.idate);
+    else if (f === 'hdate') out.hdate = new Date(e.hdate);
+  }
+  return out;
+}
+
 export class Messages implements MessagesApi {
   constructor(private readonly ctx: Ctx) {}
 
@@ -173,14 +237,21 @@ export class Messages implements MessagesApi {
     );
   }
 
-  /** Journal entries for a committed change; a failure here must not fail the call. */
+  /** Journal entries for a committed change; a failure here must not fail the call. Written
+   * under the mailbox lock, so this process's index takes them at once, in order. */
   private async appendJournal(entries: NewJournalEntry[]): Promise<void> {
     if (entries.length === 0) return;
     try {
       await this.ctx.notify.appendJournal(entries);
     } catch {
-      await this.ctx.notify.appendJournal(entries).catch(() => undefined);
+      try {
+        await this.ctx.notify.appendJournal(entries);
+      } catch {
+        // lost: every index behind it finds the gap and rebuilds from the messages
+        return;
+      }
     }
+    this.ctx.index.applyLocal(entries);
   }
 
   private async announce(entries: NewJournalEntry[]): Promise<void> {
@@ -221,16 +292,7 @@ export class Messages implements MessagesApi {
         committed = true;
         this.ctx.uidIds.set(mailbox, d.uid, d._id);
         await this.step('inserted');
-        await this.appendJournal([
-          {
-            user: input.user,
-            mailbox: input.mailbox,
-            modseq: d.modseq,
-            command: 'EXISTS',
-            uid: d.uid,
-            flags: d.flags,
-          },
-        ]);
+        await this.appendJournal([existsEntry(input.user, d)]);
         await this.step('journaled');
         return d;
       });
@@ -242,16 +304,7 @@ export class Messages implements MessagesApi {
       }
       throw err;
     }
-    await this.announce([
-      {
-        user: input.user,
-        mailbox: input.mailbox,
-        modseq: doc.modseq,
-        command: 'EXISTS',
-        uid: doc.uid,
-        flags: doc.flags,
-      },
-    ]);
+    await this.announce([existsEntry(input.user, doc)]);
     await this.step('published');
     return {
       id: doc._id.toHexString(),
@@ -363,14 +416,7 @@ export class Messages implements MessagesApi {
             failure = err;
             inserted = (err as { insertedCount?: number }).insertedCount ?? 0;
           }
-          const journal: NewJournalEntry[] = copies.slice(0, inserted).map((c) => ({
-            user: input.user,
-            mailbox: input.target,
-            modseq: c.modseq,
-            command: 'EXISTS',
-            uid: c.uid,
-            flags: c.flags,
-          }));
+          const journal = copies.slice(0, inserted).map((c) => existsEntry(input.user, c));
           await this.appendJournal(journal);
           entries.push(...journal);
           return { inserted, copies, failure };
@@ -464,11 +510,11 @@ export class Messages implements MessagesApi {
       const part = list.slice(i, i + BATCH);
       const entries = await this.ctx.locks.with(lockName.mailboxMessages(mailbox), async () => {
         // re-read under the lock: a concurrent expunge or move may have taken some
-        const docs = await readInMailbox<Pick<MessageDoc, 'flags'>>(
+        const docs = await readInMailbox<Pick<MessageDoc, 'flags' | 'size' | 'idate' | 'hdate'>>(
           this.ctx,
           part.map((d) => d._id),
           mailbox,
-          { flags: 1 },
+          { flags: 1, size: 1, idate: 1, hdate: 1 },
         );
         if (docs.length === 0) return [];
         return withAll(
@@ -494,14 +540,7 @@ export class Messages implements MessagesApi {
               this.ctx.uidIds.set(target._id, uid, d._id);
               map.push({ source: d.uid, target: uid });
               expunged.push(d.uid);
-              exists.push({
-                user: userHex,
-                mailbox: target._id.toHexString(),
-                modseq,
-                command: 'EXISTS',
-                uid,
-                flags: d.flags,
-              });
+              exists.push(existsEntry(userHex, { ...d, mailbox: target._id, uid, modseq }));
               gone.push({
                 user: userHex,
                 mailbox: mailbox.toHexString(),
@@ -650,33 +689,31 @@ export class Messages implements MessagesApi {
     return result;
   }
 
+  async view(mailbox: Id, atLeast?: number): Promise<MailboxView | null> {
+    const m = oid(mailbox);
+    return m ? this.ctx.index.current(m, atLeast) : null;
+  }
+
   async listUids(mailbox: Id): Promise<number[]> {
     return (await this.listMailbox(mailbox)).uids;
   }
 
   async listMailbox(mailbox: Id): Promise<{ uids: number[]; firstUnseen: number | null }> {
-    const m = oid(mailbox);
-    if (!m) return { uids: [], firstUnseen: null };
-    // one pass for SELECT: on FerretDB every query here reads the whole collection. The _id comes
-    // at no extra cost and lets later per-message reads go by id (uid-ids.ts).
-    // walked, not collected: a 100 000-message mailbox keeps only its numbers
-    const cursor = this.ctx.messages
-      .find({ mailbox: m }, { projection: { _id: 1, uid: 1, seen: 1 } })
-      .sort({ uid: 1 });
-    const uids: number[] = [];
-    let firstUnseen: number | null = null;
-    for await (const d of cursor) {
-      uids.push(d.uid);
-      this.ctx.uidIds.set(m, d.uid, d._id);
-      if (firstUnseen === null && !d.seen) firstUnseen = d.uid;
-    }
-    return { uids, firstUnseen };
+    const v = await this.view(mailbox);
+    return v ? { uids: v.uids(), firstUnseen: v.firstUnseen() } : { uids: [], firstUnseen: null };
   }
 
   async *fetch(mailbox: Id, uids: UidSet, fields: readonly MessageField[]): AsyncIterable<MessageView> {
     const m = oid(mailbox);
     const uf = uidFilter<MessageDoc>(uids);
     if (!m || !uf) return;
+    if (fields.every((f) => INDEX_FIELDS.has(f))) {
+      // answered from the mailbox index alone: no message is read
+      const v = await this.ctx.index.current(m);
+      if (!v) return;
+      for (const e of inView(v, uids)) yield indexView(v, e, fields);
+      return;
+    }
     const known = this.knownIds(m, uids);
     if (known) {
       for (const d of await readInMailbox<MessageDoc>(this.ctx, known, m, projectionFor(fields))) {
@@ -771,6 +808,11 @@ export class Messages implements MessagesApi {
 
   async search(mailbox: Id, query: SearchKey): Promise<number[]> {
     const m = oid(mailbox);
-    return m ? searchMailbox(this.ctx, m, query) : [];
+    if (!m) return [];
+    if (indexOnly(query)) {
+      const v = await this.ctx.index.current(m);
+      return v ? searchIndex(v, query) : [];
+    }
+    return searchMailbox(this.ctx, m, query);
   }
 }

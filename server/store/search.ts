@@ -3,7 +3,7 @@
 // Substring matching happens here rather than in the database because FerretDB has no $text and
 // no $elemMatch, and case-folding must match for any Unicode text.
 import type { Filter, ObjectId } from 'mongodb';
-import type { SearchKey } from './index.ts';
+import type { MailboxView, SearchKey } from './index.ts';
 import type { Ctx } from './context.ts';
 import type { AddressValue, MessageDoc } from './docs.ts';
 import { flagField } from './flags.ts';
@@ -199,6 +199,35 @@ export async function searchMailbox(ctx: Ctx, mailbox: ObjectId, query: SearchKe
       doc.text = text;
     }
     if (match(doc)) out.push(d.uid);
+  }
+  return out;
+}
+
+/** Fields of a search the mailbox index holds (UID and ALL need none). */
+const INDEXED = new Set(['flags', 'idate', 'hdate', 'size', 'modseq']);
+
+/** True when the mailbox index alone answers `query` (flags, UIDs, sizes, dates, MODSEQ). */
+export function indexOnly(query: SearchKey): boolean {
+  const fields = new Set<string>();
+  fieldsOf(query, fields);
+  for (const f of fields) if (!INDEXED.has(f)) return false;
+  return true;
+}
+
+/** Evaluates an `indexOnly` query on the mailbox index, with the same rules as on documents. */
+export function searchIndex(v: MailboxView, query: SearchKey): number[] {
+  const match = compile(query);
+  const fields = new Set<string>();
+  fieldsOf(query, fields);
+  const dates = fields.has('idate') || fields.has('hdate');
+  const out: number[] = [];
+  for (const e of v.entries) {
+    const d: Doc = { uid: e.uid, flags: e.flags as string[], size: e.size, modseq: e.modseq };
+    if (dates) {
+      d.idate = new Date(e.idate);
+      d.hdate = new Date(e.hdate);
+    }
+    if (match(d)) out.push(e.uid);
   }
   return out;
 }

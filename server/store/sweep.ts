@@ -22,6 +22,7 @@ export async function sweepStore(ctx: Ctx, graceMs: number): Promise<SweepReport
   for (const id of boxIds) {
     if (!(await ctx.mailboxes.findOne({ _id: id }, { projection: { _id: 1 } }))) {
       report.orphanMessages += await purgeMailbox(ctx, id);
+      await ctx.index.drop(id);
     }
   }
 

@@ -218,6 +218,7 @@ export class Users implements UsersApi {
     for (const b of boxes) {
       await this.ctx.locks.with(lockName.mailbox(b._id), () => this.ctx.mailboxes.deleteOne({ _id: b._id }));
       await purgeMailbox(this.ctx, b._id);
+      await this.ctx.index.drop(b._id);
     }
     // messages whose mailbox vanished earlier (a crashed delete) still hold references
     for (;;) {

@@ -45,13 +45,8 @@ test('APPEND, STORE and EXPUNGE in one session reach the other with shifting num
     '* 2 EXPUNGE',
     'a6 OK EXPUNGE completed',
   ]);
-  assert.deepEqual(await b.command('b3', 'NOOP'), [
-    '* 1 FETCH (UID 1 FLAGS (\\Deleted))',
-    '* 3 FETCH (UID 3 FLAGS (\\Deleted))',
-    '* 1 EXPUNGE',
-    '* 2 EXPUNGE',
-    'b3 OK NOOP completed',
-  ]);
+  // the session learns what the mailbox is now: messages already gone get no FETCH first
+  assert.deepEqual(await b.command('b3', 'NOOP'), ['* 1 EXPUNGE', '* 2 EXPUNGE', 'b3 OK NOOP completed']);
   assert.deepEqual(await a.command('a7', 'NOOP'), ['a7 OK NOOP completed']);
 });
 
@@ -63,7 +58,6 @@ test('FETCH and SEARCH hold EXPUNGE back (RFC 3501 §7.4.1); UID FETCH and NOOP 
   assert.deepEqual(await b.command('d1', 'FETCH 1:* (FLAGS)'), [
     '* 2 EXISTS',
     '* 0 RECENT',
-    '* 1 FETCH (UID 2 FLAGS (\\Seen \\Deleted))',
     'd1 OK [EXPUNGEISSUED] Some messages were expunged before they could be fetched',
   ]);
   assert.deepEqual(await b.command('d2', 'SEARCH ALL'), ['* SEARCH 2', 'd2 OK SEARCH completed']);
@@ -113,13 +107,12 @@ test('IDLE pushes EXISTS, FETCH and EXPUNGE made through the store (LMTP / API) 
   b.write('DONE\r\n');
   assert.deepEqual(await b.until('i1'), ['i1 OK IDLE terminated']);
   assert.ok(Math.max(ms1, ms2, ms3) < 1000);
-  // A was not idling: it learns of the same changes; UID 5 is not \Recent for it (B claimed it),
-  // its own APPEND of UID 4 still is until the EXPUNGE
+  // A was not idling: it learns how the mailbox is now, expunges first; UID 5 is not \Recent
+  // for it (B claimed it), and being new to A it needs no FETCH of its flags
   assert.deepEqual(await a.command('e1', 'NOOP'), [
-    '* 2 EXISTS',
-    '* 1 RECENT',
-    '* 2 FETCH (UID 5 FLAGS (\\Flagged))',
     '* 1 EXPUNGE',
+    '* 1 EXISTS',
+    '* 0 RECENT',
     'e1 OK NOOP completed',
   ]);
 });

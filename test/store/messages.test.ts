@@ -27,12 +27,13 @@ async function newUser(quota = 0): Promise<{ user: string; box: (path: string) =
   };
 }
 
+/** The journal without ids, times and the index fields an EXISTS carries (checked apart). */
 async function journal(
   mailbox: string,
   since = 0,
-): Promise<Array<Omit<JournalEntry, 'id' | 'created' | 'user'>>> {
+): Promise<Array<Omit<JournalEntry, 'id' | 'created' | 'user' | 'msg' | 'size' | 'idate' | 'hdate'>>> {
   return (await all(t.store.notify.journalSince(mailbox, since))).map(
-    ({ id: _i, created: _c, user: _u, ...rest }) => rest,
+    ({ id: _i, created: _c, user: _u, msg: _m, size: _s, idate: _d, hdate: _h, ...rest }) => rest,
   );
 }
 
@@ -123,6 +124,12 @@ test('add stores the message; lookups, status and raw bytes', async () => {
   assert.deepEqual(await journal(inbox.id), [
     { mailbox: inbox.id, modseq: 1, command: 'EXISTS', uid: 1, flags: ['\\Seen', 'Work'] },
   ]);
+  // an EXISTS carries what the mailbox index keeps, so other processes need not read the message
+  const [exists] = await all(t.store.notify.journalSince(inbox.id, 0));
+  assert.equal(exists?.msg, res.id);
+  assert.equal(exists?.size, raw.length);
+  assert.equal(typeof exists?.idate, 'number');
+  assert.equal(typeof exists?.hdate, 'number');
   await assert.rejects(t.store.messages.add({ user, mailbox: new ObjectId().toHexString(), raw }), (e) =>
     isStoreError(e, 'NOMAILBOX'),
   );

@@ -160,7 +160,9 @@ function namer(deps: ApiDeps) {
       if (users.size > 1000) users.clear();
       if (boxes.size > 1000) boxes.clear();
       const [username, mailboxPath] = await Promise.all([users.get(b.user), boxes.get(key)]);
-      return { ...b, ...(username ? { username } : {}), ...(mailboxPath ? { mailboxPath } : {}) };
+      // the entries a beacon may carry are for the mailbox indexes, not for the dashboard
+      const { entries: _entries, ...summary } = b;
+      return { ...summary, ...(username ? { username } : {}), ...(mailboxPath ? { mailboxPath } : {}) };
     },
   };
 }

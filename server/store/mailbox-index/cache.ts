@@ -1,0 +1,327 @@
+// One shared copy per process of each open mailbox's index, used by every session of the process
+// and kept current from the journal (docs/ARCHITECTURE.md §4). Changes reach it three ways:
+// - a writer of this process hands over the entries it just journaled (applyLocal);
+// - beacons from any process carry their entries (onBeacon);
+// - when neither brought a change it should have (a gap, a lost beacon, a MODSEQ it has not seen),
+//   it reads the journal, and when the journal lacks entries a writer that died never wrote, it
+//   rebuilds from the messages.
+// A mailbox seen for the first time is loaded from its checkpoint (checkpoint.ts) plus the journal
+// after it, or built from its messages when it has none yet (a data folder of an older version).
+import type { ObjectId } from 'mongodb';
+import type { Ctx } from '../context.ts';
+import type { Beacon, NewJournalEntry } from '../../notify/index.ts';
+import { lockName } from '../locks.ts';
+import { oid } from '../ids.ts';
+import { FlagSets, type IndexEntry } from './entry.ts';
+import { MailboxState } from './state.ts';
+import { dropCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
+
+/** A checkpoint is written once the journal holds this many changes after the last one. */
+export const CHECKPOINT_EVERY = 500;
+/** Entries kept in memory across all mailboxes (~150 bytes each); least recently used go first. */
+const DEFAULT_MAX_ENTRIES = 1_000_000;
+/** Progress is logged every this many messages while an index is built. */
+const BUILD_LOG_EVERY = 10_000;
+/** Rebuilds in a row before the last one is done holding the mailbox lock. */
+const REBUILD_TRIES = 3;
+
+interface Slot {
+  state: MailboxState | null;
+  user: string;
+  ready: Promise<MailboxState>;
+  /** One catch-up at a time per mailbox; later callers wait for it. */
+  catching: Promise<void> | null;
+  /** MODSEQ of the last checkpoint this process knows of. */
+  saved: number;
+  saving: boolean;
+  used: number;
+}
+
+class MissingMailbox extends Error {}
+
+export type IndexLog = (msg: string, fields: Record<string, unknown>) => void;
+
+export class IndexCache {
+  private readonly slots = new Map<string, Slot>();
+  readonly flagSets = new FlagSets();
+  private entriesHeld = 0;
+  private listening: Promise<void> | null = null;
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly log: IndexLog = () => undefined,
+    private readonly maxEntries = DEFAULT_MAX_ENTRIES,
+  ) {}
+
+  /**
+   * The index of `mailbox` holding every change up to `atLeast`; without it, up to the mailbox's
+   * current MODSEQ (one read of the mailbox document). Null when the mailbox does not exist.
+   */
+  async current(mailbox: ObjectId, atLeast?: number): Promise<MailboxState | null> {
+    const hex = mailbox.toHexString();
+    let slot = this.slots.get(hex);
+    if (!slot) {
+      const s: Slot = {
+        state: null,
+        user: '',
+        ready: null!,
+        catching: null,
+        saved: -1,
+        used: Date.now(),
+        saving: false,
+      };
+      s.ready = this.load(mailbox, s);
+      this.slots.set(hex, s);
+      slot = s;
+      s.ready.catch(() => {
+        if (this.slots.get(hex) === s) this.slots.delete(hex);
+      });
+    }
+    slot.used = Date.now();
+    let state: MailboxState;
+    try {
+      state = await slot.ready;
+    } catch (err) {
+      if (err instanceof MissingMailbox) return null;
+      throw err;
+    }
+    let target = atLeast;
+    if (target === undefined) {
+      const m = await this.modifyIndex(mailbox);
+      if (m === null) {
+        this.forget(hex);
+        return null;
+      }
+      target = m;
+    }
+    if (state.modseq < target) {
+      await this.catchUp(mailbox, slot, target);
+      state = slot.state!;
+    }
+    this.maybeSave(mailbox, slot);
+    return state;
+  }
+
+  /** Entries a writer of this process has just journaled, in MODSEQ order per mailbox. */
+  applyLocal(entries: readonly NewJournalEntry[]): void {
+    for (const e of entries) {
+      const slot = this.slots.get(e.mailbox);
+      if (e.command === 'MAILBOX_DELETE') this.forget(e.mailbox);
+      else if (slot?.state && e.modseq > 0) this.applyOne(slot, e);
+    }
+  }
+
+  /** A beacon from any process (this one's included). */
+  onBeacon(b: Beacon): void {
+    if (b.entries) this.applyLocal(b.entries);
+    else if (b.command === 'MAILBOX_DELETE') this.forget(b.mailbox);
+  }
+
+  forget(mailbox: string): void {
+    const slot = this.slots.get(mailbox);
+    if (!slot) return;
+    this.entriesHeld -= slot.state?.entries.length ?? 0;
+    this.slots.delete(mailbox);
+  }
+
+  /** Forgets and deletes the stored index (the mailbox is being deleted). */
+  async drop(mailbox: ObjectId): Promise<void> {
+    this.forget(mailbox.toHexString());
+    await dropCheckpoint(this.ctx, mailbox);
+  }
+
+  private applyOne(slot: Slot, e: NewJournalEntry): void {
+    const state = slot.state!;
+    const before = state.entries.length;
+    state.apply(e); // 'gap' and 'unusable' leave it behind: the next current() catches up
+    this.entriesHeld += state.entries.length - before;
+  }
+
+  private async modifyIndex(mailbox: ObjectId): Promise<number | null> {
+    const d = await this.ctx.mailboxes.findOne({ _id: mailbox }, { projection: { modifyIndex: 1 } });
+    return d ? d.modifyIndex : null;
+  }
+
+  /** Beacons of every user, once per process: they carry the changes other processes make. */
+  private listen(): Promise<void> {
+    this.listening ??= this.ctx.notify
+      .subscribeAll((b) => this.onBeacon(b))
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          this.listening = null;
+          this.log('mailbox index cannot hear beacons; it reads the journal instead', { err: String(err) });
+        },
+      );
+    return this.listening;
+  }
+
+  private async load(mailbox: ObjectId, slot: Slot): Promise<MailboxState> {
+    await this.listen();
+    const box = await this.ctx.mailboxes.findOne({ _id: mailbox }, { projection: { user: 1 } });
+    if (!box) throw new MissingMailbox();
+    slot.user = box.user.toHexString();
+    const loaded = await loadCheckpoint(this.ctx, mailbox, slot.user, this.flagSets);
+    if (loaded) {
+      slot.state = loaded;
+      slot.saved = loaded.modseq;
+      this.entriesHeld += loaded.entries.length;
+      await this.readJournal(slot);
+    } else {
+      await this.rebuild(mailbox, slot, false);
+    }
+    this.evict();
+    return slot.state!;
+  }
+
+  /** Applies journal entries after the state's MODSEQ until a gap; returns false on a gap. */
+  private async readJournal(slot: Slot): Promise<boolean> {
+    const state = slot.state!;
+    for await (const e of this.ctx.notify.journalSince(state.mailbox, state.modseq)) {
+      if (e.modseq <= state.modseq) continue;
+      const before = state.entries.length;
+      const r = state.apply(e);
+      this.entriesHeld += state.entries.length - before;
+      if (r === 'gap' || r === 'unusable') return false;
+    }
+    return true;
+  }
+
+  private catchUp(mailbox: ObjectId, slot: Slot, target: number): Promise<void> {
+    const run = async () => {
+      if (slot.state!.modseq >= target) return;
+      if ((await this.readJournal(slot)) && slot.state!.modseq >= target) return;
+      // Behind the mailbox: a writer is between its commit and its journal entry, or died there.
+      // Under the mailbox lock no writer is in between (they hold it from UID to journal).
+      const settled = await this.ctx.locks.with(lockName.mailbox(mailbox), async () => {
+        const ok = await this.readJournal(slot);
+        const m = await this.modifyIndex(mailbox);
+        return ok && (m === null || slot.state!.modseq >= m);
+      });
+      if (!settled) await this.rebuild(mailbox, slot, true);
+    };
+    const p = (slot.catching ?? Promise.resolve()).then(run, run);
+    const tail = p.finally(() => {
+      if (slot.catching === tail) slot.catching = null;
+    });
+    slot.catching = tail;
+    return p;
+  }
+
+  /**
+   * Builds the index from the messages: the MODSEQ is read under the mailbox lock (every change
+   * up to it is then committed and journaled), the messages are listed without it, and the journal
+   * after that MODSEQ is applied on top, which also corrects what changed during the listing.
+   */
+  private async rebuild(mailbox: ObjectId, slot: Slot, repair: boolean): Promise<void> {
+    const hex = mailbox.toHexString();
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      const last = attempt >= REBUILD_TRIES;
+      const build = async () => {
+        const base = await this.modifyIndex(mailbox);
+        return { base: base ?? 0, entries: await this.listMessages(mailbox, hex) };
+      };
+      const { base, entries } = last
+        ? await this.ctx.locks.with(lockName.mailbox(mailbox), build)
+        : await this.ctx.locks
+            .with(lockName.mailbox(mailbox), () => this.modifyIndex(mailbox))
+            .then(async (m) => ({ base: m ?? 0, entries: await this.listMessages(mailbox, hex) }));
+      this.entriesHeld -= slot.state?.entries.length ?? 0;
+      // the expunge history survives a rebuild where there is one; it only grows
+      const prev = slot.state;
+      // what was expunged while entries were lost is not known: QRESYNC from before is answered in full
+      slot.state = new MailboxState(hex, slot.user, this.flagSets, {
+        entries,
+        modseq: base,
+        vanished: prev?.vanished ?? [],
+        vanishedFloor: base,
+      });
+      this.entriesHeld += entries.length;
+      slot.saved = -1;
+      if (last || (await this.readJournal(slot))) break;
+    }
+    this.log(repair ? 'mailbox index repaired from its messages' : 'mailbox index built from its messages', {
+      mailbox: hex,
+      messages: slot.state!.entries.length,
+      ms: Date.now() - started,
+    });
+  }
+
+  private async listMessages(mailbox: ObjectId, hex: string): Promise<IndexEntry[]> {
+    const out: IndexEntry[] = [];
+    const cursor = this.ctx.messages
+      .find({ mailbox }, { projection: { _id: 1, uid: 1, modseq: 1, flags: 1, size: 1, idate: 1, hdate: 1 } })
+      .sort({ uid: 1 })
+      .batchSize(1000);
+    for await (const d of cursor) {
+      out.push({
+        uid: d.uid,
+        modseq: d.modseq,
+        flags: this.flagSets.intern(d.flags ?? []),
+        size: d.size,
+        idate: d.idate.getTime(),
+        hdate: (d.hdate ?? d.idate).getTime(),
+        id: d._id.toHexString(),
+      });
+      if (out.length % BUILD_LOG_EVERY === 0)
+        this.log('building mailbox index', { mailbox: hex, messages: out.length });
+    }
+    // the sort is the database's; keep the invariant whatever it did
+    for (let i = 1; i < out.length; i++) {
+      if (out[i]!.uid <= out[i - 1]!.uid) {
+        out.sort((a, b) => a.uid - b.uid);
+        break;
+      }
+    }
+    return out;
+  }
+
+  /** Writes a checkpoint in the background once enough changed since the last one. */
+  private maybeSave(mailbox: ObjectId, slot: Slot): void {
+    const state = slot.state;
+    if (!state || slot.saving) return;
+    if (slot.saved >= 0 && state.modseq - slot.saved < CHECKPOINT_EVERY) return;
+    if (slot.saved === state.modseq) return;
+    slot.saving = true;
+    void this.checkpoint(mailbox, slot).finally(() => {
+      slot.saving = false;
+    });
+  }
+
+  /** Writes the current state as the checkpoint now (also before the journal is pruned). */
+  async checkpoint(mailbox: ObjectId, slot = this.slots.get(mailbox.toHexString())): Promise<number> {
+    const state = slot?.state;
+    if (!slot || !state) return -1;
+    const at = state.modseq;
+    try {
+      await this.ctx.locks.with(lockName.mailboxIndex(mailbox), () =>
+        saveCheckpoint(this.ctx, mailbox, state),
+      );
+      slot.saved = Math.max(slot.saved, at);
+    } catch (err) {
+      this.log('mailbox index checkpoint failed', { mailbox: mailbox.toHexString(), err: String(err) });
+    }
+    return slot.saved;
+  }
+
+  /** Saved checkpoint MODSEQ of a mailbox after making sure one covers `modseq` (journal prune). */
+  async ensureCheckpoint(mailbox: string, modseq: number): Promise<number> {
+    const m = oid(mailbox);
+    if (!m) return -1;
+    const state = await this.current(m);
+    const slot = this.slots.get(mailbox);
+    if (!state || !slot) return -1;
+    if (slot.saved >= modseq) return slot.saved;
+    return this.checkpoint(m, slot);
+  }
+
+  private evict(): void {
+    if (this.entriesHeld <= this.maxEntries) return;
+    const byAge = [...this.slots].filter(([, s]) => s.state).sort((a, b) => a[1].used - b[1].used);
+    for (const [hex] of byAge) {
+      if (this.entriesHeld <= this.maxEntries) break;
+      this.forget(hex);
+    }
+  }
+}
