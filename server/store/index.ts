@@ -233,7 +233,7 @@ export interface MailboxesApi {
   getBySpecialUse(user: Id, use: SpecialUse): Promise<MailboxInfo | null>;
   /**
    * Creates `path`. Missing parents are created too (RFC 3501 §6.3.3 allows it), unsubscribed.
-   * `EXISTS` if the path exists, `INVALID` for empty segments or a path longer than 1024 bytes.
+   * `EXISTS` if the path exists, `INVALID` for a name `newMailboxPath` (paths.ts) refuses.
    */
   create(
     user: Id,
