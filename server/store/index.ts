@@ -183,9 +183,20 @@ export interface AddressInfo {
   created: Date;
 }
 
+/**
+ * Why a user may not add an address on their own: `catch-all` (`*@domain`), `foreign-domain` (no
+ * address of this server is in that domain yet), `taken` (another user holds it, or holds it with
+ * or without a `+tag`, or in a Unicode-folded spelling).
+ */
+export type AddressClaimProblem = 'catch-all' | 'foreign-domain' | 'taken';
+
 export interface AddressesApi {
-  /** Registers an address for a user; `EXISTS` if any user already has it. */
+  /** Registers an address for a user; `EXISTS` if any user already has it. No other check: callers
+   * acting for the user ask `claimProblem` first. */
   add(user: Id, address: string, opts?: { main?: boolean }): Promise<AddressInfo>;
+  /** What stands against `user` adding `address` themselves; null when nothing does. Throws
+   * `INVALID` for a malformed address. */
+  claimProblem(user: Id, address: string): Promise<AddressClaimProblem | null>;
   list(user: Id): Promise<AddressInfo[]>;
   get(address: string): Promise<AddressInfo | null>;
   /** Removes one of the user's addresses; false if it was not theirs. */
