@@ -157,6 +157,9 @@ export interface UsersApi {
    * a disabled account (no distinction, so callers cannot leak which).
    */
   authenticate(login: string, password: string, scope: AuthScope): Promise<AuthResult | null>;
+  /** The account `authenticate` would check for this login (username or address), or null: failed
+   * logins are counted per account, whichever of its names was used. */
+  resolveLogin(login: string): Promise<Id | null>;
   /** Same checks as `authenticate` for a known user id. */
   verifyPassword(id: Id, password: string, scope: AuthScope): Promise<AuthResult | null>;
   /** Creates an application password; the plain password is returned only here. */
