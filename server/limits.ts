@@ -88,9 +88,11 @@ export const AUTH_BACKOFF_MAX_MS = 60 * 1000;
 export const PRELOGIN_TIMEOUT_MS = 60 * 1000;
 
 /** IMAP connections per process in total and per client address (IPv6: per /64). A mail client
- * opens up to 5 per account; 50 leaves room for a household behind one NAT address. Over a limit
- * the connection gets `* BYE [UNAVAILABLE]` and is closed. */
-export const IMAP_MAX_CONNECTIONS = 1000;
+ * opens up to 5 per account; 50 leaves room for a household behind one NAT address. The total is
+ * twice the 1 000 idle connections of the IMAP benchmark (about 15 KB each there, so some 30 MB
+ * in all). Over a limit the connection gets
+ * `* BYE [UNAVAILABLE]` and is closed. */
+export const IMAP_MAX_CONNECTIONS = 2000;
 export const IMAP_MAX_CONNECTIONS_PER_IP = 50;
 
 /** POP3 connections per process in total and per client address: one session per maildrop at a
