@@ -54,7 +54,7 @@ export const start: ServiceStarter = async (ctx) => {
     (s) => accept(s, true),
   );
   secure.on('tlsClientError', () => undefined);
-  // a backstop below the counts: sockets beyond this are dropped by the kernel-side accept, unanswered
+  // a backstop behind the counts: Node closes sockets beyond this at once, unanswered
   for (const srv of [plain, secure] as Server[]) srv.maxConnections = limits.imap.total + 10;
   const host = ctx.config.host;
   const port = await listen(plain, ctx.config.ports.imap, host);

@@ -64,7 +64,7 @@ export const start: ServiceStarter = async (ctx) => {
     (socket) => accept(socket, true),
   );
   implicit.on('tlsClientError', () => undefined);
-  // a backstop below the counts: sockets beyond this are dropped unanswered
+  // a backstop behind the counts: Node closes sockets beyond this at once, unanswered
   for (const srv of [plain, implicit] as Server[]) srv.maxConnections = limits.pop3.total + 10;
 
   const subscriber = ctx.backends.newRedis();
