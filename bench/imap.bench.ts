@@ -34,12 +34,13 @@ class Conn {
     });
   }
 
-  static async open(port: number): Promise<Conn> {
-    const socket = connect(port, '127.0.0.1');
-    await new Promise<void>((resolve, reject) => {
-      socket.once('data', () => resolve());
+  static async open(port: number, localAddress?: string): Promise<Conn> {
+    const socket = connect({ port, host: '127.0.0.1', ...(localAddress ? { localAddress } : {}) });
+    const greeting = await new Promise<string>((resolve, reject) => {
+      socket.once('data', (d: Buffer) => resolve(d.toString('latin1')));
       socket.once('error', reject);
     });
+    if (greeting.startsWith('* BYE')) throw new Error(`connection refused: ${greeting.trim()}`);
     return new Conn(socket);
   }
 
@@ -195,8 +196,11 @@ try {
   await Promise.all(
     Array.from({ length: 50 }, async () => {
       while (opened < IDLE_CONNECTIONS) {
+        // 40 from each loopback address: the server takes at most IMAP_MAX_CONNECTIONS_PER_IP
+        // (server/limits.ts) from one client address
+        const from = `127.8.0.${Math.floor(opened / 40) + 1}`;
         opened++;
-        const conn = await Conn.open(port);
+        const conn = await Conn.open(port, from);
         await conn.command('l', `LOGIN bench ${password}`);
         sockets.push(conn.socket);
       }

@@ -67,3 +67,42 @@ export const LMTP_MAX_LINE = 4 * KiB;
 
 /** JSON request bodies; whole messages are uploaded as raw bodies limited by the message size. */
 export const API_MAX_JSON_BODY = 1 * MiB;
+
+// ---- Logins and connections (IMAP, POP3, the API's /authenticate) ----
+
+/** Failed logins per account (by username or any of its addresses alike) within the window, after
+ * which the account is locked until the window ends: 10 guesses per 15 minutes, however many
+ * aliases it has. */
+export const AUTH_MAX_FAILURES_PER_ACCOUNT = 10;
+
+/** Failed logins per client address (unknown logins included) within the window: one address that
+ * guesses across many accounts is locked out as well. A household behind one NAT stays far below. */
+export const AUTH_MAX_FAILURES_PER_IP = 30;
+
+/** The window starts at the first failure and is not extended by later ones. */
+export const AUTH_FAILURE_WINDOW_SECONDS = 15 * 60;
+
+/** Failures that cost nothing (typos); each one beyond makes the next attempt wait, doubling from
+ * AUTH_BACKOFF_BASE_MS up to AUTH_BACKOFF_MAX_MS. A client address gets more free failures than an
+ * account, since several people may share it. */
+export const AUTH_BACKOFF_AFTER_ACCOUNT = 3;
+export const AUTH_BACKOFF_AFTER_IP = 10;
+export const AUTH_BACKOFF_BASE_MS = 1000;
+export const AUTH_BACKOFF_MAX_MS = 60 * 1000;
+
+/** Before login a connection only has to say who it is: it is closed this long after it was
+ * opened, however busy it keeps itself (IMAP not-authenticated, POP3 AUTHORIZATION). */
+export const PRELOGIN_TIMEOUT_MS = 60 * 1000;
+
+/** IMAP connections per process in total and per client address (IPv6: per /64). A mail client
+ * opens up to 5 per account; 50 leaves room for a household behind one NAT address. The total is
+ * twice the 1 000 idle connections of the IMAP benchmark (about 15 KB each there, so some 30 MB
+ * in all). Over a limit the connection gets
+ * `* BYE [UNAVAILABLE]` and is closed. */
+export const IMAP_MAX_CONNECTIONS = 2000;
+export const IMAP_MAX_CONNECTIONS_PER_IP = 50;
+
+/** POP3 connections per process in total and per client address: one session per maildrop at a
+ * time (RFC 1939 §8), so few are needed. Over a limit: `-ERR [SYS/TEMP]` and closed. */
+export const POP3_MAX_CONNECTIONS = 500;
+export const POP3_MAX_CONNECTIONS_PER_IP = 20;

@@ -12,6 +12,8 @@ import { ensureAdminToken } from './admin-token.ts';
 import { createStore, ensureIndexes } from './store/index.ts';
 import { AuthLog } from './store/authlog.ts';
 import { Authenticator } from './auth/authenticator.ts';
+import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './auth/rate-limit.ts';
+import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-limits.ts';
 import { loadTls } from './tls.ts';
 
 /**
@@ -40,7 +42,14 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(config: Config, opts: { logging?: Logging } = {}): Promise<RunningServer> {
+export interface StartOptions {
+  logging?: Logging;
+  /** Other login and connection limits than server/limits.ts gives (tests use small ones). */
+  rateLimit?: Partial<RateLimitOptions>;
+  connectionLimits?: Partial<ConnectionLimits>;
+}
+
+export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   mkdirSync(config.dataDir, { recursive: true });
   const logging =
     opts.logging ??
@@ -61,7 +70,10 @@ export async function startServer(config: Config, opts: { logging?: Logging } = 
     options: { log: (msg, fields) => log.info(fields, msg) },
   });
   const authlog = new AuthLog(backends.db);
-  const auth = new Authenticator({ store, authlog, redis: backends.redis, log });
+  const auth = new Authenticator(
+    { store, authlog, redis: backends.redis, log },
+    { ...DEFAULT_RATE_LIMIT, ...opts.rateLimit },
+  );
   const stopMaintenance = store.startMaintenance();
   const pruneAuthlog = setInterval(() => void authlog.prune().catch(() => undefined), 6 * 3600 * 1000);
   pruneAuthlog.unref();
@@ -89,6 +101,7 @@ export async function startServer(config: Config, opts: { logging?: Logging } = 
     auth,
     tls,
     adminToken: admin.token,
+    connectionLimits: { ...DEFAULT_CONNECTION_LIMITS, ...opts.connectionLimits },
     startedAt: new Date(),
     listeners: () => running.flatMap((s) => s.listeners),
   };

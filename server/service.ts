@@ -8,6 +8,7 @@ import type { Store } from './store/index.ts';
 import type { AuthLog } from './store/authlog.ts';
 import type { Authenticator } from './auth/authenticator.ts';
 import type { TlsMaterial } from './tls.ts';
+import type { ConnectionLimits } from './connection-limits.ts';
 
 export interface Listener {
   /** e.g. 'imap', 'imaps', 'api' — the key in ports.json */
@@ -36,6 +37,8 @@ export interface ServiceContext {
   /** Key + certificate for implicit-TLS ports and STARTTLS/STLS. */
   tls: TlsMaterial;
   adminToken: string;
+  /** IMAP/POP3 connection limits and the pre-login timeout. */
+  connectionLimits: ConnectionLimits;
   startedAt: Date;
   /** Current listeners of every running service (for /health and the dashboard). */
   listeners(): Listener[];

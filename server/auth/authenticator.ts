@@ -9,6 +9,7 @@ import { AuthRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './ra
 export type LoginOutcome =
   | { ok: true; auth: AuthResult }
   | { ok: false; reason: 'failed' }
+  /** retryAfter: whole seconds until the account or address may try again. */
   | { ok: false; reason: 'throttled'; retryAfter: number };
 
 export interface LoginAttempt {
@@ -44,29 +45,36 @@ export class Authenticator {
 
   async login(a: LoginAttempt): Promise<LoginOutcome> {
     const { store, log } = this.deps;
-    const retryAfter = await this.limiter.retryAfter(a.login, a.ip);
-    if (retryAfter > 0) {
-      await this.report(a, 'throttled', null);
-      return { ok: false, reason: 'throttled', retryAfter };
+    // counted per account, whichever of its names the login used, and per client address; an
+    // unknown login counts against the address only
+    const account = await store.users.resolveLogin(a.login);
+    const waitMs = await this.limiter.take(account, a.ip);
+    if (waitMs > 0) {
+      await this.report(a, 'throttled', null, account);
+      return { ok: false, reason: 'throttled', retryAfter: Math.max(1, Math.ceil(waitMs / 1000)) };
     }
     const auth = await store.users.authenticate(a.login, a.password, a.scope);
     if (!auth) {
-      await this.limiter.recordFailure(a.login, a.ip);
-      await this.report(a, 'failure', null);
+      await this.report(a, 'failure', null, account);
       return { ok: false, reason: 'failed' };
     }
-    await this.limiter.recordSuccess(a.login);
-    await this.report(a, 'success', auth);
+    await this.limiter.succeeded(auth.user, a.ip);
+    await this.report(a, 'success', auth, auth.user);
     log.info({ user: auth.user, protocol: a.protocol, ip: a.ip, method: auth.method }, 'login');
     return { ok: true, auth };
   }
 
-  private async report(a: LoginAttempt, result: AuthEvent['result'], auth: AuthResult | null): Promise<void> {
+  private async report(
+    a: LoginAttempt,
+    result: AuthEvent['result'],
+    auth: AuthResult | null,
+    account: string | null,
+  ): Promise<void> {
     const { authlog, redis, log } = this.deps;
     if (result !== 'success') {
       log.warn({ login: a.login, protocol: a.protocol, ip: a.ip, result }, 'login failed');
     }
-    const user = auth?.user ?? (await this.userOf(a.login));
+    const user = account ?? (await this.userOf(a.login));
     await authlog
       .record({
         user,

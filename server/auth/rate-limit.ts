@@ -1,22 +1,82 @@
-// Failed-login counters in Redis, per login name and per client IP (DESIGN §6), shared by every
-// Nestbox process so a second host cannot be used to keep guessing.
+// Failed-login counters in Redis, per account and per client address (ARCHITECTURE §6), shared by
+// every Nestbox process so a second host cannot be used to keep guessing.
+//
+// An account is counted by its id, whatever login string named it, so its aliases share one
+// budget. Each attempt takes a ticket before the password is checked, atomically (one Lua script):
+// parallel connections cannot all slip past a limit, and a success gives its ticket back.
 import type { Redis } from 'ioredis';
+import {
+  AUTH_BACKOFF_AFTER_ACCOUNT,
+  AUTH_BACKOFF_AFTER_IP,
+  AUTH_BACKOFF_BASE_MS,
+  AUTH_BACKOFF_MAX_MS,
+  AUTH_FAILURE_WINDOW_SECONDS,
+  AUTH_MAX_FAILURES_PER_ACCOUNT,
+  AUTH_MAX_FAILURES_PER_IP,
+} from '../limits.ts';
+import { clientKey } from '../client-address.ts';
 
 export interface RateLimitOptions {
-  /** Failures per login name within the window before that login is throttled. */
-  userFailures: number;
-  /** Failures per IP within the window before that IP is throttled. */
+  /** Failures per account within the window before the account is locked until the window ends. */
+  accountFailures: number;
+  /** Failures per client address within the window before it is locked out. */
   ipFailures: number;
   windowSeconds: number;
+  /** Failures that cost nothing before each further one delays the next attempt. */
+  accountBackoffAfter: number;
+  ipBackoffAfter: number;
+  /** The first delay; it doubles with every further failure, up to backoffMaxMs. */
+  backoffBaseMs: number;
+  backoffMaxMs: number;
   prefix: string;
 }
 
 export const DEFAULT_RATE_LIMIT: RateLimitOptions = {
-  userFailures: 10,
-  ipFailures: 30,
-  windowSeconds: 15 * 60,
+  accountFailures: AUTH_MAX_FAILURES_PER_ACCOUNT,
+  ipFailures: AUTH_MAX_FAILURES_PER_IP,
+  windowSeconds: AUTH_FAILURE_WINDOW_SECONDS,
+  accountBackoffAfter: AUTH_BACKOFF_AFTER_ACCOUNT,
+  ipBackoffAfter: AUTH_BACKOFF_AFTER_IP,
+  backoffBaseMs: AUTH_BACKOFF_BASE_MS,
+  backoffMaxMs: AUTH_BACKOFF_MAX_MS,
   prefix: 'nestbox:authfail',
 };
+
+// KEYS: pairs of (count, backoff) keys. ARGV[1]: window in ms; then per pair: limit, free failures,
+// base delay ms, max delay ms. Returns the ms to wait (nothing counted), or 0 with the attempt counted.
+const TAKE = `
+local window = tonumber(ARGV[1])
+local wait = 0
+for i = 0, #KEYS / 2 - 1 do
+  local n = tonumber(redis.call('GET', KEYS[2 * i + 1]) or '0')
+  if n >= tonumber(ARGV[2 + 4 * i]) then
+    local t = redis.call('PTTL', KEYS[2 * i + 1])
+    if t < 0 then t = window end
+    if t > wait then wait = t end
+  end
+  local b = redis.call('PTTL', KEYS[2 * i + 2])
+  if b > wait then wait = b end
+end
+if wait > 0 then return wait end
+for i = 0, #KEYS / 2 - 1 do
+  local n = redis.call('INCR', KEYS[2 * i + 1])
+  if n == 1 then redis.call('PEXPIRE', KEYS[2 * i + 1], window) end
+  local free = tonumber(ARGV[3 + 4 * i])
+  if n > free then
+    local d = math.min(tonumber(ARGV[4 + 4 * i]) * 2 ^ (n - free - 1), tonumber(ARGV[5 + 4 * i]))
+    if d >= 1 then redis.call('SET', KEYS[2 * i + 2], '1', 'PX', math.floor(d)) end
+  end
+end
+return 0
+`;
+
+// KEYS[1], KEYS[2]: the account's count and backoff (cleared); KEYS[3]: the client address's count,
+// which gets the successful attempt back.
+const SUCCEED = `
+redis.call('DEL', KEYS[1], KEYS[2])
+if redis.call('DECR', KEYS[3]) <= 0 then redis.call('DEL', KEYS[3]) end
+return 0
+`;
 
 export class AuthRateLimiter {
   constructor(
@@ -24,30 +84,41 @@ export class AuthRateLimiter {
     private readonly opts: RateLimitOptions = DEFAULT_RATE_LIMIT,
   ) {}
 
-  private keys(login: string, ip: string): [string, string] {
-    return [`${this.opts.prefix}:u:${login.toLowerCase()}`, `${this.opts.prefix}:ip:${ip}`];
+  private accountKeys(account: string): [string, string] {
+    const k = `${this.opts.prefix}:acct:${account}`;
+    return [k, `${k}:wait`];
   }
 
-  /** Seconds until the login or IP may try again; 0 when not throttled. */
-  async retryAfter(login: string, ip: string): Promise<number> {
-    const [userKey, ipKey] = this.keys(login, ip);
-    const res = await this.redis.multi().get(userKey).ttl(userKey).get(ipKey).ttl(ipKey).exec();
-    const value = (i: number) => Number((res?.[i]?.[1] as string | null) ?? 0);
-    let wait = 0;
-    if (value(0) >= this.opts.userFailures) wait = Math.max(wait, value(1));
-    if (value(2) >= this.opts.ipFailures) wait = Math.max(wait, value(3));
-    return wait > 0 ? wait : 0;
+  private ipKeys(ip: string): [string, string] {
+    const k = `${this.opts.prefix}:ip:${clientKey(ip)}`;
+    return [k, `${k}:wait`];
   }
 
-  async recordFailure(login: string, ip: string): Promise<void> {
-    const [userKey, ipKey] = this.keys(login, ip);
-    const w = this.opts.windowSeconds;
-    // NX: the window starts at the first failure and is not extended by later ones
-    await this.redis.multi().incr(userKey).expire(userKey, w, 'NX').incr(ipKey).expire(ipKey, w, 'NX').exec();
+  /**
+   * Counts a login attempt against the client address and, when the login names an account,
+   * against that account. Returns 0 when the attempt may go ahead, else the milliseconds until
+   * the next one may (a lockout or a backoff; this attempt is then not counted).
+   */
+  async take(account: string | null, ip: string): Promise<number> {
+    const o = this.opts;
+    const keys = [...this.ipKeys(ip)];
+    const args: Array<string | number> = [
+      o.windowSeconds * 1000,
+      o.ipFailures,
+      o.ipBackoffAfter,
+      o.backoffBaseMs,
+      o.backoffMaxMs,
+    ];
+    if (account !== null) {
+      keys.push(...this.accountKeys(account));
+      args.push(o.accountFailures, o.accountBackoffAfter, o.backoffBaseMs, o.backoffMaxMs);
+    }
+    const wait = await this.redis.eval(TAKE, keys.length, ...keys, ...args);
+    return Number(wait);
   }
 
-  /** A successful login clears the login's counter (the IP's stays: it may be guessing other names). */
-  async recordSuccess(login: string): Promise<void> {
-    await this.redis.del(this.keys(login, '')[0]);
+  /** A successful login clears the account's count and backoff, and gives the address its attempt back. */
+  async succeeded(account: string, ip: string): Promise<void> {
+    await this.redis.eval(SUCCEED, 3, ...this.accountKeys(account), this.ipKeys(ip)[0]);
   }
 }

@@ -24,8 +24,7 @@ export const INPUT_HIGH_WATER = 64 * 1024;
 
 /** RFC 3501 §5.4: at least 30 minutes once authenticated; IDLE restarts it. */
 export const AUTOLOGOUT_AUTHENTICATED_MS = 30 * 60 * 1000;
-/** Before login a connection only has to say who it is. */
-export const AUTOLOGOUT_PREAUTH_MS = 60 * 1000;
+/* Before login: the absolute PRELOGIN_TIMEOUT_MS of server/limits.ts (ctx.connectionLimits). */
 /** While IDLE the journal is read this often even without a beacon (a lost beacon only delays). */
 export const IDLE_POLL_MS = 30 * 1000;
 /** A gap in the journal's MODSEQs (a writer between commit and journal) is waited for this long

@@ -9,10 +9,13 @@ import { Session } from './session.ts';
 import { RecentMarks } from './recent.ts';
 import { COMMANDS } from './commands/index.ts';
 import { SHUTDOWN_GRACE_MS } from './limits.ts';
+import { ConnectionCount } from '../connection-limits.ts';
 
 export const start: ServiceStarter = async (ctx) => {
   const sessions = new Set<Session>();
   const recent = new RecentMarks(ctx.backends.redis);
+  const limits = ctx.connectionLimits;
+  const count = new ConnectionCount(limits.imap);
   let closing = false;
 
   const accept = (socket: Socket | TLSSocket, tls: boolean) => {
@@ -21,20 +24,38 @@ export const start: ServiceStarter = async (ctx) => {
       socket.end('* BYE Server shutting down\r\n');
       return;
     }
+    // ARCHITECTURE §6: connections per client address and in total; RFC 3501 §7.1.5 BYE, RFC 5530
+    const ip = socket.remoteAddress ?? '';
+    const refused = count.admit(ip);
+    if (refused) {
+      const from = refused === 'ip' ? ' from your address' : '';
+      socket.end(`* BYE [UNAVAILABLE] Too many connections${from}; try again later\r\n`);
+      setTimeout(() => socket.destroy(), 2000).unref();
+      return;
+    }
     socket.setNoDelay(true);
     const session = new Session(socket, tls, {
       ctx,
       recent,
       commands: COMMANDS,
-      onClose: (s) => sessions.delete(s),
+      onClose: (s) => {
+        sessions.delete(s);
+        count.release(ip);
+      },
     });
     sessions.add(session);
     void session.run();
   };
 
   const plain: Server = createServer((s) => accept(s, false));
-  const secure = createTlsServer({ key: ctx.tls.key, cert: ctx.tls.cert }, (s) => accept(s, true));
+  // a TLS handshake is part of the time before login
+  const secure = createTlsServer(
+    { key: ctx.tls.key, cert: ctx.tls.cert, handshakeTimeout: limits.preloginTimeoutMs },
+    (s) => accept(s, true),
+  );
   secure.on('tlsClientError', () => undefined);
+  // a backstop behind the counts: Node closes sockets beyond this at once, unanswered
+  for (const srv of [plain, secure] as Server[]) srv.maxConnections = limits.imap.total + 10;
   const host = ctx.config.host;
   const port = await listen(plain, ctx.config.ports.imap, host);
   let securePort: number;

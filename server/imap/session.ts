@@ -24,7 +24,6 @@ import { storeErrorReply } from './store-errors.ts';
 import { ProtocolError } from './protocol/errors.ts';
 import {
   AUTOLOGOUT_AUTHENTICATED_MS,
-  AUTOLOGOUT_PREAUTH_MS,
   MAX_COMMAND,
   MAX_CONSECUTIVE_ERRORS,
   MAX_DISCARD,
@@ -64,6 +63,7 @@ export class Session {
   private closing = false;
   private closed = false;
   private autologout: NodeJS.Timeout | null = null;
+  private prelogin: NodeJS.Timeout | null = null;
   private unsubscribe: (() => Promise<void>) | null = null;
   private wakeIdle: (() => void) | null = null;
   private done: Promise<void>;
@@ -142,6 +142,7 @@ export class Session {
 
   async run(): Promise<void> {
     const greeting = { code: 'CAPABILITY' as const, capabilities: this.capabilities() };
+    this.startPreloginTimer();
     this.out.queue(untaggedStatus('OK', 'Nestbox IMAP4rev1 ready', greeting));
     await this.out.flush();
     this.resetAutologout();
@@ -280,6 +281,8 @@ export class Session {
   async login(auth: AuthResult): Promise<void> {
     this.user = auth;
     this.state = 'authenticated';
+    if (this.prelogin) clearTimeout(this.prelogin);
+    this.prelogin = null;
     this.unsubscribe = await this.store.notify.subscribe(auth.user, (b) => this.onBeacon(b));
     if (this.closed) await this.unsubscribe();
   }
@@ -376,14 +379,29 @@ export class Session {
     this.tls = true;
   }
 
+  /** Before login the time is counted from connect, not from the last command, so commands cannot
+   * keep an unauthenticated connection open (ARCHITECTURE §6). */
+  private startPreloginTimer(): void {
+    const ms = this.ctx.connectionLimits.preloginTimeoutMs;
+    this.prelogin = setTimeout(() => {
+      if (this.state !== 'not-authenticated') return;
+      const seconds = Math.round(ms / 1000);
+      // the BYE is written at once; end() does not wait for a client that does not read
+      void this.bye(`Autologout; not logged in within ${seconds} seconds`);
+      this.end();
+    }, ms);
+    this.prelogin.unref();
+  }
+
   private resetAutologout(): void {
     if (this.autologout) clearTimeout(this.autologout);
-    const ms = this.state === 'not-authenticated' ? AUTOLOGOUT_PREAUTH_MS : AUTOLOGOUT_AUTHENTICATED_MS;
+    this.autologout = null;
+    if (this.state === 'not-authenticated') return; // the pre-login timer runs instead
     this.autologout = setTimeout(() => {
       // RFC 3501 §5.4: autologout after inactivity; a running command (other than IDLE) is activity
       if (this.busy && !this.idling) return this.resetAutologout();
       void this.bye('Autologout; idle for too long').then(() => this.end());
-    }, ms);
+    }, AUTOLOGOUT_AUTHENTICATED_MS);
     this.autologout.unref();
   }
 
@@ -415,6 +433,7 @@ export class Session {
     if (this.closed) return;
     this.closed = true;
     if (this.autologout) clearTimeout(this.autologout);
+    if (this.prelogin) clearTimeout(this.prelogin);
     this.wakeIdle?.();
     this.input.detach();
     this.selected = null;

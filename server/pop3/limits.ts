@@ -18,8 +18,7 @@ export const MAX_AUTH_FAILURES = 3;
 /** RFC 1939 §3: the inactivity autologout timer must be at least 10 minutes. */
 export const IDLE_TIMEOUT_MS = 10 * 60 * 1000;
 
-/** Concurrent POP3 connections per process. */
-export const MAX_CLIENTS = 500;
+/* Connections in total and per client address, and the pre-login timeout: server/limits.ts. */
 
 /** Maildrop lock lifetime in Redis; refreshed while the session lives, so a crashed process frees it. */
 export const LOCK_TTL_MS = 60 * 1000;

@@ -7,7 +7,8 @@ import { listen } from '../net.ts';
 import { onLogoutRequest } from '../auth/logout.ts';
 import { Connection } from './connection.ts';
 import { Session, type Pop3Deps } from './session.ts';
-import { CLOSE_GRACE_MS, MAX_CLIENTS } from './limits.ts';
+import { CLOSE_GRACE_MS } from './limits.ts';
+import { ConnectionCount } from '../connection-limits.ts';
 
 export const start: ServiceStarter = async (ctx) => {
   const { config, log } = ctx;
@@ -20,29 +21,51 @@ export const start: ServiceStarter = async (ctx) => {
     tls: ctx.tls,
   };
   const sessions = new Set<Session>();
+  const limits = ctx.connectionLimits;
+  const count = new ConnectionCount(limits.pop3);
   let closing = false;
 
+  const refuse = (socket: Socket, text: string) => {
+    socket.on('error', () => undefined);
+    socket.end(`-ERR [SYS/TEMP] ${text}\r\n`); // RFC 3206 §4: temporary, try again later
+    setTimeout(() => socket.destroy(), 2000).unref();
+  };
+
   const accept = (socket: Socket, secure: boolean) => {
-    if (closing || sessions.size >= MAX_CLIENTS) {
-      socket.on('error', () => undefined);
-      socket.end('-ERR [SYS/TEMP] too many connections, try again later\r\n');
-      return;
+    if (closing) return refuse(socket, 'server shutting down, try again later');
+    // ARCHITECTURE §6: connections per client address and in total
+    const ip = socket.remoteAddress ?? '';
+    const refused = count.admit(ip);
+    if (refused) {
+      const from = refused === 'ip' ? ' from your address' : '';
+      return refuse(socket, `too many connections${from}, try again later`);
     }
     const session = new Session(deps, new Connection(socket, secure));
     sessions.add(session);
+    // AUTHORIZATION lasts at most this long from connect, whatever is sent meanwhile; closed
+    // without a response, as the autologout of RFC 1939 §3
+    const prelogin = setTimeout(() => {
+      if (session.state === 'authorization') session.conn.socket.destroy();
+    }, limits.preloginTimeoutMs);
+    prelogin.unref();
     void session.conn.ended.then(async () => {
+      clearTimeout(prelogin);
       sessions.delete(session);
+      count.release(ip);
       await session.finish(); // a dropped connection releases the lock and deletes nothing
     });
     void session.greet();
   };
 
   const plain = createServer((socket) => accept(socket, false));
-  const implicit = createTlsServer({ key: ctx.tls.key, cert: ctx.tls.cert }, (socket) =>
-    accept(socket, true),
+  // a TLS handshake is part of the time before login
+  const implicit = createTlsServer(
+    { key: ctx.tls.key, cert: ctx.tls.cert, handshakeTimeout: limits.preloginTimeoutMs },
+    (socket) => accept(socket, true),
   );
   implicit.on('tlsClientError', () => undefined);
-  for (const srv of [plain, implicit] as Server[]) srv.maxConnections = MAX_CLIENTS + 10;
+  // a backstop behind the counts: Node closes sockets beyond this at once, unanswered
+  for (const srv of [plain, implicit] as Server[]) srv.maxConnections = limits.pop3.total + 10;
 
   const subscriber = ctx.backends.newRedis();
   const unsubscribe = await onLogoutRequest(subscriber, (req) => {

@@ -2,12 +2,13 @@
 // `*@domain` is a catch-all.
 import { domainToUnicode } from 'node:url';
 import { ObjectId } from 'mongodb';
-import type { AddressesApi, AddressInfo, Id } from './index.ts';
+import type { AddressClaimProblem, AddressesApi, AddressInfo, Id } from './index.ts';
 import type { Ctx } from './context.ts';
 import type { AddressDoc } from './docs.ts';
 import { StoreError, isDuplicateKey } from './errors.ts';
 import { oid } from './ids.ts';
 import { lockName } from './locks.ts';
+import { escapeRegex } from './paths.ts';
 
 function splitAddress(address: string): [string, string] | null {
   const s = String(address ?? '')
@@ -79,6 +80,25 @@ export class Addresses implements AddressesApi {
       );
     }
     return toAddressInfo(doc);
+  }
+
+  async claimProblem(user: Id, address: string): Promise<AddressClaimProblem | null> {
+    const n = normalizeAddress(address);
+    if (n.startsWith('*@')) return 'catch-all';
+    // a served domain is one that some address is already in: domains come in through an admin
+    const domain = n.slice(n.lastIndexOf('@') + 1);
+    const served = await this.ctx.addresses.findOne(
+      { address: { $regex: `@${escapeRegex(domain)}$` } },
+      { projection: { _id: 1 } },
+    );
+    if (!served) return 'foreign-domain';
+    // `bob+x@d` and `ｂob@d` are bob's: compare the folded view, which drops the +tag
+    const uid = oid(user);
+    const other = await this.ctx.addresses.findOne(
+      { addrview: addressView(n), ...(uid ? { user: { $ne: uid } } : {}) },
+      { projection: { _id: 1 } },
+    );
+    return other ? 'taken' : null;
   }
 
   async list(user: Id): Promise<AddressInfo[]> {

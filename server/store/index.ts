@@ -164,6 +164,9 @@ export interface UsersApi {
    * a disabled account (no distinction, so callers cannot leak which).
    */
   authenticate(login: string, password: string, scope: AuthScope): Promise<AuthResult | null>;
+  /** The account `authenticate` would check for this login (username or address), or null: failed
+   * logins are counted per account, whichever of its names was used. */
+  resolveLogin(login: string): Promise<Id | null>;
   /** Same checks as `authenticate` for a known user id. */
   verifyPassword(id: Id, password: string, scope: AuthScope): Promise<AuthResult | null>;
   /** Creates an application password; the plain password is returned only here. */
@@ -190,9 +193,20 @@ export interface AddressInfo {
   created: Date;
 }
 
+/**
+ * Why a user may not add an address on their own: `catch-all` (`*@domain`), `foreign-domain` (no
+ * address of this server is in that domain yet), `taken` (another user holds it, or holds it with
+ * or without a `+tag`, or in a Unicode-folded spelling).
+ */
+export type AddressClaimProblem = 'catch-all' | 'foreign-domain' | 'taken';
+
 export interface AddressesApi {
-  /** Registers an address for a user; `EXISTS` if any user already has it. */
+  /** Registers an address for a user; `EXISTS` if any user already has it. No other check: callers
+   * acting for the user ask `claimProblem` first. */
   add(user: Id, address: string, opts?: { main?: boolean }): Promise<AddressInfo>;
+  /** What stands against `user` adding `address` themselves; null when nothing does. Throws
+   * `INVALID` for a malformed address. */
+  claimProblem(user: Id, address: string): Promise<AddressClaimProblem | null>;
   list(user: Id): Promise<AddressInfo[]>;
   get(address: string): Promise<AddressInfo | null>;
   /** Removes one of the user's addresses; false if it was not theirs. */
@@ -240,7 +254,7 @@ export interface MailboxesApi {
   getBySpecialUse(user: Id, use: SpecialUse): Promise<MailboxInfo | null>;
   /**
    * Creates `path`. Missing parents are created too (RFC 3501 §6.3.3 allows it), unsubscribed.
-   * `EXISTS` if the path exists, `INVALID` for empty segments or a path longer than 1024 bytes.
+   * `EXISTS` if the path exists, `INVALID` for a name `newMailboxPath` (paths.ts) refuses.
    */
   create(
     user: Id,

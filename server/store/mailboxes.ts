@@ -7,7 +7,7 @@ import type { Ctx } from './context.ts';
 import type { MailboxDoc } from './docs.ts';
 import { StoreError, isDuplicateKey } from './errors.ts';
 import { oid } from './ids.ts';
-import { escapeRegex, normalizePath, parentPaths } from './paths.ts';
+import { escapeRegex, newMailboxPath, normalizePath, parentPaths } from './paths.ts';
 import { purgeMailbox } from './removal.ts';
 import { lockName } from './locks.ts';
 
@@ -168,7 +168,7 @@ export class Mailboxes implements MailboxesApi {
     opts: { specialUse?: SpecialUse; subscribed?: boolean } = {},
   ): Promise<MailboxInfo> {
     const id = await this.userId(user);
-    const p = normalizePath(path);
+    const p = newMailboxPath(path);
     if (opts.specialUse && !SPECIAL_USES.has(opts.specialUse)) {
       throw new StoreError('INVALID', `unknown special-use ${opts.specialUse}`);
     }
@@ -183,7 +183,7 @@ export class Mailboxes implements MailboxesApi {
   async rename(user: Id, path: string, newPath: string): Promise<MailboxInfo> {
     const id = await this.userId(user);
     const from = normalizePath(path);
-    const to = normalizePath(newPath);
+    const to = newMailboxPath(newPath);
     if (from === to) throw new StoreError('CANNOT', 'old and new names are the same');
     if (to === 'INBOX' || to.startsWith(`${from}/`)) {
       throw new StoreError('CANNOT', `cannot rename ${from} to ${to}`);

@@ -249,6 +249,11 @@ export class Users implements UsersApi {
     return addr ? this.ctx.users.findOne({ _id: addr.user }) : null;
   }
 
+  async resolveLogin(login: string): Promise<Id | null> {
+    const u = await this.findLogin(login);
+    return u ? u._id.toHexString() : null;
+  }
+
   async authenticate(login: string, password: string, scope: AuthScope): Promise<AuthResult | null> {
     const u = await this.findLogin(login);
     return this.verify(u, password, scope);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { loadConfig, type ServiceName } from '../../server/config/index.ts';
 import { createLogging } from '../../server/log/logger.ts';
-import { startServer, type RunningServer } from '../../server/server.ts';
+import { startServer, type RunningServer, type StartOptions } from '../../server/server.ts';
 import type { Store } from '../../server/store/index.ts';
 import { testEnv, uniqueName } from './backends.ts';
 
@@ -22,7 +22,13 @@ export interface TestServer {
 }
 
 export async function startTestServer(
-  opts: { services?: ServiceName[]; env?: Record<string, string>; dbName?: string } = {},
+  opts: {
+    services?: ServiceName[];
+    env?: Record<string, string>;
+    dbName?: string;
+    /** Smaller login and connection limits for the tests of those limits. */
+    limits?: Pick<StartOptions, 'rateLimit' | 'connectionLimits'>;
+  } = {},
 ): Promise<TestServer> {
   const { mongodbUri, redisUrl } = testEnv();
   const dataDir = mkdtempSync(join(tmpdir(), 'nestbox-it-'));
@@ -51,7 +57,7 @@ export async function startTestServer(
     level: config.logLevel,
     console: process.env.NESTBOX_TEST_LOG_LEVEL ? 'json' : 'off',
   });
-  const server = await startServer(config, { logging });
+  const server = await startServer(config, { logging, ...opts.limits });
   return {
     server,
     store: server.ctx.store,

@@ -49,8 +49,12 @@ export class RawPop3 {
     socket.on('error', () => undefined);
   }
 
-  static async open(port: number): Promise<{ client: RawPop3; greeting: string }> {
-    const socket = connect(port, '127.0.0.1');
+  /** `localAddress` (another 127.x address) keeps a test's logins and connections apart from others'. */
+  static async open(
+    port: number,
+    opts: { localAddress?: string } = {},
+  ): Promise<{ client: RawPop3; greeting: string }> {
+    const socket = connect({ port, host: '127.0.0.1', ...opts });
     const client = new RawPop3(socket);
     const greeting = await client.line();
     return { client, greeting };

@@ -218,8 +218,8 @@ test('over-long lines and unknown commands get -ERR without killing the server',
 test('a throttled login gets -ERR [SYS/TEMP] (retry later), not [AUTH], even with the right password', async () => {
   const user = await fillMaildrop(srv.store, 'throttled', sampleMessages().slice(0, 1));
   const redis = srv.server.ctx.backends.redis;
-  // the per-login failure counter at its limit, as ten failed logins would leave it
-  const key = `nestbox:authfail:u:${user.username}`;
+  // the account's failure counter at its limit, as ten failed logins would leave it
+  const key = `nestbox:authfail:acct:${user.id}`;
   await redis.set(key, '10', 'EX', 600);
   try {
     const { client } = await RawPop3.open(srv.ports.pop3!);

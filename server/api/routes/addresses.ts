@@ -3,9 +3,14 @@ import { z } from 'zod';
 import { defineRoute, type AnyRoute } from '../registry.ts';
 import { successIdSchema, successSchema, userParam } from '../schemas.ts';
 import { addressJson, requireUser } from '../format.ts';
-import { notFound } from '../errors.ts';
+import { ApiError, notFound } from '../errors.ts';
 import type { ApiDeps } from '../registry.ts';
-import { normalizeAddress, isStoreError, type AddressInfo } from '../../store/index.ts';
+import {
+  normalizeAddress,
+  isStoreError,
+  type AddressClaimProblem,
+  type AddressInfo,
+} from '../../store/index.ts';
 
 const addressParam = z.string().min(1).max(320);
 const addressOut = z.object({ id: z.string(), address: z.string(), main: z.boolean(), created: z.string() });
@@ -44,17 +49,42 @@ const listAddresses = defineRoute({
   },
 });
 
+/** A user adding an address themselves: the refusal and its stable code. */
+function claimRefusal(problem: AddressClaimProblem, address: string): ApiError {
+  const domain = address.slice(address.lastIndexOf('@') + 1);
+  switch (problem) {
+    case 'catch-all':
+      return new ApiError(403, 'CatchAllAdminOnly', 'only an administrator may add a catch-all address');
+    case 'foreign-domain':
+      return new ApiError(
+        403,
+        'DomainNotServed',
+        `${domain} is not a domain this server serves; only an administrator may add its first address`,
+      );
+    case 'taken':
+      return new ApiError(409, 'AddressInUse', 'this address, or a +tag form of it, belongs to another user');
+  }
+}
+
 const addAddress = defineRoute({
   method: 'post',
   path: '/users/:user/addresses',
   tag: 'Addresses',
   summary: 'Add an address (`*@domain` is a catch-all)',
+  description:
+    "A user's own token may add addresses only in domains the server already has addresses in, and " +
+    'none that another user holds with or without a +tag (403 CatchAllAdminOnly, 403 DomainNotServed, ' +
+    '409 AddressInUse); catch-alls and new domains need the admin token.',
   access: 'user',
   params: z.object({ user: userParam }),
   body: z.object({ address: z.string().min(3).max(320), main: z.boolean().optional() }).strict(),
   responses: { 200: { description: 'Added', schema: successIdSchema } },
-  async handler({ user, body, deps }) {
+  async handler({ user, body, principal, deps }) {
     await requireUser(deps, user);
+    if (principal?.kind !== 'admin') {
+      const problem = await deps.ctx.store.addresses.claimProblem(user, body.address);
+      if (problem) throw claimRefusal(problem, normalizeAddress(body.address));
+    }
     const a = await deps.ctx.store.addresses.add(user, body.address, { main: body.main ?? false });
     return { success: true, id: a.id };
   },

@@ -13,7 +13,8 @@ const authenticate = defineRoute({
   tag: 'Authentication',
   summary: 'Check a password; optionally get a user token',
   description:
-    'Failed attempts are rate-limited per login and per IP (429 with Retry-After) and written to the auth log.',
+    'Failed attempts are counted per account (whichever of its names was used) and per client address, ' +
+    'shared with IMAP and POP3; over a limit the answer is 429 with Retry-After. All are written to the auth log.',
   access: 'public',
   body: z
     .object({

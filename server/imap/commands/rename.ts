@@ -9,7 +9,8 @@ export const rename: CommandSpec = {
   sync: 'all',
   async run({ session, args }) {
     const from = readMailbox(args[0], 'existing mailbox name');
-    const to = readMailbox(args[1], 'new mailbox name');
+    // a trailing delimiter is a declaration only in CREATE (RFC 3501 §6.3.3); here it is an empty level
+    const to = readMailbox(args[1], 'new mailbox name', 'keep');
     expectEnd(args, 2);
     const { mailboxes } = session.store;
     if (!(await mailboxes.get(session.userId, from))) return no('No such mailbox', 'NONEXISTENT');
