@@ -1,0 +1,48 @@
+// Base-protocol rules a conformance run checks: atoms starting with `~`, source routes in ENVELOPE,
+// MOVE into the selected mailbox, SENT* dates, LSUB, and keywords announced before they are shown.
+// Raw sockets, whole responses asserted.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RawImap } from './_client.ts';
+import { startImap, type ImapTestEnv } from './_setup.ts';
+
+let env: ImapTestEnv;
+before(async () => {
+  env = await startImap();
+});
+after(async () => {
+  await env.srv.stop();
+});
+
+function literal(s: string): string {
+  return `{${Buffer.byteLength(s)}+}\r\n${s}`;
+}
+
+/** A user of its own, logged in, with `path` selected (created first unless INBOX). */
+async function userWith(name: string, path = 'INBOX'): Promise<{ c: RawImap; uidValidity: number }> {
+  const u = await env.newUser(name);
+  if (path !== 'INBOX') await env.srv.store.mailboxes.create(u.id, path);
+  const box = (await env.srv.store.mailboxes.get(u.id, path))!;
+  const c = await env.login({ username: name });
+  const r = await c.command('s0', `SELECT ${path}`);
+  assert.equal(r[r.length - 1], 's0 OK [READ-WRITE] SELECT completed');
+  return { c, uidValidity: box.uidValidity };
+}
+
+test('an atom may start with ~ (a literal8 needs `{` after it)', async () => {
+  const c = await env.login();
+  assert.deepEqual(await c.command('t1', 'LIST "" ~foo'), ['t1 OK LIST completed']);
+  assert.deepEqual(await c.command('t2', 'CREATE ~foo'), ['t2 OK CREATE completed']);
+  assert.deepEqual(await c.command('t3', 'LIST "" ~foo'), [
+    '* LIST (\\HasNoChildren) "/" "~foo"',
+    't3 OK LIST completed',
+  ]);
+  assert.deepEqual(await c.command('t4', 'LIST "" ~%'), [
+    '* LIST (\\HasNoChildren) "/" "~foo"',
+    't4 OK LIST completed',
+  ]);
+  // a literal8 in the middle of a line is still refused, and the connection goes on
+  assert.deepEqual(await c.command('t5', 'LIST "" ~{3}x'), ['t5 BAD A literal must end its line']);
+  assert.deepEqual(await c.command('t6', 'NOOP'), ['t6 OK NOOP completed']);
+  c.close();
+});
