@@ -46,3 +46,22 @@ test('an atom may start with ~ (a literal8 needs `{` after it)', async () => {
   assert.deepEqual(await c.command('t6', 'NOOP'), ['t6 OK NOOP completed']);
   c.close();
 });
+
+test('ENVELOPE keeps the @ of a source route', async () => {
+  const { c } = await userWith('route');
+  const msg =
+    'From: Joe <@relay.example,@hop.example:joe@example.test>\r\n' +
+    'To: <@route.example:ann@example.test>\r\n' +
+    'Subject: routed\r\n\r\nbody\r\n';
+  const r = await c.command('a1', `APPEND INBOX ${literal(msg)}`);
+  assert.match(r[r.length - 1]!, /^a1 OK \[APPENDUID \d+ 1\] APPEND completed$/);
+  assert.deepEqual(await c.command('f1', 'FETCH 1 ENVELOPE'), [
+    '* 1 FETCH (ENVELOPE (NIL "routed" ' +
+      '(("Joe" "@relay.example,@hop.example" "joe" "example.test")) ' +
+      '(("Joe" "@relay.example,@hop.example" "joe" "example.test")) ' +
+      '(("Joe" "@relay.example,@hop.example" "joe" "example.test")) ' +
+      '((NIL "@route.example" "ann" "example.test")) NIL NIL NIL NIL))',
+    'f1 OK FETCH completed',
+  ]);
+  c.close();
+});
