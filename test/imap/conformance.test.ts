@@ -65,3 +65,38 @@ test('ENVELOPE keeps the @ of a source route', async () => {
   ]);
   c.close();
 });
+
+test('MOVE and UID MOVE into the selected mailbox itself: new UIDs, COPYUID, EXPUNGE, EXISTS', async () => {
+  const { c, uidValidity } = await userWith('selfmove');
+  for (const n of [1, 2, 3]) {
+    const r = await c.command(
+      `a${n}`,
+      `APPEND INBOX (\\Flagged) ${literal(`Subject: m${n}\r\n\r\nbody ${n}\r\n`)}`,
+    );
+    assert.equal(r[r.length - 1], `a${n} OK [APPENDUID ${uidValidity} ${n}] APPEND completed`);
+  }
+  assert.deepEqual(await c.command('m1', 'MOVE 1 INBOX'), [
+    `* OK [COPYUID ${uidValidity} 1 4] Moved`,
+    '* 1 EXPUNGE',
+    '* 3 EXISTS',
+    '* 3 RECENT',
+    'm1 OK MOVE completed',
+  ]);
+  assert.deepEqual(await c.command('m2', 'UID MOVE 2:3 INBOX'), [
+    `* OK [COPYUID ${uidValidity} 2:3 5:6] Moved`,
+    '* 1 EXPUNGE',
+    '* 1 EXPUNGE',
+    '* 3 EXISTS',
+    '* 3 RECENT',
+    'm2 OK UID MOVE completed',
+  ]);
+  assert.deepEqual(await c.command('f1', 'FETCH 1:* (UID FLAGS BODY.PEEK[HEADER.FIELDS (Subject)])'), [
+    '* 1 FETCH (UID 4 FLAGS (\\Flagged \\Recent) BODY[HEADER.FIELDS (Subject)] {15}\r\nSubject: m1\r\n\r\n)',
+    '* 2 FETCH (UID 5 FLAGS (\\Flagged \\Recent) BODY[HEADER.FIELDS (Subject)] {15}\r\nSubject: m2\r\n\r\n)',
+    '* 3 FETCH (UID 6 FLAGS (\\Flagged \\Recent) BODY[HEADER.FIELDS (Subject)] {15}\r\nSubject: m3\r\n\r\n)',
+    'f1 OK FETCH completed',
+  ]);
+  // UIDs that name nothing move nothing
+  assert.deepEqual(await c.command('m3', 'UID MOVE 1:3 INBOX'), ['m3 OK UID MOVE completed']);
+  c.close();
+});
