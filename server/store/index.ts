@@ -404,6 +404,7 @@ export type SearchKey =
   | { type: 'uid'; uids: UidSet }
   | { type: 'flag'; flag: string; set: boolean }
   | { type: 'idate'; gte?: Date; lt?: Date }
+  /** The day of the Date: header in its own zone (RFC 3501 §6.4.4), bounds at UTC midnights. */
   | { type: 'hdate'; gte?: Date; lt?: Date }
   | { type: 'size'; gt?: number; lt?: number }
   | { type: 'modseq'; gte: number }

@@ -100,3 +100,29 @@ test('MOVE and UID MOVE into the selected mailbox itself: new UIDs, COPYUID, EXP
   assert.deepEqual(await c.command('m3', 'UID MOVE 1:3 INBOX'), ['m3 OK UID MOVE completed']);
   c.close();
 });
+
+test('SENTBEFORE / SENTON / SENTSINCE use the Date: header date, not its UTC instant', async () => {
+  const { c } = await userWith('sent');
+  const dates = [
+    'Mon, 1 Jun 2026 23:30:00 -0500', // 2 Jun 04:30 UTC, but sent on 1 Jun
+    'Tue, 2 Jun 2026 01:00:00 +0300', // 1 Jun 22:00 UTC, but sent on 2 Jun
+    '3 Jun 2026 12:00:00 +0000',
+    'Wed, 3 Jun 2026 23:59:59 -1200', // 4 Jun 11:59 UTC
+  ];
+  for (const [i, d] of dates.entries()) {
+    const r = await c.command(`a${i}`, `APPEND INBOX ${literal(`Date: ${d}\r\nSubject: ${i}\r\n\r\nx\r\n`)}`);
+    assert.match(r[r.length - 1]!, /^a\d OK /);
+  }
+  const search = async (tag: string, q: string) => (await c.command(tag, `SEARCH ${q}`))[0];
+  assert.equal(await search('s1', 'SENTON 1-Jun-2026'), '* SEARCH 1');
+  assert.equal(await search('s2', 'SENTON 2-Jun-2026'), '* SEARCH 2');
+  assert.equal(await search('s3', 'SENTON 3-Jun-2026'), '* SEARCH 3 4');
+  assert.equal(await search('s4', 'SENTON 4-Jun-2026'), '* SEARCH');
+  assert.equal(await search('s5', 'SENTBEFORE 2-Jun-2026'), '* SEARCH 1');
+  assert.equal(await search('s6', 'SENTBEFORE 3-Jun-2026'), '* SEARCH 1 2');
+  assert.equal(await search('s7', 'SENTSINCE 2-Jun-2026'), '* SEARCH 2 3 4');
+  assert.equal(await search('s8', 'SENTSINCE 4-Jun-2026'), '* SEARCH');
+  assert.equal(await search('s9', 'NOT SENTON 3-Jun-2026'), '* SEARCH 1 2');
+  assert.equal(await search('s10', 'OR SENTON 1-Jun-2026 SENTON 4-Jun-2026'), '* SEARCH 1');
+  c.close();
+});
