@@ -311,8 +311,13 @@ test('COPY and MOVE with COPYUID; TRYCREATE; EXPUNGE numbering; UID EXPUNGE', as
     '* 1 FETCH (UID 5 FLAGS (\\Flagged \\Seen \\Recent))',
     'j8 OK UID FETCH completed',
   ]);
+  // RFC 6851 §3.3: into the mailbox itself, with a new UID
   assert.deepEqual(await c.command('j9', 'UID MOVE 5 INBOX'), [
-    'j9 NO [CANNOT] Source and target are the same mailbox',
+    `* OK [COPYUID ${uidValidity} 5 6] Moved`,
+    '* 1 EXPUNGE',
+    '* 1 EXISTS',
+    '* 1 RECENT',
+    'j9 OK UID MOVE completed',
   ]);
   assert.deepEqual(await c.command('j10', 'UID FOO 1'), [
     'j10 BAD UID needs FETCH, STORE, SEARCH, COPY, MOVE or EXPUNGE',
