@@ -14,8 +14,10 @@ import type { Readable } from 'node:stream';
 import type { Notifier } from '../notify/index.ts';
 import { createStoreImpl } from './store.ts';
 import { ensureIndexesImpl } from './indexes.ts';
+import type { OpenedMessage } from './open-message.ts';
 
 export { StoreError, isStoreError } from './errors.ts';
+export type { OpenedMessage } from './open-message.ts';
 export type { StoreErrorCode } from './errors.ts';
 export { normalizeAddress, addressView } from './addresses.ts';
 export type { JournalEntry, Beacon, JournalCommand } from '../notify/index.ts';
@@ -451,6 +453,8 @@ export interface MessagesApi {
   openRawById(user: Id, id: Id, range?: ByteRange): Promise<ContentStream | null>;
   /** IMAP BODY[section] content (e.g. '', 'HEADER', '1', '1.2.MIME', '2.TEXT'); null if absent. */
   openSection(mailbox: Id, uid: number, section: string, range?: ByteRange): Promise<ContentStream | null>;
+  /** One message read once for several sections (FETCH); null if no such message. */
+  open(mailbox: Id, uid: number): Promise<OpenedMessage | null>;
   /** UIDs matching the query, ascending. */
   search(mailbox: Id, query: SearchKey): Promise<number[]>;
 }

@@ -36,6 +36,7 @@ import { safeDeep } from './bson-safe.ts';
 import { pack, unpack, type Content, type Searchable } from './content.ts';
 import { readByUid, readInMailbox } from './by-id.ts';
 import { normalizeUidSet } from './uidset.ts';
+import { openMessage, type OpenedMessage } from './open-message.ts';
 
 /** The commit point: acknowledged by a majority and in the journal before we answer. */
 const DURABLE = { writeConcern: { w: 'majority' as const, j: true } };
@@ -767,6 +768,10 @@ export class Messages implements MessagesApi {
     if (!s) return null;
     const open = await bodyOpener(this.ctx, d.attachmentRefs ?? []);
     return { size: s.size, stream: s.stream(open, range) };
+  }
+
+  open(mailbox: Id, uid: number): Promise<OpenedMessage | null> {
+    return openMessage(this.ctx, mailbox, uid);
   }
 
   async search(mailbox: Id, query: SearchKey): Promise<number[]> {
