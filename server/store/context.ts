@@ -12,6 +12,7 @@ import {
   type FileDoc,
   type MailboxDoc,
   type MessageDoc,
+  type SubscriptionDoc,
   type UserDoc,
 } from './docs.ts';
 
@@ -42,6 +43,7 @@ export interface Ctx {
   messages: Collection<MessageDoc>;
   files: Collection<FileDoc>;
   chunks: Collection<ChunkDoc>;
+  subscriptions: Collection<SubscriptionDoc>;
 }
 
 export function resolveOptions(o: StoreOptions = {}): ResolvedOptions {
@@ -73,5 +75,6 @@ export function makeCtx(db: Db, redis: Redis, notify: Notifier, opts: ResolvedOp
     messages: db.collection<MessageDoc>(COLL.messages),
     files: db.collection<FileDoc>(COLL.files),
     chunks: db.collection<ChunkDoc>(COLL.chunks),
+    subscriptions: db.collection<SubscriptionDoc>(COLL.subscriptions),
   };
 }

@@ -235,6 +235,7 @@ export interface MailboxesApi {
   getBySpecialUse(user: Id, use: SpecialUse): Promise<MailboxInfo | null>;
   /**
    * Creates `path`. Missing parents are created too (RFC 3501 §6.3.3 allows it), unsubscribed.
+   * `subscribed` defaults to true; a name still subscribed from a deleted mailbox is subscribed.
    * `EXISTS` if the path exists, `INVALID` for empty segments or a path longer than 1024 bytes.
    */
   create(
@@ -249,11 +250,17 @@ export interface MailboxesApi {
    */
   rename(user: Id, path: string, newPath: string): Promise<MailboxInfo>;
   /**
-   * Deletes one mailbox and its messages (releasing attachments and storage). Children stay.
-   * INBOX cannot be deleted (`CANNOT`).
+   * Deletes one mailbox and its messages (releasing attachments and storage). Children stay, and
+   * so does its subscription. INBOX cannot be deleted (`CANNOT`).
    */
   delete(user: Id, path: string): Promise<void>;
+  /**
+   * Subscribes or unsubscribes `path`. Subscribing needs the mailbox (`NOMAILBOX`); unsubscribing
+   * also forgets a subscription whose mailbox was deleted.
+   */
   setSubscribed(user: Id, path: string, subscribed: boolean): Promise<void>;
+  /** Every subscribed name (RFC 3501 §6.3.9), also those whose mailbox was deleted (`exists` false). */
+  subscriptions(user: Id): Promise<Array<{ path: string; exists: boolean }>>;
   status(user: Id, mailbox: Id): Promise<MailboxStatus>;
 }
 

@@ -126,3 +126,76 @@ test('SENTBEFORE / SENTON / SENTSINCE use the Date: header date, not its UTC ins
   assert.equal(await search('s10', 'OR SENTON 1-Jun-2026 SENTON 4-Jun-2026'), '* SEARCH 1');
   c.close();
 });
+
+test('LSUB: % lists unsubscribed parents as \\Noselect; CREATE does not subscribe', async () => {
+  await env.newUser('lsub');
+  const c = await env.login({ username: 'lsub' });
+  for (const [i, name] of [
+    'box/',
+    'box/test',
+    'box/test2/',
+    'box/test3/',
+    'box/test2/test',
+    'box/test3/test3',
+  ].entries()) {
+    assert.deepEqual(await c.command(`c${i}`, `CREATE ${name}`), [`c${i} OK CREATE completed`]);
+  }
+  for (const [i, name] of ['box/test', 'box/test2/test', 'box/test3/test3'].entries()) {
+    assert.deepEqual(await c.command(`s${i}`, `SUBSCRIBE ${name}`), [`s${i} OK SUBSCRIBE completed`]);
+  }
+  assert.deepEqual(await c.command('l1', 'LSUB "" box/%'), [
+    '* LSUB () "/" "box/test"',
+    '* LSUB (\\Noselect) "/" "box/test2"',
+    '* LSUB (\\Noselect) "/" "box/test3"',
+    'l1 OK LSUB completed',
+  ]);
+  assert.deepEqual(await c.command('l2', 'LSUB "" *test'), [
+    '* LSUB () "/" "box/test"',
+    '* LSUB () "/" "box/test2/test"',
+    'l2 OK LSUB completed',
+  ]);
+  assert.deepEqual(await c.command('u1', 'UNSUBSCRIBE box/test'), ['u1 OK UNSUBSCRIBE completed']);
+  assert.deepEqual(await c.command('l3', 'LSUB "" box/%'), [
+    '* LSUB (\\Noselect) "/" "box/test2"',
+    '* LSUB (\\Noselect) "/" "box/test3"',
+    'l3 OK LSUB completed',
+  ]);
+  assert.deepEqual(await c.command('u2', 'UNSUBSCRIBE box/test2/test'), ['u2 OK UNSUBSCRIBE completed']);
+  assert.deepEqual(await c.command('l4', 'LSUB "" box/*'), [
+    '* LSUB () "/" "box/test3/test3"',
+    'l4 OK LSUB completed',
+  ]);
+  c.close();
+});
+
+test('LSUB: a subscription outlives its mailbox until UNSUBSCRIBE; RENAME takes it along', async () => {
+  await env.newUser('lost');
+  const c = await env.login({ username: 'lost' });
+  assert.deepEqual(await c.command('c1', 'CREATE Old/Kept'), ['c1 OK CREATE completed']);
+  assert.deepEqual(await c.command('c2', 'CREATE Moving'), ['c2 OK CREATE completed']);
+  assert.deepEqual(await c.command('s1', 'SUBSCRIBE Old/Kept'), ['s1 OK SUBSCRIBE completed']);
+  assert.deepEqual(await c.command('s2', 'SUBSCRIBE Moving'), ['s2 OK SUBSCRIBE completed']);
+  assert.deepEqual(await c.command('d1', 'DELETE Old/Kept'), ['d1 OK DELETE completed']);
+  assert.deepEqual(await c.command('l1', 'LSUB "" Old/*'), [
+    '* LSUB (\\Noselect) "/" "Old/Kept"',
+    'l1 OK LSUB completed',
+  ]);
+  assert.deepEqual(await c.command('l2', 'LSUB "" O%'), [
+    '* LSUB (\\Noselect) "/" "Old"',
+    'l2 OK LSUB completed',
+  ]);
+  // a mailbox created again under a subscribed name is subscribed
+  assert.deepEqual(await c.command('c3', 'CREATE Old/Kept'), ['c3 OK CREATE completed']);
+  assert.deepEqual(await c.command('l3', 'LSUB "" Old/*'), [
+    '* LSUB () "/" "Old/Kept"',
+    'l3 OK LSUB completed',
+  ]);
+  assert.deepEqual(await c.command('d2', 'DELETE Old/Kept'), ['d2 OK DELETE completed']);
+  assert.deepEqual(await c.command('u1', 'UNSUBSCRIBE Old/Kept'), ['u1 OK UNSUBSCRIBE completed']);
+  assert.deepEqual(await c.command('l4', 'LSUB "" Old/*'), ['l4 OK LSUB completed']);
+  assert.deepEqual(await c.command('u2', 'UNSUBSCRIBE Old/Kept'), ['u2 NO [NONEXISTENT] No such mailbox']);
+  // the subscription is the mailbox's own and moves with it
+  assert.deepEqual(await c.command('r1', 'RENAME Moving Moved'), ['r1 OK RENAME completed']);
+  assert.deepEqual(await c.command('l5', 'LSUB "" Mov*'), ['* LSUB () "/" "Moved"', 'l5 OK LSUB completed']);
+  c.close();
+});
