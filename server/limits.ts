@@ -38,6 +38,11 @@ export const IMAP_MAX_AUTH_ATTEMPTS = 3;
  * response lines short for clients with small line buffers. */
 export const IMAP_MAX_QUOTED = 1 * KiB;
 
+/** Keywords a mailbox lists in FLAGS and PERMANENTFLAGS at SELECT: the list lives in the mailbox
+ * document and goes out with every SELECT. Keywords past it are still stored on messages and
+ * announced to a session when it first sees them. */
+export const IMAP_MAX_MAILBOX_KEYWORDS = 512;
+
 // ---- POP3 ----
 
 /** RFC 2449 §4 allows 255 octets per command, but SASL (RFC 5034) responses such as XOAUTH2

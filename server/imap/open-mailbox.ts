@@ -1,7 +1,6 @@
 // SELECT and EXAMINE (RFC 3501 §6.3.1-2): load the UIDs and highest MODSEQ (DESIGN §4), claim
 // \Recent (read-write only), and send the required untagged responses.
 import { no, ok, type Reply } from './command.ts';
-import { SYSTEM_FLAGS } from './format.ts';
 import { SelectedMailbox } from './selected.ts';
 import type { Session } from './session.ts';
 
@@ -29,6 +28,7 @@ export async function openMailbox(session: Session, path: string, readOnly: bool
     modseq: box.modifyIndex,
     uids,
     recent,
+    keywords: box.keywords,
   });
   // a change between the reads above and now rang no bell for this session: look once
   selected.dirty = true;
@@ -37,12 +37,8 @@ export async function openMailbox(session: Session, path: string, readOnly: bool
   const firstUnseen = firstUnseenUid === null ? 0 : selected.seqOf(firstUnseenUid);
 
   const out = session.out;
-  out.untagged(`FLAGS (${SYSTEM_FLAGS.join(' ')})`);
-  out.untagged(
-    readOnly
-      ? 'OK [PERMANENTFLAGS ()] Read-only mailbox'
-      : `OK [PERMANENTFLAGS (${SYSTEM_FLAGS.join(' ')} \\*)] Flags permitted`,
-  );
+  // RFC 3501 §6.3.1: system flags and the keywords in use
+  selected.writeFlags(out);
   out.untagged(`${uids.length} EXISTS`);
   out.untagged(`${recent.size} RECENT`);
   if (firstUnseen) out.untagged(`OK [UNSEEN ${firstUnseen}] First unseen message`);

@@ -7,7 +7,7 @@ import { ProtocolError } from './protocol/errors.ts';
 import type { SequenceSet } from './protocol/parse.ts';
 import type { ResponseWriter } from './protocol/response.ts';
 import type { RecentMarks } from './recent.ts';
-import { flagList } from './format.ts';
+import { SYSTEM_FLAGS, flagList } from './format.ts';
 import { JOURNAL_GAP_WAIT_MS } from './limits.ts';
 
 /** What may be said before a tagged reply (RFC 3501 §7.4.1, RFC 9051 §7.5.1). */
@@ -22,6 +22,8 @@ export interface SelectedInit {
   modseq: number;
   uids: number[];
   recent: Set<number>;
+  /** The mailbox's keywords at SELECT (FLAGS and PERMANENTFLAGS). */
+  keywords: readonly string[];
 }
 
 export class SelectedMailbox {
@@ -40,6 +42,8 @@ export class SelectedMailbox {
   /** MODSEQs of flag changes this session made and already reported (or was asked not to). */
   private readonly own = new Set<number>();
   private gapSince: number | null = null;
+  /** Keywords the client has been told of in FLAGS (RFC 3501 §7.2.6): lower case → spelling. */
+  private readonly told = new Map<string, string>();
 
   constructor(init: SelectedInit) {
     this.id = init.id;
@@ -50,6 +54,31 @@ export class SelectedMailbox {
     this.cursor = init.modseq;
     this.uids = init.uids;
     this.recent = init.recent;
+    for (const k of init.keywords) if (!this.told.has(k.toLowerCase())) this.told.set(k.toLowerCase(), k);
+  }
+
+  /** FLAGS and PERMANENTFLAGS (RFC 3501 §7.2.6, §7.1): system flags and the keywords told of. */
+  writeFlags(out: ResponseWriter): void {
+    const all = [...SYSTEM_FLAGS, ...this.told.values()].join(' ');
+    out.untagged(`FLAGS (${all})`);
+    out.untagged(
+      this.readOnly
+        ? 'OK [PERMANENTFLAGS ()] Read-only mailbox'
+        : `OK [PERMANENTFLAGS (${all} \\*)] Flags permitted`,
+    );
+  }
+
+  /** Before a response shows `flags`: a keyword the client was not told of yet is announced with
+   * FLAGS and PERMANENTFLAGS first, so clients never see a flag outside the mailbox's list. */
+  announceKeywords(flags: readonly string[], out: ResponseWriter): void {
+    let fresh = false;
+    for (const f of flags) {
+      const lower = f.toLowerCase();
+      if (f.startsWith('\\') || this.told.has(lower)) continue;
+      this.told.set(lower, f);
+      fresh = true;
+    }
+    if (fresh) this.writeFlags(out);
   }
 
   get exists(): number {
@@ -200,6 +229,7 @@ export class SelectedMailbox {
         case 'EXISTS':
           // a UID below the highest known cannot be announced (UIDs ascend with message numbers)
           if (e.uid > this.maxUid) {
+            this.announceKeywords(e.flags ?? [], out);
             this.uids.push(e.uid);
             this.uidNext = Math.max(this.uidNext, e.uid + 1);
             added++;
@@ -221,6 +251,7 @@ export class SelectedMailbox {
           const i = this.indexOf(e.uid);
           if (i < 0) break;
           await announce();
+          this.announceKeywords(e.flags ?? [], out);
           out.untagged(
             `${i + 1} FETCH (UID ${e.uid} FLAGS ${flagList(e.flags ?? [], this.recent.has(e.uid))})`,
           );

@@ -67,6 +67,8 @@ export interface MailboxDoc {
   /** Highest MODSEQ given out. */
   modifyIndex: number;
   subscribed: boolean;
+  /** Keywords used in the mailbox, in the order first used (keywords.ts); absent on older documents. */
+  keywords?: string[];
   created: Date;
 }
 

@@ -215,6 +215,8 @@ export interface MailboxInfo {
   /** Highest MODSEQ given out in this mailbox. */
   modifyIndex: number;
   subscribed: boolean;
+  /** Keywords messages of this mailbox were given (FLAGS at SELECT, RFC 3501 §7.2.6). */
+  keywords: string[];
   created: Date;
 }
 

@@ -33,6 +33,7 @@ export function toMailboxInfo(d: MailboxDoc): MailboxInfo {
     uidNext: d.uidNext,
     modifyIndex: d.modifyIndex,
     subscribed: d.subscribed,
+    keywords: d.keywords ?? [],
     created: d.created,
   };
 }

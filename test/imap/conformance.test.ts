@@ -14,6 +14,8 @@ after(async () => {
   await env.srv.stop();
 });
 
+const SYSTEM = '\\Answered \\Flagged \\Deleted \\Seen \\Draft';
+
 function literal(s: string): string {
   return `{${Buffer.byteLength(s)}+}\r\n${s}`;
 }
@@ -198,4 +200,67 @@ test('LSUB: a subscription outlives its mailbox until UNSUBSCRIBE; RENAME takes 
   assert.deepEqual(await c.command('r1', 'RENAME Moving Moved'), ['r1 OK RENAME completed']);
   assert.deepEqual(await c.command('l5', 'LSUB "" Mov*'), ['* LSUB () "/" "Moved"', 'l5 OK LSUB completed']);
   c.close();
+});
+
+test('a keyword new to the mailbox is announced with FLAGS and PERMANENTFLAGS before any FETCH shows it', async () => {
+  const u = await env.newUser('keywords');
+  const inbox = (await env.srv.store.mailboxes.get(u.id, 'INBOX'))!;
+  await env.srv.store.messages.add({
+    user: u.id,
+    mailbox: inbox.id,
+    raw: Buffer.from('Subject: k\r\n\r\nx\r\n'),
+  });
+  const a = await env.login({ username: 'keywords' });
+  const b = await env.login({ username: 'keywords' });
+  const flags = (kw: string) => [
+    `* FLAGS (${SYSTEM}${kw})`,
+    `* OK [PERMANENTFLAGS (${SYSTEM}${kw} \\*)] Flags permitted`,
+  ];
+  const select = async (c: RawImap, tag: string) => (await c.command(tag, 'SELECT INBOX')).slice(0, 2);
+  assert.deepEqual(await select(a, 's1'), flags(''));
+  assert.deepEqual(await select(b, 's2'), flags(''));
+
+  assert.deepEqual(await a.command('t1', 'STORE 1 +FLAGS ($Label1)'), [
+    ...flags(' $Label1'),
+    '* 1 FETCH (FLAGS ($Label1 \\Recent))',
+    't1 OK STORE completed',
+  ]);
+  // the other session hears of the keyword before the change that shows it
+  assert.deepEqual(await b.command('n1', 'NOOP'), [
+    ...flags(' $Label1'),
+    '* 1 FETCH (UID 1 FLAGS ($Label1))',
+    'n1 OK NOOP completed',
+  ]);
+  // a keyword already told of is not announced again
+  assert.deepEqual(await a.command('t2', 'STORE 1 FLAGS ($label1 \\Seen)'), [
+    '* 1 FETCH (FLAGS ($label1 \\Seen \\Recent))',
+    't2 OK STORE completed',
+  ]);
+  assert.deepEqual(await b.command('n2', 'NOOP'), [
+    '* 1 FETCH (UID 1 FLAGS ($label1 \\Seen))',
+    'n2 OK NOOP completed',
+  ]);
+
+  // APPEND with a new keyword: FLAGS come before EXISTS, in both sessions
+  const r = await a.command('a1', `APPEND INBOX (Work) ${literal('Subject: w\r\n\r\ny\r\n')}`);
+  assert.deepEqual(r, [
+    ...flags(' $Label1 Work'),
+    '* 2 EXISTS',
+    '* 2 RECENT',
+    `a1 OK [APPENDUID ${inbox.uidValidity} 2] APPEND completed`,
+  ]);
+  assert.deepEqual(await b.command('n3', 'NOOP'), [
+    ...flags(' $Label1 Work'),
+    '* 2 EXISTS',
+    '* 0 RECENT',
+    'n3 OK NOOP completed',
+  ]);
+  // a later SELECT lists the mailbox's keywords; EXAMINE lists them with no permanent flags
+  const c = await env.login({ username: 'keywords' });
+  assert.deepEqual(await select(c, 's3'), flags(' $Label1 Work'));
+  assert.deepEqual((await c.command('e1', 'EXAMINE INBOX')).slice(0, 2), [
+    `* FLAGS (${SYSTEM} $Label1 Work)`,
+    '* OK [PERMANENTFLAGS ()] Read-only mailbox',
+  ]);
+  for (const x of [a, b, c]) x.close();
 });

@@ -56,7 +56,10 @@ test('APPEND: synchronising literal, flags, date, APPENDUID; TRYCREATE; TOOBIG b
   c.write(`a1 APPEND INBOX (\\Seen $Label1) "07-Feb-1994 21:52:25 -0800" {${Buffer.byteLength(MSG1)}}\r\n`);
   assert.equal(await c.response(), '+ Ready for literal data');
   c.write(MSG1 + '\r\n');
+  // RFC 3501 §7.2.6: the new keyword is announced before the message that has it
   assert.deepEqual(await c.until('a1'), [
+    '* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1)',
+    '* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1 \\*)] Flags permitted',
     '* 1 EXISTS',
     '* 1 RECENT',
     `a1 OK [APPENDUID ${uidValidity} 1] APPEND completed`,
@@ -208,6 +211,8 @@ test('FETCH body sections, partials, PEEK and \\Seen with FLAGS in the same resp
 
 test('STORE: FLAGS, +FLAGS, -FLAGS, .SILENT, keywords, UID STORE', async () => {
   assert.deepEqual(await c.command('h1', 'STORE 1 +FLAGS (\\Flagged $Work)'), [
+    '* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1 $Work)',
+    '* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1 $Work \\*)] Flags permitted',
     '* 1 FETCH (FLAGS (\\Seen $Label1 \\Flagged $Work \\Recent))',
     'h1 OK STORE completed',
   ]);

@@ -100,6 +100,8 @@ export const fetch: CommandSpec = {
       const opened = wantsBody ? await messages.open(box.id, m.uid) : null;
       if (wantsBody && !opened) continue;
       sent++;
+      const shown = seen.get(m.uid) ?? (wantsFlags ? m.flags : undefined);
+      if (shown) box.announceKeywords(shown, out);
       out.queue(`* ${seq} FETCH (`);
       let first = true;
       for (const item of items) {
