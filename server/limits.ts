@@ -45,6 +45,11 @@ export const IMAP_MAX_LIST_PATTERN = 1 * KiB;
 /** Wildcards (`*`, `%`) in one LIST/LSUB pattern: real clients send one or two. */
 export const IMAP_MAX_LIST_WILDCARDS = 32;
 
+/** Keywords a mailbox lists in FLAGS and PERMANENTFLAGS at SELECT: the list lives in the mailbox
+ * document and goes out with every SELECT. Keywords past it are still stored on messages and
+ * announced to a session when it first sees them. */
+export const IMAP_MAX_MAILBOX_KEYWORDS = 512;
+
 // ---- POP3 ----
 
 /** RFC 2449 §4 allows 255 octets per command, but SASL (RFC 5034) responses such as XOAUTH2

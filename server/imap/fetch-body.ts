@@ -1,6 +1,6 @@
 // BODY[section]<partial> content (RFC 3501 §6.4.5): sections come from the store as streams and go
 // out as literals without being buffered; HEADER.FIELDS[.NOT] is cut from the header here.
-import type { ByteRange, MessagesApi } from '../store/index.ts';
+import type { ByteRange, OpenedMessage } from '../store/index.ts';
 import type { PartialRange, Section } from './protocol/parse.ts';
 import type { ResponseWriter } from './protocol/response.ts';
 
@@ -49,19 +49,18 @@ async function readAll(stream: NodeJS.ReadableStream, max: number): Promise<Buff
 
 /**
  * Writes `name` + the section as a literal (or NIL when the section does not exist). `name` is the
- * response item name, e.g. `BODY[1.2]<0>` (RFC 3501 §7.4.2).
+ * response item name, e.g. `BODY[1.2]<0>` (RFC 3501 §7.4.2). Every section of one FETCH response
+ * comes from the same opened message, so a concurrent EXPUNGE cannot empty some of them.
  */
 export async function writeSection(
   out: ResponseWriter,
-  messages: MessagesApi,
-  mailbox: string,
-  uid: number,
+  message: OpenedMessage,
   name: string,
   section: Section,
   partial: PartialRange | undefined,
 ): Promise<void> {
   if (section.kind === 'HEADER.FIELDS' || section.kind === 'HEADER.FIELDS.NOT') {
-    const src = await messages.openSection(mailbox, uid, storeSectionName(section));
+    const src = message.section(storeSectionName(section));
     let data = src ? await readAll(src.stream, MAX_HEADER_FILTER) : null;
     if (src && data === null) data = Buffer.alloc(0);
     data = filterHeader(data ?? Buffer.alloc(0), section.fields ?? [], section.kind === 'HEADER.FIELDS.NOT');
@@ -73,8 +72,8 @@ export async function writeSection(
   const range: ByteRange | undefined = partial ? { start: partial.start, length: partial.length } : undefined;
   const src =
     section.parts.length === 0 && section.kind === undefined
-      ? await messages.openRaw(mailbox, uid, range)
-      : await messages.openSection(mailbox, uid, storeSectionName(section), range);
+      ? message.raw(range)
+      : message.section(storeSectionName(section), range);
   if (!src) {
     out.queue(`${name} NIL`);
     return;

@@ -41,20 +41,22 @@ export function listEntries(boxes: readonly MailboxInfo[], match: (path: string)
   return out;
 }
 
-/** LSUB: subscribed names; a matching unsubscribed parent of a subscribed name is \Noselect. */
+/** LSUB (RFC 3501 §6.3.9): subscribed names, a name whose mailbox is gone as \Noselect; with `%`
+ * last, a matching unsubscribed parent of a subscribed name is listed as \Noselect too. */
 export function lsubEntries(
-  boxes: readonly MailboxInfo[],
+  subscribed: ReadonlyArray<{ path: string; exists: boolean }>,
   match: (path: string) => boolean,
   percentLast: boolean,
 ): ListEntry[] {
-  const subscribed = new Set(boxes.filter((b) => b.subscribed).map((b) => b.path));
+  const names = new Set(subscribed.map((s) => s.path));
   const out = new Map<string, ListEntry>();
-  for (const path of subscribed) if (match(path)) out.set(path, { path, attributes: [] });
+  for (const { path, exists } of subscribed) {
+    if (match(path)) out.set(path, { path, attributes: exists ? [] : ['\\Noselect'] });
+  }
   if (percentLast) {
-    for (const path of subscribed) {
+    for (const path of names) {
       for (const a of ancestors(path)) {
-        if (!subscribed.has(a) && match(a) && !out.has(a))
-          out.set(a, { path: a, attributes: ['\\Noselect'] });
+        if (!names.has(a) && match(a) && !out.has(a)) out.set(a, { path: a, attributes: ['\\Noselect'] });
       }
     }
   }

@@ -2,7 +2,6 @@
 // (docs/ARCHITECTURE.md §4), claim
 // \Recent (read-write only), and send the required untagged responses.
 import { no, ok, type Reply } from './command.ts';
-import { SYSTEM_FLAGS } from './format.ts';
 import { SelectedMailbox } from './selected.ts';
 import type { Session } from './session.ts';
 
@@ -34,6 +33,7 @@ export async function openMailbox(session: Session, path: string, readOnly: bool
     modseq,
     uids,
     recent,
+    keywords: box.keywords,
   });
   // a change between the reads above and now rang no bell for this session: look once
   selected.dirty = true;
@@ -42,12 +42,8 @@ export async function openMailbox(session: Session, path: string, readOnly: bool
   const firstUnseen = firstUnseenUid === null ? 0 : selected.seqOf(firstUnseenUid);
 
   const out = session.out;
-  out.untagged(`FLAGS (${SYSTEM_FLAGS.join(' ')})`);
-  out.untagged(
-    readOnly
-      ? 'OK [PERMANENTFLAGS ()] Read-only mailbox'
-      : `OK [PERMANENTFLAGS (${SYSTEM_FLAGS.join(' ')} \\*)] Flags permitted`,
-  );
+  // RFC 3501 §6.3.1: system flags and the keywords in use
+  selected.writeFlags(out);
   out.untagged(`${uids.length} EXISTS`);
   out.untagged(`${recent.size} RECENT`);
   if (firstUnseen) out.untagged(`OK [UNSEEN ${firstUnseen}] First unseen message`);

@@ -6,7 +6,7 @@ import { ProtocolError } from './protocol/errors.ts';
 import type { SequenceSet } from './protocol/parse.ts';
 import type { ResponseWriter } from './protocol/response.ts';
 import type { RecentMarks } from './recent.ts';
-import { flagList } from './format.ts';
+import { SYSTEM_FLAGS, flagList } from './format.ts';
 
 /** The shared mailbox index, with every change up to `atLeast` (default: the mailbox's latest). */
 export type ViewOf = (mailbox: string, atLeast?: number) => Promise<MailboxView | null>;
@@ -23,6 +23,8 @@ export interface SelectedInit {
   modseq: number;
   uids: number[];
   recent: Set<number>;
+  /** The mailbox's keywords at SELECT (FLAGS and PERMANENTFLAGS). */
+  keywords: readonly string[];
 }
 
 export class SelectedMailbox {
@@ -42,6 +44,8 @@ export class SelectedMailbox {
   want = 0;
   /** MODSEQs of flag changes this session made and already reported (or was asked not to). */
   private readonly own = new Set<number>();
+  /** Keywords the client has been told of in FLAGS (RFC 3501 §7.2.6): lower case → spelling. */
+  private readonly told = new Map<string, string>();
 
   constructor(init: SelectedInit) {
     this.id = init.id;
@@ -52,6 +56,31 @@ export class SelectedMailbox {
     this.cursor = init.modseq;
     this.uids = init.uids;
     this.recent = init.recent;
+    for (const k of init.keywords) if (!this.told.has(k.toLowerCase())) this.told.set(k.toLowerCase(), k);
+  }
+
+  /** FLAGS and PERMANENTFLAGS (RFC 3501 §7.2.6, §7.1): system flags and the keywords told of. */
+  writeFlags(out: ResponseWriter): void {
+    const all = [...SYSTEM_FLAGS, ...this.told.values()].join(' ');
+    out.untagged(`FLAGS (${all})`);
+    out.untagged(
+      this.readOnly
+        ? 'OK [PERMANENTFLAGS ()] Read-only mailbox'
+        : `OK [PERMANENTFLAGS (${all} \\*)] Flags permitted`,
+    );
+  }
+
+  /** Before a response shows `flags`: a keyword the client was not told of yet is announced with
+   * FLAGS and PERMANENTFLAGS first, so clients never see a flag outside the mailbox's list. */
+  announceKeywords(flags: readonly string[], out: ResponseWriter): void {
+    let fresh = false;
+    for (const f of flags) {
+      const lower = f.toLowerCase();
+      if (f.startsWith('\\') || this.told.has(lower)) continue;
+      this.told.set(lower, f);
+      fresh = true;
+    }
+    if (fresh) this.writeFlags(out);
   }
 
   get exists(): number {
@@ -185,7 +214,11 @@ export class SelectedMailbox {
     }
     const top = this.maxUid;
     const added: number[] = [];
-    for (let i = v.entries.length - 1; i >= 0 && v.entries[i]!.uid > top; i--) added.push(v.entries[i]!.uid);
+    const addedFlags: Array<readonly string[]> = [];
+    for (let i = v.entries.length - 1; i >= 0 && v.entries[i]!.uid > top; i--) {
+      added.push(v.entries[i]!.uid);
+      addedFlags.push(v.entries[i]!.flags);
+    }
     added.reverse();
     this.cursor = Math.max(this.cursor, v.modseq);
     for (const m of this.own) if (m <= this.cursor) this.own.delete(m);
@@ -205,6 +238,7 @@ export class SelectedMailbox {
       }
     }
     if (added.length) {
+      for (const f of addedFlags) this.announceKeywords(f, out);
       for (const uid of added) this.uids.push(uid);
       this.uidNext = Math.max(this.uidNext, this.maxUid + 1);
       if (!this.readOnly) {
@@ -218,6 +252,7 @@ export class SelectedMailbox {
     for (const c of changed) {
       const n = this.seqOf(c.uid);
       if (n === 0) continue;
+      this.announceKeywords(c.flags, out);
       out.untagged(`${n} FETCH (UID ${c.uid} FLAGS ${flagList([...c.flags], this.recent.has(c.uid))})`);
       await out.maybeFlush();
     }

@@ -151,10 +151,8 @@ function mailbox(c: Cursor): ParsedAddress | ParsedGroup | null {
       const colon = c.s.indexOf(':', c.pos);
       const close = c.s.indexOf('>', c.pos);
       if (colon >= 0 && (close < 0 || colon < close)) {
-        route = c.s
-          .slice(c.pos + 1, colon)
-          .replace(/\s+/g, '')
-          .replace(/,@/g, ',@');
+        // RFC 5322 §4.4 obs-route: the route is given with its "@"s, as Dovecot gives it
+        route = c.s.slice(c.pos, colon).replace(/\s+/g, '');
         c.pos = colon + 1;
       }
     }

@@ -15,3 +15,4 @@ export type {
   ParsedMessage,
   ParseOptions,
 } from './types.ts';
+export { sentDay } from './sent-date.ts';

@@ -13,6 +13,7 @@ import {
   type FileDoc,
   type MailboxDoc,
   type MessageDoc,
+  type SubscriptionDoc,
   type UserDoc,
 } from './docs.ts';
 
@@ -47,6 +48,7 @@ export interface Ctx {
   messages: Collection<MessageDoc>;
   files: Collection<FileDoc>;
   chunks: Collection<ChunkDoc>;
+  subscriptions: Collection<SubscriptionDoc>;
 }
 
 export function resolveOptions(o: StoreOptions = {}): ResolvedOptions {
@@ -81,6 +83,7 @@ export function makeCtx(db: Db, redis: Redis, notify: Notifier, opts: ResolvedOp
     files: db.collection<FileDoc>(COLL.files),
     chunks: db.collection<ChunkDoc>(COLL.chunks),
     index: null!,
+    subscriptions: db.collection<SubscriptionDoc>(COLL.subscriptions),
   };
   ctx.index = new IndexCache(ctx, opts.log, opts.indexCacheEntries);
   return ctx;

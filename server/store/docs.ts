@@ -13,6 +13,8 @@ export const COLL = {
   /** GridFS bucket `attachments`. */
   files: 'attachments.files',
   chunks: 'attachments.chunks',
+  /** Subscriptions whose mailbox was deleted (subscriptions.ts). */
+  subscriptions: 'subscriptions',
 } as const;
 
 export interface AspDoc {
@@ -65,6 +67,15 @@ export interface MailboxDoc {
   /** Highest MODSEQ given out. */
   modifyIndex: number;
   subscribed: boolean;
+  /** Keywords used in the mailbox, in the order first used (keywords.ts); absent on older documents. */
+  keywords?: string[];
+  created: Date;
+}
+
+export interface SubscriptionDoc {
+  _id: ObjectId;
+  user: ObjectId;
+  path: string;
   created: Date;
 }
 

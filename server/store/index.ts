@@ -14,8 +14,10 @@ import type { Readable } from 'node:stream';
 import type { Notifier } from '../notify/index.ts';
 import { createStoreImpl } from './store.ts';
 import { ensureIndexesImpl } from './indexes.ts';
+import type { OpenedMessage } from './open-message.ts';
 
 export { StoreError, isStoreError } from './errors.ts';
+export type { OpenedMessage } from './open-message.ts';
 export type { StoreErrorCode } from './errors.ts';
 export { normalizeAddress, addressView } from './addresses.ts';
 export type { JournalEntry, Beacon, JournalCommand } from '../notify/index.ts';
@@ -234,6 +236,8 @@ export interface MailboxInfo {
   /** Highest MODSEQ given out in this mailbox. */
   modifyIndex: number;
   subscribed: boolean;
+  /** Keywords messages of this mailbox were given (FLAGS at SELECT, RFC 3501 §7.2.6). */
+  keywords: string[];
   created: Date;
 }
 
@@ -254,6 +258,7 @@ export interface MailboxesApi {
   getBySpecialUse(user: Id, use: SpecialUse): Promise<MailboxInfo | null>;
   /**
    * Creates `path`. Missing parents are created too (RFC 3501 §6.3.3 allows it), unsubscribed.
+   * `subscribed` defaults to true; a name still subscribed from a deleted mailbox is subscribed.
    * `EXISTS` if the path exists, `INVALID` for a name `newMailboxPath` (paths.ts) refuses.
    */
   create(
@@ -268,11 +273,17 @@ export interface MailboxesApi {
    */
   rename(user: Id, path: string, newPath: string): Promise<MailboxInfo>;
   /**
-   * Deletes one mailbox and its messages (releasing attachments and storage). Children stay.
-   * INBOX cannot be deleted (`CANNOT`).
+   * Deletes one mailbox and its messages (releasing attachments and storage). Children stay, and
+   * so does its subscription. INBOX cannot be deleted (`CANNOT`).
    */
   delete(user: Id, path: string): Promise<void>;
+  /**
+   * Subscribes or unsubscribes `path`. Subscribing needs the mailbox (`NOMAILBOX`); unsubscribing
+   * also forgets a subscription whose mailbox was deleted.
+   */
   setSubscribed(user: Id, path: string, subscribed: boolean): Promise<void>;
+  /** Every subscribed name (RFC 3501 §6.3.9), also those whose mailbox was deleted (`exists` false). */
+  subscriptions(user: Id): Promise<Array<{ path: string; exists: boolean }>>;
   status(user: Id, mailbox: Id): Promise<MailboxStatus>;
 }
 
@@ -425,6 +436,7 @@ export type SearchKey =
   | { type: 'uid'; uids: UidSet }
   | { type: 'flag'; flag: string; set: boolean }
   | { type: 'idate'; gte?: Date; lt?: Date }
+  /** The day of the Date: header in its own zone (RFC 3501 §6.4.4), bounds at UTC midnights. */
   | { type: 'hdate'; gte?: Date; lt?: Date }
   | { type: 'size'; gt?: number; lt?: number }
   | { type: 'modseq'; gte: number }
@@ -511,6 +523,8 @@ export interface MessagesApi {
   openRawById(user: Id, id: Id, range?: ByteRange): Promise<ContentStream | null>;
   /** IMAP BODY[section] content (e.g. '', 'HEADER', '1', '1.2.MIME', '2.TEXT'); null if absent. */
   openSection(mailbox: Id, uid: number, section: string, range?: ByteRange): Promise<ContentStream | null>;
+  /** One message read once for several sections (FETCH); null if no such message. */
+  open(mailbox: Id, uid: number): Promise<OpenedMessage | null>;
   /** UIDs matching the query, ascending. */
   search(mailbox: Id, query: SearchKey): Promise<number[]>;
 }

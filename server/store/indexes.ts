@@ -35,6 +35,7 @@ const INDEXES: Record<string, IndexDescription[]> = {
     { key: { filename: 1, uploadDate: 1 }, name: 'filename_1_uploadDate_1' },
   ],
   [COLL.chunks]: [{ key: { files_id: 1, n: 1 }, name: 'files_id_1_n_1', unique: true }],
+  [COLL.subscriptions]: [{ key: { user: 1, path: 1 }, name: 'user_path', unique: true }],
 };
 
 /**

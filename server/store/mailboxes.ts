@@ -10,6 +10,7 @@ import { oid } from './ids.ts';
 import { escapeRegex, newMailboxPath, normalizePath, parentPaths } from './paths.ts';
 import { purgeMailbox } from './removal.ts';
 import { lockName } from './locks.ts';
+import { dropLostSubscription, keepLostSubscription, lostSubscriptions } from './subscriptions.ts';
 
 export const DEFAULT_MAILBOXES: Array<{ path: string; specialUse: SpecialUse | null }> = [
   { path: 'INBOX', specialUse: null },
@@ -32,6 +33,7 @@ export function toMailboxInfo(d: MailboxDoc): MailboxInfo {
     uidNext: d.uidNext,
     modifyIndex: d.modifyIndex,
     subscribed: d.subscribed,
+    keywords: d.keywords ?? [],
     created: d.created,
   };
 }
@@ -176,7 +178,16 @@ export class Mailboxes implements MailboxesApi {
       throw new StoreError('EXISTS', `mailbox ${p} already exists`);
     }
     await ensureParents(this.ctx, id, p);
-    const doc = await insertMailbox(this.ctx, id, p, opts.specialUse ?? null, opts.subscribed ?? true);
+    // a name subscribed before its mailbox was deleted is subscribed again (RFC 3501 §6.3.9)
+    const lost = (await this.ctx.subscriptions.countDocuments({ user: id, path: p })) > 0;
+    const doc = await insertMailbox(
+      this.ctx,
+      id,
+      p,
+      opts.specialUse ?? null,
+      lost || (opts.subscribed ?? true),
+    );
+    if (lost) await dropLostSubscription(this.ctx, id, p);
     return toMailboxInfo(doc);
   }
 
@@ -254,6 +265,8 @@ export class Mailboxes implements MailboxesApi {
         this.ctx.mailboxes.findOneAndDelete({ _id: found._id, path: p }),
       ));
     if (!doc) throw new StoreError('NOMAILBOX', `no mailbox ${p}`);
+    // RFC 3501 §6.3.9: the subscription stays until UNSUBSCRIBE
+    if (doc.subscribed) await keepLostSubscription(this.ctx, id, p);
     // the mailbox document is gone first, so no new message can get a UID in it; a crash while
     // purging leaves orphan messages that the sweep removes
     await purgeMailbox(this.ctx, doc._id);
@@ -279,7 +292,22 @@ export class Mailboxes implements MailboxesApi {
       (await this.ctx.locks.with(lockName.mailbox(found._id), () =>
         this.ctx.mailboxes.updateOne({ _id: found._id, path: p }, { $set: { subscribed } }),
       ));
-    if (!res || res.matchedCount === 0) throw new StoreError('NOMAILBOX', `no mailbox ${p}`);
+    const lost = subscribed ? false : await dropLostSubscription(this.ctx, id, p);
+    if ((!res || res.matchedCount === 0) && !lost) throw new StoreError('NOMAILBOX', `no mailbox ${p}`);
+  }
+
+  async subscriptions(user: Id): Promise<Array<{ path: string; exists: boolean }>> {
+    const id = oid(user);
+    if (!id) return [];
+    const boxes = await this.ctx.mailboxes
+      .find({ user: id, subscribed: true }, { projection: { path: 1 } })
+      .toArray();
+    const out = boxes.map((b) => ({ path: b.path, exists: true }));
+    const known = new Set(out.map((b) => b.path));
+    for (const path of await lostSubscriptions(this.ctx, id)) {
+      if (!known.has(path)) out.push({ path, exists: false });
+    }
+    return out;
   }
 
   async status(user: Id, mailbox: Id): Promise<MailboxStatus> {

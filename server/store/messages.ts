@@ -38,6 +38,8 @@ import { safeDeep } from './bson-safe.ts';
 import { pack, unpack, type Content, type Searchable } from './content.ts';
 import { readByUid, readInMailbox } from './by-id.ts';
 import { normalizeUidSet } from './uidset.ts';
+import { openMessage, type OpenedMessage } from './open-message.ts';
+import { noteKeywords } from './keywords.ts';
 
 /** The commit point: acknowledged by a majority and in the journal before we answer. */
 const DURABLE = { writeConcern: { w: 'majority' as const, j: true } };
@@ -286,6 +288,7 @@ export class Messages implements MessagesApi {
         const before = await this.bump(mailbox, user, 1, 1);
         if (!before) throw new StoreError('NOMAILBOX', 'no such mailbox');
         box = before;
+        await noteKeywords(this.ctx, before, flags);
         await this.step('allocated');
         const d = this.buildDoc(user, mailbox, before, p, { size, flags, idate, acquired });
         await this.ctx.messages.insertOne(d, DURABLE);
@@ -399,6 +402,11 @@ export class Messages implements MessagesApi {
               copies: [] as MessageDoc[],
               failure: new StoreError('NOMAILBOX', 'target mailbox was deleted') as unknown,
             };
+          await noteKeywords(
+            this.ctx,
+            before,
+            docs.flatMap((d) => d.flags),
+          );
           const copies: MessageDoc[] = docs.map((d, j) => ({
             ...d,
             _id: new ObjectId(),
@@ -523,6 +531,11 @@ export class Messages implements MessagesApi {
           async () => {
             const tBefore = await this.bump(target._id, user, docs.length, docs.length);
             if (!tBefore) throw new StoreError('NOMAILBOX', 'target mailbox was deleted');
+            await noteKeywords(
+              this.ctx,
+              tBefore,
+              docs.flatMap((d) => d.flags),
+            );
             const sBefore = await this.bump(mailbox, null, 0, docs.length);
             const base = sBefore?.modifyIndex ?? 0;
             const exists: NewJournalEntry[] = [];
@@ -659,6 +672,7 @@ export class Messages implements MessagesApi {
         return this.ctx.locks.with(lockName.mailbox(mailbox), async () => {
           const before = await this.bump(mailbox, user, 0, changes.length);
           if (!before) throw new StoreError('NOMAILBOX', 'no such mailbox');
+          await noteKeywords(this.ctx, before, input.action === 'remove' ? [] : flags);
           const out: NewJournalEntry[] = [];
           for (let j = 0; j < changes.length; j++) {
             const c = changes[j]!;
@@ -804,6 +818,10 @@ export class Messages implements MessagesApi {
     if (!s) return null;
     const open = await bodyOpener(this.ctx, d.attachmentRefs ?? []);
     return { size: s.size, stream: s.stream(open, range) };
+  }
+
+  open(mailbox: Id, uid: number): Promise<OpenedMessage | null> {
+    return openMessage(this.ctx, mailbox, uid);
   }
 
   async search(mailbox: Id, query: SearchKey): Promise<number[]> {

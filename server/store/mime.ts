@@ -1,6 +1,7 @@
 // The store's only door to server/mime: parse at delivery, rebuild exact bytes and sections.
 import type { Readable } from 'node:stream';
 import { parseMessage, resolveSection, streamMessage } from '../mime/index.ts';
+export { sentDay } from '../mime/index.ts';
 import type { MimeTree, ParsedMessage, SectionKind, SectionSpec } from '../mime/index.ts';
 import type { ByteRange } from './index.ts';
 

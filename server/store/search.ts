@@ -9,6 +9,7 @@ import type { AddressValue, MessageDoc } from './docs.ts';
 import { flagField } from './flags.ts';
 import { uidFilter, uidMatcher } from './uidset.ts';
 import { unpack, type Searchable } from './content.ts';
+import { sentDay } from './mime.ts';
 
 type Doc = Partial<MessageDoc> & Partial<Searchable> & { uid: number };
 
@@ -25,9 +26,12 @@ function toFilter(key: SearchKey): Filter<MessageDoc> | null {
     }
     case 'idate':
     case 'hdate': {
+      // hdate is the sent instant in UTC; the day compared is the one in the sender's zone, which
+      // lies within SENT_ZONE_SLACK of it
+      const slack = key.type === 'hdate' ? SENT_ZONE_SLACK : 0;
       const r: Record<string, Date> = {};
-      if (key.gte) r.$gte = key.gte;
-      if (key.lt) r.$lt = key.lt;
+      if (key.gte) r.$gte = new Date(key.gte.getTime() - slack);
+      if (key.lt) r.$lt = new Date(key.lt.getTime() + slack);
       return Object.keys(r).length ? ({ [key.type]: r } as Filter<MessageDoc>) : {};
     }
     case 'size': {
@@ -53,8 +57,11 @@ function fieldsOf(key: SearchKey, out: Set<string>): void {
     case 'flag':
       out.add('flags');
       break;
-    case 'idate':
     case 'hdate':
+      out.add('hdate');
+      out.add('headers');
+      break;
+    case 'idate':
     case 'size':
     case 'modseq':
       out.add(key.type);
@@ -105,6 +112,21 @@ function addrHas(list: AddressValue[] | undefined, needle: string): boolean {
   return (list ?? []).some((a) => lc(`${a.name} <${a.address}>`).includes(needle));
 }
 
+/** Zone offsets reach ±99:59 in the syntax (RFC 5322 §3.3), a little over four days. */
+const SENT_ZONE_SLACK = 5 * 24 * 3600 * 1000;
+
+/** RFC 3501 §6.4.4: the date of the Date: header in its own zone, as the UTC midnight starting it;
+ * without a readable one, the UTC day of the stored date (the internal date then). */
+function sentDayOf(d: Doc): number | undefined {
+  const header = (d.headers ?? []).find((h) => lc(h.key) === 'date');
+  const day = header ? sentDay(header.value) : null;
+  if (day !== null) return day;
+  const t = d.hdate?.getTime();
+  return t === undefined ? undefined : t - (((t % DAY) + DAY) % DAY);
+}
+
+const DAY = 24 * 3600 * 1000;
+
 type Matcher = (d: Doc) => boolean;
 
 function compile(key: SearchKey): Matcher {
@@ -122,9 +144,9 @@ function compile(key: SearchKey): Matcher {
     case 'idate':
     case 'hdate': {
       const { gte, lt } = key;
-      const field = key.type;
+      const at = key.type === 'idate' ? (d: Doc) => d.idate?.getTime() : sentDayOf;
       return (d) => {
-        const t = d[field]?.getTime();
+        const t = at(d);
         if (t === undefined) return false;
         return (!gte || t >= gte.getTime()) && (!lt || t < lt.getTime());
       };

@@ -214,6 +214,7 @@ export class Users implements UsersApi {
       this.ctx.users.updateOne({ _id: d._id }, { $set: { disabled: true } }),
     );
     await this.ctx.addresses.deleteMany({ user: d._id });
+    await this.ctx.subscriptions.deleteMany({ user: d._id });
     const boxes = await this.ctx.mailboxes.find({ user: d._id }, { projection: { _id: 1 } }).toArray();
     for (const b of boxes) {
       await this.ctx.locks.with(lockName.mailbox(b._id), () => this.ctx.mailboxes.deleteOne({ _id: b._id }));

@@ -56,7 +56,10 @@ test('APPEND: synchronising literal, flags, date, APPENDUID; TRYCREATE; TOOBIG b
   c.write(`a1 APPEND INBOX (\\Seen $Label1) "07-Feb-1994 21:52:25 -0800" {${Buffer.byteLength(MSG1)}}\r\n`);
   assert.equal(await c.response(), '+ Ready for literal data');
   c.write(MSG1 + '\r\n');
+  // RFC 3501 §7.2.6: the new keyword is announced before the message that has it
   assert.deepEqual(await c.until('a1'), [
+    '* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1)',
+    '* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1 \\*)] Flags permitted',
     '* 1 EXISTS',
     '* 1 RECENT',
     `a1 OK [APPENDUID ${uidValidity} 1] APPEND completed`,
@@ -208,6 +211,8 @@ test('FETCH body sections, partials, PEEK and \\Seen with FLAGS in the same resp
 
 test('STORE: FLAGS, +FLAGS, -FLAGS, .SILENT, keywords, UID STORE', async () => {
   assert.deepEqual(await c.command('h1', 'STORE 1 +FLAGS (\\Flagged $Work)'), [
+    '* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1 $Work)',
+    '* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1 $Work \\*)] Flags permitted',
     '* 1 FETCH (FLAGS (\\Seen $Label1 \\Flagged $Work \\Recent))',
     'h1 OK STORE completed',
   ]);
@@ -311,8 +316,13 @@ test('COPY and MOVE with COPYUID; TRYCREATE; EXPUNGE numbering; UID EXPUNGE', as
     '* 1 FETCH (UID 5 FLAGS (\\Flagged \\Seen \\Recent))',
     'j8 OK UID FETCH completed',
   ]);
+  // RFC 6851 §3.3: into the mailbox itself, with a new UID
   assert.deepEqual(await c.command('j9', 'UID MOVE 5 INBOX'), [
-    'j9 NO [CANNOT] Source and target are the same mailbox',
+    `* OK [COPYUID ${uidValidity} 5 6] Moved`,
+    '* 1 EXPUNGE',
+    '* 1 EXISTS',
+    '* 1 RECENT',
+    'j9 OK UID MOVE completed',
   ]);
   assert.deepEqual(await c.command('j10', 'UID FOO 1'), [
     'j10 BAD UID needs FETCH, STORE, SEARCH, COPY, MOVE or EXPUNGE',

@@ -26,6 +26,7 @@ test('create makes missing parents; duplicates and bad names are refused', async
     uidNext: 1,
     modifyIndex: 0,
     subscribed: true,
+    keywords: [],
     created: c.created,
   });
   assert.deepEqual(await paths(), [

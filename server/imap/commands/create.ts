@@ -11,7 +11,8 @@ export const create: CommandSpec = {
     const path = readMailbox(args[0]);
     expectEnd(args, 1);
     if (path === 'INBOX') return no('INBOX always exists', 'ALREADYEXISTS');
-    await session.store.mailboxes.create(session.userId, path);
+    // subscribing is the client's own choice (RFC 3501 §6.3.6): CREATE does not subscribe
+    await session.store.mailboxes.create(session.userId, path, { subscribed: false });
     return ok('CREATE completed');
   },
 };

@@ -91,10 +91,17 @@ export const fetch: CommandSpec = {
     const expected = box.countInView(uids);
     let sent = 0;
 
+    const wantsBody = [...bodies.values()].some((b) => b !== null);
+
     for await (const m of messages.fetch(box.id, uids, [...fields])) {
       const seq = box.seqOf(m.uid);
       if (!seq) continue; // not yet announced to this session
+      // one read for all its sections; a message expunged since the listing is left out below
+      const opened = wantsBody ? await messages.open(box.id, m.uid) : null;
+      if (wantsBody && !opened) continue;
       sent++;
+      const shown = seen.get(m.uid) ?? (wantsFlags ? m.flags : undefined);
+      if (shown) box.announceKeywords(shown, out);
       out.queue(`* ${seq} FETCH (`);
       let first = true;
       for (const item of items) {
@@ -102,7 +109,7 @@ export const fetch: CommandSpec = {
         first = false;
         const body = bodies.get(item);
         if (body) {
-          await writeSection(out, messages, box.id, m.uid, body.name, body.section, body.partial);
+          if (opened) await writeSection(out, opened, body.name, body.section, body.partial);
           continue;
         }
         switch (item.kind) {

@@ -4,6 +4,6 @@ import { lsubEntries, matcher } from '../mailbox-list.ts';
 
 export const lsub = listCommand('LSUB', async (session, reference, pattern) => {
   if (pattern === '') return [];
-  const boxes = await session.store.mailboxes.list(session.userId);
-  return lsubEntries(boxes, matcher(reference, pattern), pattern.endsWith('%'));
+  const subscribed = await session.store.mailboxes.subscriptions(session.userId);
+  return lsubEntries(subscribed, matcher(reference, pattern), pattern.endsWith('%'));
 });

@@ -36,6 +36,7 @@ export const store: CommandSpec = {
       for await (const v of messages.fetch(box.id, uids, ['flags'])) {
         const seq = box.seqOf(v.uid);
         if (!seq) continue;
+        box.announceKeywords(v.flags ?? [], session.out);
         const fl = flagList(v.flags ?? [], box.recent.has(v.uid));
         session.out.untagged(`${seq} FETCH (${uid ? `UID ${v.uid} ` : ''}FLAGS ${fl})`);
         await session.out.maybeFlush();

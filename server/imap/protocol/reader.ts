@@ -98,6 +98,7 @@ const DQUOTE = 0x22;
 const LPAREN = 0x28;
 const RPAREN = 0x29;
 const LBRACE = 0x7b;
+const TILDE = 0x7e;
 const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
 const BACKSLASH = 0x5c;
@@ -437,7 +438,7 @@ function literalMarker(
   const digits = line.toString('latin1', i + 1, digitsEnd);
   // Absurd lengths stay as a huge number, which every limit refuses.
   const size = digits.length > 15 ? Number.MAX_SAFE_INTEGER : Number(digits);
-  const binary = i > 0 && line[i - 1] === 0x7e;
+  const binary = i > 0 && line[i - 1] === TILDE;
   return { size, sync, binary, start: binary ? i - 1 : i };
 }
 
@@ -554,7 +555,8 @@ function tokenize(
           const [value, next] = readQuoted(line, pos);
           list.push({ kind: 'quoted', value });
           pos = next;
-        } else if (c === LBRACE || c === 0x7e) {
+        } else if (c === LBRACE || (c === TILDE && line[pos + 1] === LBRACE)) {
+          // `~` starts a literal8 only before `{` (RFC 3516 §4.1); alone it is an atom character
           throw new SyntaxFault('A literal must end its line');
         } else {
           const [atom, next] = readAtom(line, pos);

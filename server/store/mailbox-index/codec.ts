@@ -2,7 +2,7 @@
 // plus the table of flag combinations they point into. A 100 000-message mailbox is some 25
 // documents that decode as single values, where its message documents are 100 000 deep trees
 // (docs/ARCHITECTURE.md §3, "The mailbox index").
-import type { FlagSets} from './entry.ts';
+import type { FlagSets } from './entry.ts';
 import { type IndexEntry } from './entry.ts';
 
 /** uid u32 · modseq f64 · size u32 · idate f64 · hdate f64 · flag set u32 · _id 12 bytes */

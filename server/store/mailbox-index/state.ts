@@ -2,7 +2,7 @@
 // has been applied, with the reads SELECT, STATUS, FETCH, SEARCH and POP3 answer from it.
 // Changes arrive as journal entries, applied strictly in MODSEQ order (docs/ARCHITECTURE.md §4).
 import type { JournalEntry, NewJournalEntry } from '../../notify/index.ts';
-import type { FlagSets} from './entry.ts';
+import type { FlagSets } from './entry.ts';
 import { hasFlag, type IndexEntry } from './entry.ts';
 
 /** Expunged UIDs remembered for QRESYNC (RFC 7162 §3.2.5.2); older ones are forgotten, and a

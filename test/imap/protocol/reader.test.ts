@@ -189,6 +189,7 @@ test('syntax errors give structured errors with the tag when readable', () => {
       'K LOGIN{3}\r\n',
       'L APPEND x ~{3+}\r\nabc\r\n',
       'M NOOP\r\n',
+      'N LIST "" ~foo\r\n',
     ),
     [
       err(undefined, 'Missing or invalid tag'),
@@ -206,6 +207,16 @@ test('syntax errors give structured errors with the tag when readable', () => {
       err('K', 'Missing space before literal'),
       err('L', 'literal8 is not supported'),
       { kind: 'command', tag: 'M', name: 'NOOP', uid: false, args: [] },
+      {
+        kind: 'command',
+        tag: 'N',
+        name: 'LIST',
+        uid: false,
+        args: [
+          { kind: 'quoted', value: '' },
+          { kind: 'atom', value: '~foo' },
+        ],
+      },
     ],
   );
 });
