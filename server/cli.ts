@@ -61,7 +61,7 @@ async function serve(flags: Record<string, string | undefined>): Promise<void> {
   parentPort?.on('message', (e: { data?: { type?: string } }) => {
     if (e.data?.type === 'shutdown') onSignal('SIGTERM');
   });
-  state.server = await startServer(config);
+  state.server = await startServer(config, { buildDashboard: true });
   if (state.stopRequested) shutdown(state.stopRequested, state.server);
 }
 

@@ -13,6 +13,7 @@ import { createStore, ensureIndexes } from './store/index.ts';
 import { AuthLog } from './store/authlog.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { loadTls } from './tls.ts';
+import { buildDashboardIfStale, DEFAULT_DASHBOARD_DIR } from './api/dashboard.ts';
 
 /**
  * Each service lives in `server/<name>/service.ts` and exports `start`. Loaded only when enabled;
@@ -40,7 +41,13 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(config: Config, opts: { logging?: Logging } = {}): Promise<RunningServer> {
+export interface StartOptions {
+  logging?: Logging;
+  /** Build the dashboard in the background when its folder is missing or stale (`nestbox serve`). */
+  buildDashboard?: boolean;
+}
+
+export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   mkdirSync(config.dataDir, { recursive: true });
   const logging =
     opts.logging ??
@@ -51,6 +58,9 @@ export async function startServer(config: Config, opts: { logging?: Logging } = 
       maxFiles: config.logMaxFiles,
     }));
   const { log } = logging;
+  const dashboardBuild = new AbortController();
+  if (opts.buildDashboard && config.services.includes('api'))
+    void buildDashboardIfStale(config.dashboardDir ?? DEFAULT_DASHBOARD_DIR, log, dashboardBuild.signal);
   const backends: Backends = await startBackends(config, log, async (db) => {
     await ensureIndexes(db);
     await new AuthLog(db).ensureIndexes();
@@ -107,6 +117,7 @@ export async function startServer(config: Config, opts: { logging?: Logging } = 
       running.push(service);
     }
   } catch (err) {
+    dashboardBuild.abort();
     await stopServices();
     stopMaintenance();
     clearInterval(pruneAuthlog);
@@ -118,7 +129,8 @@ export async function startServer(config: Config, opts: { logging?: Logging } = 
   const ports: Record<string, number> = {};
   for (const l of ctx.listeners()) ports[l.name] = l.port;
   writeFileSync(join(config.dataDir, 'ports.json'), JSON.stringify(ports, null, 2) + '\n');
-  log.info({ ports, listeners: ctx.listeners().map(describe) }, 'Nestbox is ready');
+  for (const l of ctx.listeners()) log.info({ listener: l.name, host: l.host, port: l.port }, describe(l));
+  log.info({ ports }, 'Nestbox is ready');
 
   let stopping: Promise<void> | undefined;
   return {
@@ -128,6 +140,7 @@ export async function startServer(config: Config, opts: { logging?: Logging } = 
     stop() {
       stopping ??= (async () => {
         log.info('shutting down');
+        dashboardBuild.abort();
         await stopServices();
         stopMaintenance();
         clearInterval(pruneAuthlog);
@@ -141,6 +154,17 @@ export async function startServer(config: Config, opts: { logging?: Logging } = 
   };
 }
 
+const SECURITY: Record<Listener['tls'], string> = {
+  none: 'no TLS',
+  starttls: 'STARTTLS',
+  implicit: 'TLS',
+};
+
+/** One log line per listener: `IMAPS listening on 0.0.0.0:1993 (TLS)`; the API names its URL. */
 function describe(l: Listener): string {
-  return `${l.name} ${l.host}:${l.port}${l.tls === 'none' ? '' : ` (${l.tls} TLS)`}`;
+  if (l.name === 'api') {
+    const host = l.host.includes(':') ? `[${l.host}]` : l.host;
+    return `API and dashboard listening on http://${host}:${l.port}/`;
+  }
+  return `${l.name.toUpperCase()} listening on ${l.host}:${l.port} (${SECURITY[l.tls]})`;
 }

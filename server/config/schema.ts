@@ -70,6 +70,8 @@ export const configSchema = z
       .int('must be a whole number')
       .min(1024, 'must be at least 1024 bytes')
       .max(1024 * 1024 * 1024, 'must be at most 1 GiB'),
+    /** The dashboard's built files; unset = renderer/dist in the package (built by `serve` when missing). */
+    dashboardDir: z.string().min(1, 'must not be empty').optional(),
     tls: z.object({
       /** PEM files; when both are unset a self-signed pair is generated into the data folder. */
       cert: z.string().min(1).optional(),

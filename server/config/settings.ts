@@ -70,6 +70,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     'number',
     'largest message accepted (bytes)',
   ),
+  s(
+    'dashboardDir',
+    'NESTBOX_DASHBOARD_DIR',
+    'dashboard-dir',
+    'string',
+    'built dashboard folder; unset = renderer/dist (built when missing)',
+  ),
   s('tls.cert', 'NESTBOX_TLS_CERT', 'tls-cert', 'string', 'TLS certificate (PEM file)'),
   s('tls.key', 'NESTBOX_TLS_KEY', 'tls-key', 'string', 'TLS private key (PEM file)'),
 ];

@@ -13,7 +13,7 @@ import { pipeStream } from './messages.ts';
 const HIDDEN = new Set(['adminToken']);
 const REDACTED = new Set(['mongodbUri', 'redisUrl', 'relayUrl']);
 /** Where the settings file lives, so it cannot be changed from inside it. */
-const READ_ONLY = new Set(['dataDir']);
+const READ_ONLY = new Set(['dataDir', 'dashboardDir']);
 /** Applied to the running server at once; everything else takes effect after a restart. */
 const LIVE = new Set(['logLevel']);
 
