@@ -57,7 +57,7 @@ export interface HandlerInput<P extends AnyObject, Q extends AnyObject, B extend
   body: z.output<B>;
   /** Raw bytes when the request used one of `raw.types`; then `body` is undefined. */
   raw: Buffer | undefined;
-  /** The user `:user` names, resolved (`me` → the token's user) and access-checked. */
+  /** The id of the user `:user` names (an id, a username, or `me` for the token's user), access-checked. */
   user: string;
   principal: Principal | null;
   req: Request;
@@ -176,7 +176,8 @@ export function mountRoutes(router: Router, routes: AnyRoute[], deps: ApiDeps): 
         }
         const p = validate(params, req.params, 'params') as Record<string, unknown>;
         let user = '';
-        if (typeof p.user === 'string' && principal) user = resolveUserParam(principal, p.user);
+        if (typeof p.user === 'string' && principal)
+          user = await resolveUserParam(principal, p.user, deps.ctx.store.users);
         const q = validate(query, firstValues(req.query as Record<string, unknown>), 'query');
         let raw: Buffer | undefined;
         let b: unknown;
