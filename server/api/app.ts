@@ -13,6 +13,7 @@ import { Autoreplies } from '../store/autoreply.ts';
 import { EventBus } from './event-bus.ts';
 import { ActivityFeed } from './activity-feed.ts';
 import { DEFAULT_DASHBOARD_DIR, dashboardRouter } from './dashboard.ts';
+import { ServedDomains } from './served-domains.ts';
 
 export function createApiDeps(ctx: ServiceContext): ApiDeps {
   const opts = { relayUrl: ctx.config.relayUrl };
@@ -23,6 +24,7 @@ export function createApiDeps(ctx: ServiceContext): ApiDeps {
     autoreplies: new Autoreplies(ctx.backends.db, opts),
     bus: new EventBus(ctx.backends.redis),
     feed: new ActivityFeed(() => ctx.backends.newRedis()),
+    domains: new ServedDomains(ctx.store),
   };
 }
 

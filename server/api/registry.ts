@@ -14,6 +14,7 @@ import type { Filters } from '../store/filters.ts';
 import type { Autoreplies } from '../store/autoreply.ts';
 import type { EventBus } from './event-bus.ts';
 import type { ActivityFeed } from './activity-feed.ts';
+import type { ServedDomains } from './served-domains.ts';
 
 /** What every handler can reach besides the request. */
 export interface ApiDeps {
@@ -23,6 +24,7 @@ export interface ApiDeps {
   autoreplies: Autoreplies;
   bus: EventBus;
   feed: ActivityFeed;
+  domains: ServedDomains;
 }
 
 /**

@@ -70,6 +70,15 @@ export const SETTINGS: readonly SettingSpec[] = [
     'number',
     'largest message accepted (bytes)',
   ),
+  s('outgoing.host', 'NESTBOX_OUTGOING_HOST', 'outgoing-host', 'string', 'SMTP server clients send through'),
+  s(
+    'outgoing.port',
+    'NESTBOX_OUTGOING_PORT',
+    'outgoing-port',
+    'number',
+    'its port; unset = 465 with tls, else 587',
+  ),
+  s('outgoing.tls', 'NESTBOX_OUTGOING_TLS', 'outgoing-tls', 'string', 'its security: starttls, tls or none'),
   s(
     'dashboardDir',
     'NESTBOX_DASHBOARD_DIR',
@@ -95,6 +104,7 @@ export function defaults(dataDir: string): Record<string, unknown> {
     pop3Delete: 'delete',
     plaintextAuth: 'loopback',
     maxMessageSize: 64 * 1024 * 1024,
+    outgoing: { tls: 'starttls' },
     tls: {},
   };
 }

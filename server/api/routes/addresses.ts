@@ -56,6 +56,7 @@ const addAddress = defineRoute({
   async handler({ user, body, deps }) {
     await requireUser(deps, user);
     const a = await deps.ctx.store.addresses.add(user, body.address, { main: body.main ?? false });
+    deps.domains.changed();
     return { success: true, id: a.id };
   },
 });
@@ -105,6 +106,7 @@ const deleteAddress = defineRoute({
     const a = await findAddress(deps, user, params.address);
     if (!(await deps.ctx.store.addresses.delete(user, a.address)))
       throw notFound('AddressNotFound', 'no such address');
+    deps.domains.changed();
     return { success: true };
   },
 });

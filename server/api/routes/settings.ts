@@ -60,6 +60,14 @@ const settingsBody = z
     pop3Delete: nullable(shape.pop3Delete),
     plaintextAuth: nullable(shape.plaintextAuth),
     maxMessageSize: nullable(shape.maxMessageSize),
+    outgoing: z
+      .object({
+        host: nullable(shape.outgoing.shape.host.unwrap()),
+        port: nullable(shape.outgoing.shape.port.unwrap()),
+        tls: nullable(shape.outgoing.shape.tls),
+      })
+      .strict()
+      .optional(),
     tls: z
       .object({ cert: nullable(z.string().min(1).max(4096)), key: nullable(z.string().min(1).max(4096)) })
       .strict()
