@@ -59,7 +59,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     }));
   const { log } = logging;
   const dashboardBuild = new AbortController();
-  if (opts.buildDashboard && config.services.includes('api'))
+  if (opts.buildDashboard && config.dashboardBuild === 'auto' && config.services.includes('api'))
     void buildDashboardIfStale(config.dashboardDir ?? DEFAULT_DASHBOARD_DIR, log, dashboardBuild.signal);
   const backends: Backends = await startBackends(config, log, async (db) => {
     await ensureIndexes(db);

@@ -88,6 +88,8 @@ export const configSchema = z
     }),
     /** The dashboard's built files; unset = renderer/dist in the package (built by `serve` when missing). */
     dashboardDir: z.string().min(1, 'must not be empty').optional(),
+    /** `auto`: `serve` builds the dashboard when its folder is missing or older than renderer/; `never`. */
+    dashboardBuild: z.enum(['auto', 'never'], { error: 'must be auto or never' }),
     tls: z.object({
       /** PEM files; when both are unset a self-signed pair is generated into the data folder. */
       cert: z.string().min(1).optional(),

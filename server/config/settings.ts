@@ -86,6 +86,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     'string',
     'built dashboard folder; unset = renderer/dist (built when missing)',
   ),
+  s(
+    'dashboardBuild',
+    'NESTBOX_DASHBOARD_BUILD',
+    'dashboard-build',
+    'string',
+    'auto: serve builds a missing or stale dashboard; never',
+  ),
   s('tls.cert', 'NESTBOX_TLS_CERT', 'tls-cert', 'string', 'TLS certificate (PEM file)'),
   s('tls.key', 'NESTBOX_TLS_KEY', 'tls-key', 'string', 'TLS private key (PEM file)'),
 ];
@@ -105,6 +112,7 @@ export function defaults(dataDir: string): Record<string, unknown> {
     plaintextAuth: 'loopback',
     maxMessageSize: 64 * 1024 * 1024,
     outgoing: { tls: 'starttls' },
+    dashboardBuild: 'auto',
     tls: {},
   };
 }

@@ -20,17 +20,27 @@ const { mongodbUri, redisUrl } = testEnv();
 const scratch = mkdtempSync(join(tmpdir(), 'nestbox-cli-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-function timedHelp(): Promise<{ ms: number; out: string }> {
+/** Reports the process's CPU time (every thread, the module loader's too) on stderr as it exits. */
+const CPU_PROBE =
+  'data:text/javascript,process.on("exit",()=>{const u=process.cpuUsage();' +
+  'process.stderr.write("cpu-ms "+(u.user+u.system)/1000+"\\n")})';
+
+function timedHelp(): Promise<{ cpuMs: number; wallMs: number; out: string }> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, [BIN, '--help'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', CPU_PROBE, BIN, '--help'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
+    let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
     child.on('exit', (code) => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      if (code === 0) resolve({ ms, out });
-      else reject(new Error(`--help exited with ${code}`));
+      const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const cpu = /cpu-ms ([\d.]+)/.exec(err);
+      if (code === 0 && cpu) resolve({ cpuMs: Number(cpu[1]), wallMs, out });
+      else reject(new Error(`--help exited with ${code}: ${err}`));
     });
   });
 }
@@ -43,12 +53,17 @@ function cellStarts(line: string): number[] {
   return starts.slice(1);
 }
 
-test('--help answers in under 0.5 s, and its columns line up', async () => {
-  // the fastest of a few runs: the bound is about the work the command does, not a busy machine
+test('--help answers in under 0.5 s, and its columns line up', async (t) => {
+  // Counted in CPU time, the fastest of a few runs: the bound is about the work the command does
+  // (it took 1 s of CPU while it loaded the whole server); wall time on a shared machine measures
+  // the other processes too.
   const runs = [];
-  for (let i = 0; i < 5; i++) runs.push(await timedHelp());
-  const fastest = Math.min(...runs.map((r) => r.ms));
-  assert.ok(fastest < 500, `--help took ${fastest.toFixed(0)} ms at best`);
+  for (let i = 0; i < 3; i++) runs.push(await timedHelp());
+  const fastest = Math.min(...runs.map((r) => r.cpuMs));
+  t.diagnostic(
+    `--help: ${fastest.toFixed(0)} ms CPU, ${Math.min(...runs.map((r) => r.wallMs)).toFixed(0)} ms wall`,
+  );
+  assert.ok(fastest < 500, `--help took ${fastest.toFixed(0)} ms of CPU at best`);
 
   const lines = runs[0]!.out.split('\n');
   const section = (title: string) => {

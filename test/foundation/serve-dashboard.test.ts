@@ -17,7 +17,12 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 test('serve without a built dashboard builds it and then answers the dashboard at /; one log line per listener', async () => {
   const dist = join(scratch, 'dist');
   assert.equal(existsSync(dist), false);
-  const srv = spawnServer({ MONGODB_URI: mongodbUri, REDIS_URL: redisUrl, NESTBOX_DASHBOARD_DIR: dist });
+  const srv = spawnServer({
+    MONGODB_URI: mongodbUri,
+    REDIS_URL: redisUrl,
+    NESTBOX_DASHBOARD_DIR: dist,
+    NESTBOX_DASHBOARD_BUILD: 'auto',
+  });
   try {
     const ports = await srv.ready();
     const base = `http://127.0.0.1:${ports.api}`;

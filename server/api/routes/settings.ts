@@ -60,6 +60,7 @@ const settingsBody = z
     pop3Delete: nullable(shape.pop3Delete),
     plaintextAuth: nullable(shape.plaintextAuth),
     maxMessageSize: nullable(shape.maxMessageSize),
+    dashboardBuild: nullable(shape.dashboardBuild),
     outgoing: z
       .object({
         host: nullable(shape.outgoing.shape.host.unwrap()),
