@@ -34,6 +34,7 @@ const proxied = [
   '/logs',
   '/mail',
   '/mobileconfig',
+  '/.well-known',
   '/openapi.json',
 ];
 

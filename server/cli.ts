@@ -1,28 +1,23 @@
 // The `nestbox` command: `nestbox serve` runs the enabled services headless.
+// Only the settings table and the help load up front; everything heavy (zod, the back ends, the
+// protocol servers) is imported by the command that needs it, so `--help` answers at once.
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError, describeSettings, loadConfig, SETTINGS } from './config/index.ts';
-import { BackendError } from './services/errors.ts';
-import { startServer, type RunningServer } from './server.ts';
+import { SETTINGS } from './config/settings.ts';
+import type { RunningServer } from './server.ts';
 import { PACKAGE_VERSION } from './package-root.ts';
+import { helpText } from './help.ts';
+import { explain } from './cli-errors.ts';
+import { UserError } from './user-error.ts';
 
-const HELP = `Usage: nestbox <command> [options]
+/** The bound ports of the configuration in use, to name the setting behind a port in use. */
+let configuredPorts: Record<string, number> | undefined;
 
-Commands:
-  serve            run the enabled services (IMAP, POP3, LMTP, HTTP API + dashboard) headless
-  import USER FILE [--mailbox PATH] [--format auto|mbox|maildir]
-                   import an mbox, or a zip of a Maildir tree, into USER's mailboxes
-                   (re-importing the same messages adds nothing)
-  export USER MAILBOX FILE
-                   write MAILBOX (path or id) of USER as an mboxrd file
-
-Options:
-  --config FILE    config file, TOML or JSON (env NESTBOX_CONFIG)
-  -h, --help       show this help
-  -v, --version    show the version
-
-Settings (flag, environment variable, meaning; precedence: defaults < config file < environment < flags):
-${describeSettings()}
-`;
+async function loadConfig(flags: Record<string, string | undefined>) {
+  const config = (await import('./config/load.ts')).loadConfig({ flags });
+  configuredPorts = config.ports;
+  return config;
+}
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`nestbox: ${message}\n`);
@@ -30,7 +25,8 @@ function fail(message: string, code = 2): never {
 }
 
 async function serve(flags: Record<string, string | undefined>): Promise<void> {
-  const config = loadConfig({ flags });
+  const config = await loadConfig(flags);
+  const { startServer } = await import('./server.ts');
   const state: { server?: RunningServer; stopRequested?: NodeJS.Signals; signals: number } = { signals: 0 };
   const shutdown = (sig: NodeJS.Signals, running: RunningServer) => {
     running.ctx.log.info(`${sig} received`);
@@ -65,7 +61,7 @@ async function serve(flags: Record<string, string | undefined>): Promise<void> {
   parentPort?.on('message', (e: { data?: { type?: string } }) => {
     if (e.data?.type === 'shutdown') onSignal('SIGTERM');
   });
-  state.server = await startServer(config);
+  state.server = await startServer(config, { buildDashboard: true });
   if (state.stopRequested) shutdown(state.stopRequested, state.server);
 }
 
@@ -75,13 +71,15 @@ async function mailIo(
   flags: Record<string, string | undefined>,
 ): Promise<void> {
   const { mailbox, format, ...settings } = flags;
-  const config = loadConfig({ flags: settings });
+  const config = await loadConfig(settings);
   const { cliImport, cliExport } = await import('./api/mail-io/cli.ts');
   if (command === 'import') {
     if (args.length !== 2)
       fail('usage: nestbox import USER FILE [--mailbox PATH] [--format auto|mbox|maildir]');
     if (format !== undefined && !['auto', 'mbox', 'maildir'].includes(format))
       fail('--format must be auto, mbox or maildir');
+    if (!existsSync(args[1]!))
+      throw new UserError(`cannot read ${args[1]}: no such file or folder; check the path`);
     const out = await cliImport(config, args[0]!, args[1]!, {
       ...(mailbox ? { mailbox } : {}),
       ...(format ? { format: format as 'auto' | 'mbox' | 'maildir' } : {}),
@@ -98,6 +96,7 @@ async function main(argv: string[]): Promise<void> {
     config: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'v' },
+    debug: { type: 'boolean' },
     mailbox: { type: 'string' },
     format: { type: 'string' },
   };
@@ -106,7 +105,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (err) {
-    fail(`${(err as Error).message}\nRun 'nestbox --help' for usage.`);
+    fail(`${(err as Error).message}; run 'nestbox --help' for usage`);
   }
   const { values, positionals } = parsed;
   if (values.version) {
@@ -115,7 +114,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const command = positionals[0];
   if (values.help || !command) {
-    process.stdout.write(HELP);
+    process.stdout.write(helpText());
     if (!command && !values.help) process.exitCode = 2;
     return;
   }
@@ -133,7 +132,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof BackendError) fail(err.message, 1);
-  process.stderr.write(`nestbox: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
+  if (process.argv.includes('--debug')) process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  fail(explain(err, configuredPorts), 1);
 });

@@ -15,6 +15,7 @@ import { Authenticator } from './auth/authenticator.ts';
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './auth/rate-limit.ts';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-limits.ts';
 import { loadTls } from './tls.ts';
+import { buildDashboardIfStale, DEFAULT_DASHBOARD_DIR } from './api/dashboard.ts';
 
 /**
  * Each service lives in `server/<name>/service.ts` and exports `start`. Loaded only when enabled;
@@ -47,6 +48,8 @@ export interface StartOptions {
   /** Other login and connection limits than server/limits.ts gives (tests use small ones). */
   rateLimit?: Partial<RateLimitOptions>;
   connectionLimits?: Partial<ConnectionLimits>;
+  /** Build the dashboard in the background when its folder is missing or stale (`nestbox serve`). */
+  buildDashboard?: boolean;
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
@@ -60,6 +63,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       maxFiles: config.logMaxFiles,
     }));
   const { log } = logging;
+  const dashboardBuild = new AbortController();
+  if (opts.buildDashboard && config.dashboardBuild === 'auto' && config.services.includes('api'))
+    void buildDashboardIfStale(config.dashboardDir ?? DEFAULT_DASHBOARD_DIR, log, dashboardBuild.signal);
   const backends: Backends = await startBackends(config, log, async (db) => {
     await ensureIndexes(db);
     await new AuthLog(db).ensureIndexes();
@@ -124,6 +130,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       running.push(service);
     }
   } catch (err) {
+    dashboardBuild.abort();
     await stopServices();
     stopMaintenance();
     clearInterval(pruneAuthlog);
@@ -135,7 +142,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const ports: Record<string, number> = {};
   for (const l of ctx.listeners()) ports[l.name] = l.port;
   writeFileSync(join(config.dataDir, 'ports.json'), JSON.stringify(ports, null, 2) + '\n');
-  log.info({ ports, listeners: ctx.listeners().map(describe) }, 'Nestbox is ready');
+  for (const l of ctx.listeners()) log.info({ listener: l.name, host: l.host, port: l.port }, describe(l));
+  log.info({ ports }, 'Nestbox is ready');
 
   let stopping: Promise<void> | undefined;
   return {
@@ -145,6 +153,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     stop() {
       stopping ??= (async () => {
         log.info('shutting down');
+        dashboardBuild.abort();
         await stopServices();
         stopMaintenance();
         clearInterval(pruneAuthlog);
@@ -158,6 +167,17 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   };
 }
 
+const SECURITY: Record<Listener['tls'], string> = {
+  none: 'no TLS',
+  starttls: 'STARTTLS',
+  implicit: 'TLS',
+};
+
+/** One log line per listener: `IMAPS listening on 0.0.0.0:1993 (TLS)`; the API names its URL. */
 function describe(l: Listener): string {
-  return `${l.name} ${l.host}:${l.port}${l.tls === 'none' ? '' : ` (${l.tls} TLS)`}`;
+  if (l.name === 'api') {
+    const host = l.host.includes(':') ? `[${l.host}]` : l.host;
+    return `API and dashboard listening on http://${host}:${l.port}/`;
+  }
+  return `${l.name.toUpperCase()} listening on ${l.host}:${l.port} (${SECURITY[l.tls]})`;
 }

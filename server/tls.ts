@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { generate } from 'selfsigned';
 import type { Config } from './config/index.ts';
+import { UserError } from './user-error.ts';
 
 /**
  * `tls.createServer` needs `{ key, cert }` (it ignores a `secureContext` option); STARTTLS/STLS
@@ -25,8 +26,10 @@ export async function loadTls(config: Config): Promise<TlsMaterial> {
       try {
         return readFileSync(path, 'utf8');
       } catch (err) {
-        throw new Error(
-          `cannot read the TLS ${what} ${path} (${(err as NodeJS.ErrnoException).code ?? err})`,
+        const flag = what === 'key' ? 'tls-key / NESTBOX_TLS_KEY' : 'tls-cert / NESTBOX_TLS_CERT';
+        throw new UserError(
+          `cannot read the TLS ${what} ${path} (${(err as NodeJS.ErrnoException).code ?? err}): ` +
+            `point --${flag} at a readable PEM file, or unset both TLS settings for a self-signed pair`,
         );
       }
     };

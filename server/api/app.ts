@@ -1,8 +1,5 @@
 // The HTTP API application: JSON routes from the registry, /openapi.json built from the same
 // registry, the dashboard's static files, and JSON errors everywhere.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../package-root.ts';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { ServiceContext } from '../service.ts';
 import { healthHandler } from './health.ts';
@@ -15,8 +12,8 @@ import { Filters } from '../store/filters.ts';
 import { Autoreplies } from '../store/autoreply.ts';
 import { EventBus } from './event-bus.ts';
 import { ActivityFeed } from './activity-feed.ts';
-
-const dashboardDir = join(PACKAGE_ROOT, 'renderer', 'dist');
+import { DEFAULT_DASHBOARD_DIR, dashboardRouter } from './dashboard.ts';
+import { ServedDomains } from './served-domains.ts';
 
 export function createApiDeps(ctx: ServiceContext): ApiDeps {
   const opts = { relayUrl: ctx.config.relayUrl };
@@ -27,6 +24,7 @@ export function createApiDeps(ctx: ServiceContext): ApiDeps {
     autoreplies: new Autoreplies(ctx.backends.db, opts),
     bus: new EventBus(ctx.backends.redis),
     feed: new ActivityFeed(() => ctx.backends.newRedis()),
+    domains: new ServedDomains(ctx.store),
   };
 }
 
@@ -44,7 +42,7 @@ export function createApiApp(ctx: ServiceContext, deps: ApiDeps = createApiDeps(
   const router = express.Router({ caseSensitive: true, strict: false });
   mountRoutes(router, ROUTES, deps);
   app.use(router);
-  if (existsSync(dashboardDir)) app.use(express.static(dashboardDir, { index: 'index.html' }));
+  app.use(dashboardRouter(ctx.config.dashboardDir ?? DEFAULT_DASHBOARD_DIR));
   app.use((req: Request, _res: Response, next: NextFunction) => next(routeNotFound(req)));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const known = toApiError(err);

@@ -97,17 +97,37 @@ export const unauthorized = (hasToken: boolean) =>
     { 'WWW-Authenticate': 'Bearer realm="nestbox"' },
   );
 
+/** What resolving `:user` needs from the store. */
+export interface UserLookup {
+  get(id: string): Promise<{ id: string } | null>;
+  getByUsername(username: string): Promise<{ id: string } | null>;
+}
+
 /**
- * Resolves `:user` (`me` included) for the caller: admins reach every user, a user token only its own.
- * Another user's id answers 403.
+ * The id `:user` names: an id of an existing user, else the user with that username. A key that
+ * names nobody comes back as it is, so the route answers 404 as for any unknown id.
  */
-export function resolveUserParam(principal: Principal, param: string): string {
-  const id = param.toLowerCase();
+async function userIdOf(key: string, users: UserLookup): Promise<string> {
+  if (/^[0-9a-f]{24}$/.test(key) && (await users.get(key))) return key;
+  return (await users.getByUsername(key))?.id ?? key;
+}
+
+/**
+ * Resolves `:user` (an id, a username or `me`) to a user id for the caller: admins reach every
+ * user, a user token only its own. Another user answers 403.
+ */
+export async function resolveUserParam(
+  principal: Principal,
+  param: string,
+  users: UserLookup,
+): Promise<string> {
+  const key = param.toLowerCase();
   if (principal.kind === 'admin') {
-    if (id === 'me')
+    if (key === 'me')
       throw new ApiError(400, 'InputValidationError', '"me" needs a user token, not the admin token');
-    return id;
+    return userIdOf(key, users);
   }
-  if (id === 'me' || id === principal.user) return principal.user;
+  if (key === 'me' || key === principal.user) return principal.user;
+  if ((await userIdOf(key, users)) === principal.user) return principal.user;
   throw new ApiError(403, 'Forbidden', 'this token belongs to another user');
 }

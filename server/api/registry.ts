@@ -14,6 +14,7 @@ import type { Filters } from '../store/filters.ts';
 import type { Autoreplies } from '../store/autoreply.ts';
 import type { EventBus } from './event-bus.ts';
 import type { ActivityFeed } from './activity-feed.ts';
+import type { ServedDomains } from './served-domains.ts';
 
 /** What every handler can reach besides the request. */
 export interface ApiDeps {
@@ -23,6 +24,7 @@ export interface ApiDeps {
   autoreplies: Autoreplies;
   bus: EventBus;
   feed: ActivityFeed;
+  domains: ServedDomains;
 }
 
 /**
@@ -57,7 +59,7 @@ export interface HandlerInput<P extends AnyObject, Q extends AnyObject, B extend
   body: z.output<B>;
   /** Raw bytes when the request used one of `raw.types`; then `body` is undefined. */
   raw: Buffer | undefined;
-  /** The user `:user` names, resolved (`me` → the token's user) and access-checked. */
+  /** The id of the user `:user` names (an id, a username, or `me` for the token's user), access-checked. */
   user: string;
   principal: Principal | null;
   req: Request;
@@ -176,7 +178,8 @@ export function mountRoutes(router: Router, routes: AnyRoute[], deps: ApiDeps): 
         }
         const p = validate(params, req.params, 'params') as Record<string, unknown>;
         let user = '';
-        if (typeof p.user === 'string' && principal) user = resolveUserParam(principal, p.user);
+        if (typeof p.user === 'string' && principal)
+          user = await resolveUserParam(principal, p.user, deps.ctx.store.users);
         const q = validate(query, firstValues(req.query as Record<string, unknown>), 'query');
         let raw: Buffer | undefined;
         let b: unknown;

@@ -4,8 +4,10 @@ import { z } from 'zod';
 
 export const objectId = z.string().regex(/^[0-9a-f]{24}$/i, 'must be a 24-character hex id');
 
-/** `:user` — a user id, or `me` for the owner of a user token. */
-export const userParam = z.string().regex(/^([0-9a-f]{24}|me)$/i, 'must be a user id or "me"');
+/** `:user` — a user id, a username, or `me` for the owner of a user token. */
+export const userParam = z
+  .string()
+  .regex(/^([0-9a-f]{24}|me|[a-z0-9][a-z0-9._-]{0,63})$/i, 'must be a user id, a username or "me"');
 
 /** Query booleans: true/false, 1/0, yes/no. */
 export const qbool = z

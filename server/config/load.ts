@@ -137,8 +137,3 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const shown = value === undefined ? '' : ` = ${JSON.stringify(value)}`;
   throw new ConfigError(`invalid setting ${where}${shown}: ${issue.message}`);
 }
-
-/** The help text's settings table: flag, environment variable, meaning. */
-export function describeSettings(): string {
-  return SETTINGS.map((spec) => `  --${spec.flag.padEnd(16)} ${spec.env.padEnd(22)} ${spec.help}`).join('\n');
-}

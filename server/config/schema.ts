@@ -13,6 +13,9 @@ const port = z
 
 const host = z.string().min(1, 'must not be empty');
 
+/** How a mail client talks to the outgoing server: STARTTLS (submission, 587), implicit TLS (465), none. */
+export const OUTGOING_TLS = ['starttls', 'tls', 'none'] as const;
+
 export const configSchema = z
   .object({
     dataDir: z.string().min(1, 'must not be empty'),
@@ -70,6 +73,23 @@ export const configSchema = z
       .int('must be a whole number')
       .min(1024, 'must be at least 1024 bytes')
       .max(1024 * 1024 * 1024, 'must be at most 1 GiB'),
+    /**
+     * The SMTP server mail clients send through (Nestbox has none of its own), announced by client
+     * set-up (Thunderbird autoconfig, the Apple profile). Unset host: none is announced.
+     */
+    outgoing: z.object({
+      host: z
+        .string()
+        .regex(/^[A-Za-z0-9.:[\]-]{1,253}$/, 'must be a host name or an IP address')
+        .optional(),
+      /** Unset: 465 with implicit TLS, else 587. */
+      port: port.min(1, 'must be between 1 and 65535').optional(),
+      tls: z.enum(OUTGOING_TLS, { error: 'must be starttls, tls or none' }),
+    }),
+    /** The dashboard's built files; unset = renderer/dist in the package (built by `serve` when missing). */
+    dashboardDir: z.string().min(1, 'must not be empty').optional(),
+    /** `auto`: `serve` builds the dashboard when its folder is missing or older than renderer/; `never`. */
+    dashboardBuild: z.enum(['auto', 'never'], { error: 'must be auto or never' }),
     tls: z.object({
       /** PEM files; when both are unset a self-signed pair is generated into the data folder. */
       cert: z.string().min(1).optional(),

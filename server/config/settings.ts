@@ -70,6 +70,29 @@ export const SETTINGS: readonly SettingSpec[] = [
     'number',
     'largest message accepted (bytes)',
   ),
+  s('outgoing.host', 'NESTBOX_OUTGOING_HOST', 'outgoing-host', 'string', 'SMTP server clients send through'),
+  s(
+    'outgoing.port',
+    'NESTBOX_OUTGOING_PORT',
+    'outgoing-port',
+    'number',
+    'its port; unset = 465 with tls, else 587',
+  ),
+  s('outgoing.tls', 'NESTBOX_OUTGOING_TLS', 'outgoing-tls', 'string', 'its security: starttls, tls or none'),
+  s(
+    'dashboardDir',
+    'NESTBOX_DASHBOARD_DIR',
+    'dashboard-dir',
+    'string',
+    'built dashboard folder; unset = renderer/dist (built when missing)',
+  ),
+  s(
+    'dashboardBuild',
+    'NESTBOX_DASHBOARD_BUILD',
+    'dashboard-build',
+    'string',
+    'auto: serve builds a missing or stale dashboard; never',
+  ),
   s('tls.cert', 'NESTBOX_TLS_CERT', 'tls-cert', 'string', 'TLS certificate (PEM file)'),
   s('tls.key', 'NESTBOX_TLS_KEY', 'tls-key', 'string', 'TLS private key (PEM file)'),
 ];
@@ -88,6 +111,8 @@ export function defaults(dataDir: string): Record<string, unknown> {
     pop3Delete: 'delete',
     plaintextAuth: 'loopback',
     maxMessageSize: 64 * 1024 * 1024,
+    outgoing: { tls: 'starttls' },
+    dashboardBuild: 'auto',
     tls: {},
   };
 }

@@ -60,6 +60,11 @@ test('configured PEM files are used as they are; a missing one is a clear error'
         env: { NESTBOX_DATA_DIR: dataDir, NESTBOX_TLS_CERT: cert, NESTBOX_TLS_KEY: '/nonexistent/key.pem' },
       }),
     ),
-    { message: 'cannot read the TLS key /nonexistent/key.pem (ENOENT)' },
+    {
+      name: 'UserError',
+      message:
+        'cannot read the TLS key /nonexistent/key.pem (ENOENT): point --tls-key / NESTBOX_TLS_KEY at a ' +
+        'readable PEM file, or unset both TLS settings for a self-signed pair',
+    },
   );
 });

@@ -36,6 +36,8 @@ export function spawnServer(
       NESTBOX_LMTP_PORT: '0',
       NESTBOX_HOST: '127.0.0.1',
       NESTBOX_DB_NAME: `nbs_${Math.random().toString(36).slice(2, 10)}`,
+      // a test that wants serve to build the dashboard says so; others must not start vite
+      NESTBOX_DASHBOARD_BUILD: 'never',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

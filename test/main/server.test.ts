@@ -30,6 +30,7 @@ describe(
           NESTBOX_API_PORT: '0',
           NESTBOX_SERVICES: 'api',
           NESTBOX_DB_NAME: `nbshell_${Math.random().toString(36).slice(2, 10)}`,
+          NESTBOX_DASHBOARD_BUILD: 'never',
         },
         spawn: (env) => {
           removeStalePorts(dataDir);

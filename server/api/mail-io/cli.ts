@@ -9,6 +9,7 @@ import { createLogging } from '../../log/logger.ts';
 import { importFile } from './importer.ts';
 import { exportMbox } from './exporter.ts';
 import { EventBus } from '../event-bus.ts';
+import { UserError } from '../../user-error.ts';
 
 function bar(fraction: number, label: string): void {
   if (!process.stderr.isTTY) return;
@@ -41,7 +42,10 @@ async function findUser(store: Store, key: string) {
   if (u) return u;
   const byAddress = await store.addresses.resolve(key).catch(() => null);
   const found = byAddress ? await store.users.get(byAddress.user) : null;
-  if (!found) throw new Error(`no user ${key}`);
+  if (!found)
+    throw new UserError(
+      `no user ${key}: name an existing user by username, id or address (GET /users lists them)`,
+    );
   return found;
 }
 
@@ -93,7 +97,10 @@ export async function cliExport(
     const mb = /^[0-9a-f]{24}$/i.test(mailboxKey)
       ? await store.mailboxes.getById(user.id, mailboxKey)
       : await store.mailboxes.get(user.id, mailboxKey);
-    if (!mb) throw new Error(`no mailbox ${mailboxKey} for ${user.username}`);
+    if (!mb)
+      throw new UserError(
+        `no mailbox ${mailboxKey} for ${user.username}: name it by path (e.g. INBOX) or id (GET /users/${user.username}/mailboxes lists them)`,
+      );
     const out = createWriteStream(file);
     await once(out, 'open');
     const n = await exportMbox(store, mb.id, out, (done, total) =>

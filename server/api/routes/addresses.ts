@@ -86,6 +86,7 @@ const addAddress = defineRoute({
       if (problem) throw claimRefusal(problem, normalizeAddress(body.address));
     }
     const a = await deps.ctx.store.addresses.add(user, body.address, { main: body.main ?? false });
+    deps.domains.changed();
     return { success: true, id: a.id };
   },
 });
@@ -135,6 +136,7 @@ const deleteAddress = defineRoute({
     const a = await findAddress(deps, user, params.address);
     if (!(await deps.ctx.store.addresses.delete(user, a.address)))
       throw notFound('AddressNotFound', 'no such address');
+    deps.domains.changed();
     return { success: true };
   },
 });

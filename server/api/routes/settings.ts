@@ -13,7 +13,7 @@ import { pipeStream } from './messages.ts';
 const HIDDEN = new Set(['adminToken']);
 const REDACTED = new Set(['mongodbUri', 'redisUrl', 'relayUrl']);
 /** Where the settings file lives, so it cannot be changed from inside it. */
-const READ_ONLY = new Set(['dataDir']);
+const READ_ONLY = new Set(['dataDir', 'dashboardDir']);
 /** Applied to the running server at once; everything else takes effect after a restart. */
 const LIVE = new Set(['logLevel']);
 
@@ -60,6 +60,15 @@ const settingsBody = z
     pop3Delete: nullable(shape.pop3Delete),
     plaintextAuth: nullable(shape.plaintextAuth),
     maxMessageSize: nullable(shape.maxMessageSize),
+    dashboardBuild: nullable(shape.dashboardBuild),
+    outgoing: z
+      .object({
+        host: nullable(shape.outgoing.shape.host.unwrap()),
+        port: nullable(shape.outgoing.shape.port.unwrap()),
+        tls: nullable(shape.outgoing.shape.tls),
+      })
+      .strict()
+      .optional(),
     tls: z
       .object({ cert: nullable(z.string().min(1).max(4096)), key: nullable(z.string().min(1).max(4096)) })
       .strict()

@@ -107,6 +107,7 @@ const createUser = defineRoute({
       ...(body.quota !== undefined ? { quota: body.quota } : {}),
       ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
     });
+    deps.domains.changed();
     return { success: true, id: u.id };
   },
 });
@@ -205,6 +206,7 @@ const deleteUser = defineRoute({
     await requireUser(deps, user);
     await requestLogout(deps.ctx.backends.redis, { user, reason: 'account deleted' });
     await deps.ctx.store.users.delete(user);
+    deps.domains.changed();
     await deps.tokens.revokeAll(user);
     await deps.filters.deleteAll(user);
     await deps.autoreplies.delete(user);
