@@ -1,6 +1,7 @@
 // The LMTP server (RFC 2033) on smtp-server's LMTP mode: recipients are checked at RCPT, the
 // message is read whole into buffers (no string conversion), then stored once per accepted
-// recipient and answered with one reply each, in RCPT order (RFC 2033 §4.2).
+// recipient and answered with one reply each, in RCPT order (RFC 2033 §4.2). A recipient named
+// twice is stored once and answered twice: every RCPT that got 250 gets its reply.
 import { hostname } from 'node:os';
 import {
   SMTPServer,
@@ -70,6 +71,12 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
   const relay = config.relayUrl ? new Relay(config.relayUrl) : null;
   const deliverer = new Deliverer(store, filters, log);
   const resolved = new WeakMap<SMTPServerAddress, Recipient>();
+  /**
+   * Every RCPT answered 250 in a transaction, repeats included, keyed by the transaction's envelope.
+   * smtp-server folds a repeated address into its earlier envelope entry although it answered 250
+   * to both; RFC 2033 §4.2 wants one reply after DATA for each.
+   */
+  const accepted = new WeakMap<SMTPServerSession['envelope'], SMTPServerAddress[]>();
   const inflight = new Set<Promise<unknown>>();
   let closing = false;
 
@@ -130,14 +137,18 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
     const mailFrom = session.envelope.mailFrom;
     const sender = mailFrom ? mailFrom.address : '';
     const after: Array<() => void> = [];
-    const replies = await mapLimit(rcpts, DELIVERY_CONCURRENCY, async (addr) => {
+    // a repeated recipient is stored once; each of its RCPTs gets that delivery's reply
+    const keyOf = (addr: SMTPServerAddress) => addr.address.toLowerCase();
+    const distinct = [...new Map(rcpts.map((addr) => [keyOf(addr), addr])).values()];
+    const results = await mapLimit(distinct, DELIVERY_CONCURRENCY, async (addr) => {
       const rcpt = resolved.get(addr);
       if (!rcpt) return replyError(451, 'Error: recipient state lost, try again later');
       const d = await deliverer.deliver({ sender, rcpt }, received, headers);
       after.push(() => afterDelivery(sender, rcpt, d, headers, received));
       return d.reply;
     });
-    return { replies, after };
+    const byKey = new Map(distinct.map((addr, i) => [keyOf(addr), results[i]!]));
+    return { replies: rcpts.map((addr) => byKey.get(keyOf(addr))!), after };
   };
 
   const smtp = new SMTPServer({
@@ -165,8 +176,12 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
       if (closing) return cb(replyError(421, 'Service shutting down, try again later'));
       cb();
     },
-    onRcptTo(address, _session, cb) {
+    onRcptTo(address, session, cb) {
       if (closing) return cb(replyError(421, 'Service shutting down, try again later'));
+      const envelope = session.envelope;
+      const list = accepted.get(envelope) ?? [];
+      // smtp-server counts distinct addresses only; repeats count here, so the replies stay bounded
+      if (list.length >= MAX_RECIPIENTS) return cb(replyError(452, 'Error: too many recipients'));
       void (async () => {
         const hit = await store.addresses.resolve(address.address);
         if (!hit) return cb(replyError(550, `<${address.address}>: no such user here`));
@@ -174,6 +189,8 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
         if (!user) return cb(replyError(550, `<${address.address}>: no such user here`));
         if (user.disabled) return cb(replyError(550, `<${address.address}>: mailbox disabled`));
         resolved.set(address, { address: address.address, user: hit.user });
+        list.push(address);
+        accepted.set(envelope, list);
         cb();
       })().catch((err: unknown) => {
         log.error({ err, rcpt: address.address }, 'lmtp: recipient lookup failed');
@@ -181,6 +198,10 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
       });
     },
     onData(stream, session, cb) {
+      // smtp-server sends one reply per envelope entry (its own 552 and errors too): give it one
+      // entry per accepted RCPT, repeats included (RFC 2033 §4.2)
+      const list = accepted.get(session.envelope);
+      if (list) session.envelope.rcptTo.splice(0, session.envelope.rcptTo.length, ...list);
       void track(
         receive(stream, session).then(
           ({ replies, after }) => {
