@@ -52,6 +52,12 @@ export const LMTP_MAX_RECIPIENTS = 100;
 /** Same as APPENDLIMIT, so whatever can be delivered can also be appended back. */
 export const LMTP_MAX_MESSAGE_SIZE = IMAP_MAX_LITERAL;
 
+/** DATA up to this size is held in memory while it arrives; a larger message goes to a file in
+ * `<data>/spool/lmtp` and whatever passes the message size limit is only counted, then refused
+ * 552 5.3.4. So the memory DATA takes is at most this per connection, whatever senders do. Most
+ * mail is smaller; larger mail costs one more write and read of its bytes. */
+export const LMTP_DATA_IN_MEMORY = 256 * KiB;
+
 /** RFC 5321 §4.5.3.1.4 and §4.5.3.1.6 ask for 512 (command) and 1000 (text) octets; kept larger
  * for senders that do not fold long header lines. */
 export const LMTP_MAX_LINE = 4 * KiB;

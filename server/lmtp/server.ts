@@ -1,8 +1,11 @@
 // The LMTP server (RFC 2033) on smtp-server's LMTP mode: recipients are checked at RCPT, the
-// message is read whole into buffers (no string conversion), then stored once per accepted
+// message is read whole (spool.ts: memory, then a file, and past the size limit only counted and
+// refused with 552 5.3.4 once per recipient), then stored once per accepted
 // recipient and answered with one reply each, in RCPT order (RFC 2033 §4.2). A recipient named
 // twice is stored once and answered twice: every RCPT that got 250 gets its reply.
+import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import {
   SMTPServer,
   type SMTPServerAddress,
@@ -17,6 +20,8 @@ import { Deliverer, replyError, type Delivered, type Recipient } from './deliver
 import { Relay } from './relay.ts';
 import { maybeAutoreply } from './vacation.ts';
 import { forward, forwardBlocker } from './forward.ts';
+import { spoolData } from './spool.ts';
+import { LMTP_DATA_IN_MEMORY } from '../limits.ts';
 import {
   CLOSE_GRACE_MS,
   DELIVERY_CONCURRENCY,
@@ -28,20 +33,6 @@ import {
 export interface LmtpServer {
   smtp: SMTPServer;
   close(): Promise<void>;
-}
-
-/** Reads the DATA stream into buffers, keeping nothing past `max` bytes (the rest is drained). */
-async function collect(
-  stream: SMTPServerDataStream,
-  max: number,
-): Promise<{ chunks: Buffer[]; size: number }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size <= max) chunks.push(chunk);
-  }
-  return { chunks, size };
 }
 
 /** Runs `fn` over `items` with at most `n` at a time; results keep the order of `items`. */
@@ -58,6 +49,9 @@ async function mapLimit<T, R>(items: readonly T[], n: number, fn: (item: T) => P
   return out;
 }
 
+/** Where DATA larger than LMTP_DATA_IN_MEMORY is held while it is received. */
+export const lmtpSpoolDir = (ctx: ServiceContext): string => join(ctx.config.dataDir, 'spool', 'lmtp');
+
 /** Indexes of the collections delivery reads besides the store's. */
 export async function ensureLmtpIndexes(ctx: ServiceContext): Promise<void> {
   await new Filters(ctx.backends.db).ensureIndexes();
@@ -70,6 +64,8 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
   const autoreplies = new Autoreplies(ctx.backends.db, { relayUrl: config.relayUrl });
   const relay = config.relayUrl ? new Relay(config.relayUrl) : null;
   const deliverer = new Deliverer(store, filters, log);
+  const spoolDir = lmtpSpoolDir(ctx);
+  mkdirSync(spoolDir, { recursive: true, mode: 0o700 });
   const resolved = new WeakMap<SMTPServerAddress, Recipient>();
   /**
    * Every RCPT answered 250 in a transaction, repeats included, keyed by the transaction's envelope.
@@ -125,14 +121,17 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
     stream: SMTPServerDataStream,
     session: SMTPServerSession,
   ): Promise<{ replies: Array<string | Error>; after: Array<() => void> }> => {
-    const { chunks, size } = await collect(stream, config.maxMessageSize);
+    const { data: received } = await spoolData(stream as AsyncIterable<Buffer>, {
+      max: config.maxMessageSize,
+      inMemory: LMTP_DATA_IN_MEMORY,
+      dir: spoolDir,
+    });
     const rcpts = session.envelope.rcptTo;
-    if (size > config.maxMessageSize) {
+    if (!received) {
       // smtp-server answers 552 5.3.4 itself (rejectOversized); this is the same refusal
       const replies = rcpts.map(() => replyError(552, 'Error: message exceeds fixed maximum message size'));
       return { replies, after: [] };
     }
-    const received = Buffer.concat(chunks, size);
     const headers = parseHeaders(received);
     const mailFrom = session.envelope.mailFrom;
     const sender = mailFrom ? mailFrom.address : '';

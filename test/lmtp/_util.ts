@@ -73,12 +73,12 @@ export async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
 }
 
 /**
- * Speaks LMTP over a raw socket: waits for the greeting, writes `script` at once (pipelined) and
+ * Speaks LMTP over a raw socket: waits for the greeting, writes `script` (or its parts) at once and
  * collects reply lines until `until` is satisfied; rejects with what came so far after `ms`.
  */
 export async function lmtpTalk(
   port: number,
-  script: string | Buffer,
+  script: string | Buffer | Buffer[],
   until: (replies: string[]) => boolean,
   ms = 10_000,
 ): Promise<string[]> {
@@ -107,6 +107,8 @@ export async function lmtpTalk(
       clearTimeout(timer);
       reject(err);
     });
-    sock.once('data', () => sock.write(script));
+    sock.once('data', () => {
+      for (const part of Array.isArray(script) ? script : [script]) sock.write(part);
+    });
   });
 }
