@@ -49,6 +49,11 @@ export const POP3_MAX_LINE = 8 * KiB;
 /** RFC 5321 §4.5.3.1.8: at least 100 recipients per transaction must be accepted. */
 export const LMTP_MAX_RECIPIENTS = 100;
 
+/** Connections at once; one more is answered `421 4.7.0` and closed. An MTA opens a handful
+ * (Postfix: 20 per destination by default), so 50 leaves room for a second MTA and retries, and
+ * with LMTP_DATA_IN_MEMORY it bounds what DATA holds in memory to 12.5 MiB. */
+export const LMTP_MAX_CONNECTIONS = 50;
+
 /** Same as APPENDLIMIT, so whatever can be delivered can also be appended back. */
 export const LMTP_MAX_MESSAGE_SIZE = IMAP_MAX_LITERAL;
 

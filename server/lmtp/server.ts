@@ -21,14 +21,8 @@ import { Relay } from './relay.ts';
 import { maybeAutoreply } from './vacation.ts';
 import { forward, forwardBlocker } from './forward.ts';
 import { spoolData } from './spool.ts';
-import { LMTP_DATA_IN_MEMORY } from '../limits.ts';
-import {
-  CLOSE_GRACE_MS,
-  DELIVERY_CONCURRENCY,
-  MAX_CLIENTS,
-  MAX_RECIPIENTS,
-  SOCKET_TIMEOUT_MS,
-} from './limits.ts';
+import { LMTP_DATA_IN_MEMORY, LMTP_MAX_CONNECTIONS } from '../limits.ts';
+import { CLOSE_GRACE_MS, DELIVERY_CONCURRENCY, MAX_RECIPIENTS, SOCKET_TIMEOUT_MS } from './limits.ts';
 
 export interface LmtpServer {
   smtp: SMTPServer;
@@ -162,7 +156,6 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
     size: config.maxMessageSize,
     rejectOversized: true,
     maxRecipients: MAX_RECIPIENTS,
-    maxClients: MAX_CLIENTS,
     socketTimeout: SOCKET_TIMEOUT_MS,
     closeTimeout: CLOSE_GRACE_MS,
     disableReverseLookup: true,
@@ -171,6 +164,13 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
     authOptional: true,
     key: ctx.tls.key,
     cert: ctx.tls.cert,
+    onConnect(_session, cb) {
+      // the new connection is already counted; refused ones are closed at once (RFC 5321 §3.8)
+      if (smtp.connections.size > LMTP_MAX_CONNECTIONS) {
+        return cb(replyError(421, '4.7.0 Error: too many connections, try again later'));
+      }
+      cb();
+    },
     onMailFrom(_address, _session, cb) {
       if (closing) return cb(replyError(421, 'Service shutting down, try again later'));
       cb();
@@ -218,6 +218,8 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
     },
   });
   smtp.on('error', (err) => log.warn({ err }, 'lmtp: connection error'));
+  // past this the kernel-level listener drops connections before they cost anything
+  smtp.server.maxConnections = LMTP_MAX_CONNECTIONS + 10;
 
   return {
     smtp,

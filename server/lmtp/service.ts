@@ -8,7 +8,7 @@ export const start: ServiceStarter = async (ctx) => {
   await ensureLmtpIndexes(ctx);
   await resetSpool(lmtpSpoolDir(ctx));
   const lmtp = createLmtpServer(ctx);
-  const host = ctx.config.host;
+  const host = ctx.config.lmtpHost;
   const port = await listen(lmtp.smtp.server, ctx.config.ports.lmtp, host);
   ctx.log.info({ host, port }, 'lmtp listening');
   return {
