@@ -1,8 +1,8 @@
 // The LMTP server (RFC 2033) on smtp-server's LMTP mode: recipients are checked at RCPT, the
-// message is read whole (spool.ts: memory, then a file, and past the size limit only counted and
-// refused with 552 5.3.4 once per recipient), then stored once per accepted
-// recipient and answered with one reply each, in RCPT order (RFC 2033 §4.2). A recipient named
-// twice is stored once and answered twice: every RCPT that got 250 gets its reply.
+// message is read whole (spool.ts: in memory, then in a file; past the size limit only counted and
+// refused with 552 5.3.4), then stored once per accepted recipient and answered with one reply
+// each, in RCPT order (RFC 2033 §4.2). A recipient named twice is stored once and answered twice:
+// every RCPT that got 250 gets its reply.
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
