@@ -61,8 +61,19 @@ export const POP3_MAX_LINE = 8 * KiB;
 /** RFC 5321 §4.5.3.1.8: at least 100 recipients per transaction must be accepted. */
 export const LMTP_MAX_RECIPIENTS = 100;
 
+/** Connections at once; one more is answered `421 4.7.0` and closed. An MTA opens a handful
+ * (Postfix: 20 per destination by default), so 50 leaves room for a second MTA and retries, and
+ * with LMTP_DATA_IN_MEMORY it bounds what DATA holds in memory to 12.5 MiB. */
+export const LMTP_MAX_CONNECTIONS = 50;
+
 /** Same as APPENDLIMIT, so whatever can be delivered can also be appended back. */
 export const LMTP_MAX_MESSAGE_SIZE = IMAP_MAX_LITERAL;
+
+/** DATA up to this size is held in memory while it arrives; a larger message goes to a file in
+ * `<data>/spool/lmtp` and whatever passes the message size limit is only counted, then refused
+ * 552 5.3.4. So the memory DATA takes is at most this per connection, whatever senders do. Most
+ * mail is smaller; larger mail costs one more write and read of its bytes. */
+export const LMTP_DATA_IN_MEMORY = 256 * KiB;
 
 /** RFC 5321 §4.5.3.1.4 and §4.5.3.1.6 ask for 512 (command) and 1000 (text) octets; kept larger
  * for senders that do not fold long header lines. */

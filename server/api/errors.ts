@@ -51,9 +51,9 @@ export function toApiError(err: unknown): ApiError | null {
     return new ApiError(status, code, err.message);
   }
   if (err instanceof RuleError) {
-    return err.code === 'RELAY_REQUIRED'
-      ? new ApiError(409, 'RELAY_REQUIRED', err.message)
-      : new ApiError(400, 'InputValidationError', err.message);
+    if (err.code === 'RELAY_REQUIRED') return new ApiError(409, 'RELAY_REQUIRED', err.message);
+    if (err.code === 'NOMAILBOX') return new ApiError(404, 'NoSuchMailbox', err.message);
+    return new ApiError(400, 'InputValidationError', err.message);
   }
   // body-parser errors carry a status and a type
   const e = err as { status?: unknown; type?: unknown; message?: unknown };

@@ -39,6 +39,8 @@ export const configSchema = z
       .array(z.enum(SERVICE_NAMES, { error: `must be a list of ${SERVICE_NAMES.join(', ')}` }))
       .transform((list) => [...new Set(list)]),
     host,
+    /** LMTP's own bind address: loopback unless the MTA runs on another machine of the LAN. */
+    lmtpHost: host,
     apiHost: host,
     ports: z.object({
       imap: port,

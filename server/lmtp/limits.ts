@@ -3,9 +3,6 @@
 /** Recipients per transaction (RFC 5321 §4.5.3.1.8 asks for at least 100); more get 452 4.5.3. */
 export const MAX_RECIPIENTS = 100;
 
-/** Concurrent LMTP connections; an MTA opens a handful (Postfix: 20 per destination by default). */
-export const MAX_CLIENTS = 200;
-
 /** Idle time before a connection is dropped, so a stalled client frees its slot (RFC 5321 §4.5.3.2 uses minutes). */
 export const SOCKET_TIMEOUT_MS = 5 * 60 * 1000;
 

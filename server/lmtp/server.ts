@@ -1,7 +1,11 @@
 // The LMTP server (RFC 2033) on smtp-server's LMTP mode: recipients are checked at RCPT, the
-// message is read whole into buffers (no string conversion), then stored once per accepted
-// recipient and answered with one reply each, in RCPT order (RFC 2033 §4.2).
+// message is read whole (spool.ts: in memory, then in a file; past the size limit only counted and
+// refused with 552 5.3.4), then stored once per accepted recipient and answered with one reply
+// each, in RCPT order (RFC 2033 §4.2). A recipient named twice is stored once and answered twice:
+// every RCPT that got 250 gets its reply.
+import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import {
   SMTPServer,
   type SMTPServerAddress,
@@ -16,31 +20,13 @@ import { Deliverer, replyError, type Delivered, type Recipient } from './deliver
 import { Relay } from './relay.ts';
 import { maybeAutoreply } from './vacation.ts';
 import { forward, forwardBlocker } from './forward.ts';
-import {
-  CLOSE_GRACE_MS,
-  DELIVERY_CONCURRENCY,
-  MAX_CLIENTS,
-  MAX_RECIPIENTS,
-  SOCKET_TIMEOUT_MS,
-} from './limits.ts';
+import { spoolData } from './spool.ts';
+import { LMTP_DATA_IN_MEMORY, LMTP_MAX_CONNECTIONS } from '../limits.ts';
+import { CLOSE_GRACE_MS, DELIVERY_CONCURRENCY, MAX_RECIPIENTS, SOCKET_TIMEOUT_MS } from './limits.ts';
 
 export interface LmtpServer {
   smtp: SMTPServer;
   close(): Promise<void>;
-}
-
-/** Reads the DATA stream into buffers, keeping nothing past `max` bytes (the rest is drained). */
-async function collect(
-  stream: SMTPServerDataStream,
-  max: number,
-): Promise<{ chunks: Buffer[]; size: number }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size <= max) chunks.push(chunk);
-  }
-  return { chunks, size };
 }
 
 /** Runs `fn` over `items` with at most `n` at a time; results keep the order of `items`. */
@@ -57,6 +43,9 @@ async function mapLimit<T, R>(items: readonly T[], n: number, fn: (item: T) => P
   return out;
 }
 
+/** Where DATA larger than LMTP_DATA_IN_MEMORY is held while it is received. */
+export const lmtpSpoolDir = (ctx: ServiceContext): string => join(ctx.config.dataDir, 'spool', 'lmtp');
+
 /** Indexes of the collections delivery reads besides the store's. */
 export async function ensureLmtpIndexes(ctx: ServiceContext): Promise<void> {
   await new Filters(ctx.backends.db).ensureIndexes();
@@ -69,7 +58,15 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
   const autoreplies = new Autoreplies(ctx.backends.db, { relayUrl: config.relayUrl });
   const relay = config.relayUrl ? new Relay(config.relayUrl) : null;
   const deliverer = new Deliverer(store, filters, log);
+  const spoolDir = lmtpSpoolDir(ctx);
+  mkdirSync(spoolDir, { recursive: true, mode: 0o700 });
   const resolved = new WeakMap<SMTPServerAddress, Recipient>();
+  /**
+   * Every RCPT answered 250 in a transaction, repeats included, keyed by the transaction's envelope.
+   * smtp-server folds a repeated address into its earlier envelope entry although it answered 250
+   * to both; RFC 2033 §4.2 wants one reply after DATA for each.
+   */
+  const accepted = new WeakMap<SMTPServerSession['envelope'], SMTPServerAddress[]>();
   const inflight = new Set<Promise<unknown>>();
   let closing = false;
 
@@ -118,26 +115,33 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
     stream: SMTPServerDataStream,
     session: SMTPServerSession,
   ): Promise<{ replies: Array<string | Error>; after: Array<() => void> }> => {
-    const { chunks, size } = await collect(stream, config.maxMessageSize);
+    const { data: received } = await spoolData(stream as AsyncIterable<Buffer>, {
+      max: config.maxMessageSize,
+      inMemory: LMTP_DATA_IN_MEMORY,
+      dir: spoolDir,
+    });
     const rcpts = session.envelope.rcptTo;
-    if (size > config.maxMessageSize) {
+    if (!received) {
       // smtp-server answers 552 5.3.4 itself (rejectOversized); this is the same refusal
       const replies = rcpts.map(() => replyError(552, 'Error: message exceeds fixed maximum message size'));
       return { replies, after: [] };
     }
-    const received = Buffer.concat(chunks, size);
     const headers = parseHeaders(received);
     const mailFrom = session.envelope.mailFrom;
     const sender = mailFrom ? mailFrom.address : '';
     const after: Array<() => void> = [];
-    const replies = await mapLimit(rcpts, DELIVERY_CONCURRENCY, async (addr) => {
+    // a repeated recipient is stored once; each of its RCPTs gets that delivery's reply
+    const keyOf = (addr: SMTPServerAddress) => addr.address.toLowerCase();
+    const distinct = [...new Map(rcpts.map((addr) => [keyOf(addr), addr])).values()];
+    const results = await mapLimit(distinct, DELIVERY_CONCURRENCY, async (addr) => {
       const rcpt = resolved.get(addr);
       if (!rcpt) return replyError(451, 'Error: recipient state lost, try again later');
       const d = await deliverer.deliver({ sender, rcpt }, received, headers);
       after.push(() => afterDelivery(sender, rcpt, d, headers, received));
       return d.reply;
     });
-    return { replies, after };
+    const byKey = new Map(distinct.map((addr, i) => [keyOf(addr), results[i]!]));
+    return { replies: rcpts.map((addr) => byKey.get(keyOf(addr))!), after };
   };
 
   const smtp = new SMTPServer({
@@ -152,7 +156,6 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
     size: config.maxMessageSize,
     rejectOversized: true,
     maxRecipients: MAX_RECIPIENTS,
-    maxClients: MAX_CLIENTS,
     socketTimeout: SOCKET_TIMEOUT_MS,
     closeTimeout: CLOSE_GRACE_MS,
     disableReverseLookup: true,
@@ -161,12 +164,23 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
     authOptional: true,
     key: ctx.tls.key,
     cert: ctx.tls.cert,
+    onConnect(_session, cb) {
+      // the new connection is already counted; refused ones are closed at once (RFC 5321 §3.8)
+      if (smtp.connections.size > LMTP_MAX_CONNECTIONS) {
+        return cb(replyError(421, '4.7.0 Error: too many connections, try again later'));
+      }
+      cb();
+    },
     onMailFrom(_address, _session, cb) {
       if (closing) return cb(replyError(421, 'Service shutting down, try again later'));
       cb();
     },
-    onRcptTo(address, _session, cb) {
+    onRcptTo(address, session, cb) {
       if (closing) return cb(replyError(421, 'Service shutting down, try again later'));
+      const envelope = session.envelope;
+      const list = accepted.get(envelope) ?? [];
+      // smtp-server counts distinct addresses only; repeats count here, so the replies stay bounded
+      if (list.length >= MAX_RECIPIENTS) return cb(replyError(452, 'Error: too many recipients'));
       void (async () => {
         const hit = await store.addresses.resolve(address.address);
         if (!hit) return cb(replyError(550, `<${address.address}>: no such user here`));
@@ -174,6 +188,8 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
         if (!user) return cb(replyError(550, `<${address.address}>: no such user here`));
         if (user.disabled) return cb(replyError(550, `<${address.address}>: mailbox disabled`));
         resolved.set(address, { address: address.address, user: hit.user });
+        list.push(address);
+        accepted.set(envelope, list);
         cb();
       })().catch((err: unknown) => {
         log.error({ err, rcpt: address.address }, 'lmtp: recipient lookup failed');
@@ -181,6 +197,10 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
       });
     },
     onData(stream, session, cb) {
+      // smtp-server sends one reply per envelope entry (its own 552 and errors too): give it one
+      // entry per accepted RCPT, repeats included (RFC 2033 §4.2)
+      const list = accepted.get(session.envelope);
+      if (list) session.envelope.rcptTo.splice(0, session.envelope.rcptTo.length, ...list);
       void track(
         receive(stream, session).then(
           ({ replies, after }) => {
@@ -198,6 +218,8 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
     },
   });
   smtp.on('error', (err) => log.warn({ err }, 'lmtp: connection error'));
+  // past this the kernel-level listener drops connections before they cost anything
+  smtp.server.maxConnections = LMTP_MAX_CONNECTIONS + 10;
 
   return {
     smtp,

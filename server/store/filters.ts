@@ -4,10 +4,14 @@ import { ObjectId, type Db, type Collection } from 'mongodb';
 import { ensureCollectionIndexes } from './indexes.ts';
 import { z } from 'zod';
 import { oid } from './ids.ts';
+import { COLL, type MailboxDoc } from './docs.ts';
 
-export type RuleErrorCode = 'INVALID' | 'RELAY_REQUIRED';
+export type RuleErrorCode = 'INVALID' | 'RELAY_REQUIRED' | 'NOMAILBOX';
 
-/** Refusal to store a filter or an autoreply; `code` maps to HTTP 400 (INVALID) / 409 (RELAY_REQUIRED). */
+/**
+ * Refusal to store a filter or an autoreply; `code` maps to HTTP 400 (INVALID), 409
+ * (RELAY_REQUIRED) and 404 (NOMAILBOX: the target mailbox is not one of the user's).
+ */
 export class RuleError extends Error {
   readonly code: RuleErrorCode;
   constructor(code: RuleErrorCode, message: string) {
@@ -118,11 +122,13 @@ function toInfo(doc: FilterDoc): FilterInfo {
 
 export class Filters {
   private readonly col: Collection<FilterDoc>;
+  private readonly mailboxes: Collection<MailboxDoc>;
   private readonly relayConfigured: boolean;
 
   /** `relayUrl` is the server's `config.relayUrl`: without it, filters that forward are refused. */
   constructor(db: Db, opts: { relayUrl?: string | undefined } = {}) {
     this.col = db.collection<FilterDoc>('filters');
+    this.mailboxes = db.collection<MailboxDoc>(COLL.mailboxes);
     this.relayConfigured = Boolean(opts.relayUrl);
   }
 
@@ -153,6 +159,7 @@ export class Filters {
     if (!u) throw new RuleError('INVALID', 'user: not a user id');
     const data = parse(filterInputSchema, input);
     this.checkRelay(data.action);
+    await this.checkMailbox(u, data.action);
     if ((await this.col.countDocuments({ user: u })) >= MAX_FILTERS_PER_USER) {
       throw new RuleError('INVALID', `a user may have at most ${MAX_FILTERS_PER_USER} filters`);
     }
@@ -176,6 +183,10 @@ export class Filters {
     if (!u || !f) return null;
     const data = parse(filterUpdateSchema, input);
     if (data.action) this.checkRelay(data.action);
+    if (data.action) {
+      if (!(await this.get(user, id))) return null;
+      await this.checkMailbox(u, data.action);
+    }
     const set: Partial<FilterDoc> = {};
     if (data.name !== undefined) set.name = data.name;
     if (data.query !== undefined) set.query = data.query;
@@ -203,6 +214,14 @@ export class Filters {
     const u = oid(user);
     if (!u) return 0;
     return (await this.col.deleteMany({ user: u })).deletedCount;
+  }
+
+  /** A filter may only file into its own user's mailboxes. */
+  private async checkMailbox(user: ObjectId, action: FilterAction): Promise<void> {
+    if (action.mailbox === undefined) return;
+    const box = oid(action.mailbox);
+    const own = box && (await this.mailboxes.findOne({ _id: box, user }, { projection: { _id: 1 } }));
+    if (!own) throw new RuleError('NOMAILBOX', 'action.mailbox: no such mailbox');
   }
 
   private checkRelay(action: FilterAction): void {

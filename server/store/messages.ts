@@ -274,12 +274,13 @@ export class Messages implements MessagesApi {
     }
 
     await this.reserve(user, size);
-    await this.step('reserved');
     const acquired: string[] = [];
     let doc: MessageDoc | undefined;
     let box: MailboxDoc | undefined;
     let committed = false;
+    // from here on, any failure before the commit point gives the reservation back at once
     try {
+      await this.step('reserved');
       const p = parse(raw, this.ctx.opts.externalizeAbove);
       await this.step('parsed');
       await acquireBodies(this.ctx, p.externalBodies, acquired);

@@ -301,6 +301,8 @@ describe(
           const services = page.getByLabel('services', { exact: true });
           await services.waitFor();
           assert.equal(await services.inputValue(), 'imap, pop3, lmtp, api');
+          // LMTP's own bind address, loopback unless set
+          assert.equal(await page.getByLabel('lmtpHost', { exact: true }).inputValue(), '127.0.0.1');
         },
       },
     ];

@@ -1,6 +1,6 @@
 // Shared pieces of the LMTP tests: users with addresses, raw message reads, a relay sink.
 import { SMTPServer } from 'smtp-server';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import type { Store, UserInfo } from '../../server/store/index.ts';
 
 export async function makeUser(
@@ -70,4 +70,45 @@ export async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
     if (Date.now() > until) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * Speaks LMTP over a raw socket: waits for the greeting, writes `script` (or its parts) at once and
+ * collects reply lines until `until` is satisfied; rejects with what came so far after `ms`.
+ */
+export async function lmtpTalk(
+  port: number,
+  script: string | Buffer | Buffer[],
+  until: (replies: string[]) => boolean,
+  ms = 10_000,
+): Promise<string[]> {
+  const sock = connect(port, '127.0.0.1');
+  let buf = '';
+  const lines: string[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`timeout; got:\n${lines.join('\n')}`));
+    }, ms);
+    sock.on('data', (d) => {
+      buf += d.toString('latin1');
+      let i;
+      while ((i = buf.indexOf('\r\n')) >= 0) {
+        lines.push(buf.slice(0, i));
+        buf = buf.slice(i + 2);
+      }
+      if (until(lines)) {
+        clearTimeout(timer);
+        sock.end();
+        resolve(lines);
+      }
+    });
+    sock.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    sock.once('data', () => {
+      for (const part of Array.isArray(script) ? script : [script]) sock.write(part);
+    });
+  });
 }

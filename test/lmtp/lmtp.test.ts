@@ -3,11 +3,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import { createTransport } from 'nodemailer';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { makeUser, mailboxRaw } from './_util.ts';
+import { lmtpTalk, makeUser, mailboxRaw } from './_util.ts';
 import { Filters } from '../../server/store/filters.ts';
 
 const run = promisify(execFile);
@@ -69,33 +68,8 @@ test('a pipelined 50-recipient transaction gets one reply per recipient, in orde
   for (const u of full) assert.equal((await mailboxRaw(srv.store, u.id)).length, 0);
 });
 
-/** Speaks LMTP line by line; returns every reply line received until `done` says stop. */
-async function talk(script: string, until: (replies: string[]) => boolean): Promise<string[]> {
-  const sock = connect(srv.ports.lmtp!, '127.0.0.1');
-  let buf = '';
-  const lines: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new Error(`timeout; got:\n${lines.join('\n')}`));
-    }, 10000);
-    sock.on('data', (d) => {
-      buf += d.toString('latin1');
-      let i;
-      while ((i = buf.indexOf('\r\n')) >= 0) {
-        lines.push(buf.slice(0, i));
-        buf = buf.slice(i + 2);
-      }
-      if (until(lines)) {
-        clearTimeout(timer);
-        sock.end();
-        resolve(lines);
-      }
-    });
-    sock.on('error', reject);
-    sock.once('data', () => sock.write(script));
-  });
-}
+const talk = (script: string, until: (replies: string[]) => boolean) =>
+  lmtpTalk(srv.ports.lmtp!, script, until);
 
 test('LHLO advertises the RFC 2033 extensions; MAIL takes SIZE/BODY/SMTPUTF8; limits answer with their codes', async () => {
   await makeUser(srv.store, 'proto');

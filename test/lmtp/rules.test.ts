@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTransport } from 'nodemailer';
+import { ObjectId } from 'mongodb';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { Filters } from '../../server/store/filters.ts';
 import { Autoreplies } from '../../server/store/autoreply.ts';
@@ -200,4 +201,28 @@ test('vacation: one reply per sender per interval, none to lists, bulk, automati
     (await mailboxRaw(srv.store, u.id)).length + (await mailboxRaw(srv.store, u.id, 'Junk')).length,
     10,
   );
+});
+
+test("a filter cannot be saved with another user's mailbox, and one saved earlier delivers to INBOX", async () => {
+  const mallory = await makeUser(srv.store, 'mallory');
+  const victim = await makeUser(srv.store, 'victim');
+  const target = await srv.store.mailboxes.create(victim.id, 'Private');
+  await assert.rejects(
+    filters.create(mallory.id, { query: {}, action: { mailbox: target.id } }),
+    (err: Error & { code?: string }) => err.code === 'NOMAILBOX',
+  );
+  // as a filter stored before the check existed would be
+  const db = srv.server.ctx.backends.db;
+  await db.collection('filters').insertOne({
+    user: new ObjectId(mallory.id),
+    name: 'steal',
+    query: {},
+    action: { mailbox: target.id },
+    disabled: false,
+    created: new Date(),
+  });
+  const info = await deliver('a@remote.test', [mallory.address!], mail({ Subject: 'for mallory' }));
+  assert.deepEqual(info.accepted, [mallory.address]);
+  assert.equal((await mailboxRaw(srv.store, mallory.id)).length, 1);
+  assert.equal((await mailboxRaw(srv.store, victim.id, 'Private')).length, 0);
 });

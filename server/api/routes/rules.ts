@@ -47,7 +47,8 @@ const createFilter = userRoute({
   tag: 'Filters',
   summary: 'Create a filter',
   description:
-    'Forwarding (`action.targets`) needs an SMTP relay: without one the answer is 409 RELAY_REQUIRED.',
+    'Forwarding (`action.targets`) needs an SMTP relay: without one the answer is 409 RELAY_REQUIRED. ' +
+    "`action.mailbox` must be one of the user's own mailboxes, else 404 NoSuchMailbox.",
   params: userOnly,
   body: filterInputSchema,
   responses: { 200: { description: 'Created', schema: successIdSchema } },
@@ -77,6 +78,7 @@ const updateFilter = userRoute({
   path: '/users/:user/filters/:filter',
   tag: 'Filters',
   summary: 'Change a filter',
+  description: "`action.mailbox` must be one of the user's own mailboxes, else 404 NoSuchMailbox.",
   params: filterParams,
   body: filterUpdateSchema,
   responses: { 200: { description: 'Changed', schema: successSchema } },

@@ -46,6 +46,7 @@ const settingsBody = z
     dbName: nullable(z.string().regex(/^[A-Za-z0-9_-]{1,60}$/)),
     services: nullable(z.array(z.enum(['imap', 'pop3', 'lmtp', 'api'])).max(4)),
     host: nullable(z.string().min(1).max(255)),
+    lmtpHost: nullable(z.string().min(1).max(255)),
     apiHost: nullable(z.string().min(1).max(255)),
     ports: shape.ports
       .partial()
