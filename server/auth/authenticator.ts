@@ -55,6 +55,7 @@ export class Authenticator {
     }
     const auth = await store.users.authenticate(a.login, a.password, a.scope);
     if (!auth) {
+      await this.limiter.failed(account, a.ip);
       await this.report(a, 'failure', null, account);
       return { ok: false, reason: 'failed' };
     }

@@ -43,7 +43,9 @@ export const DEFAULT_RATE_LIMIT: RateLimitOptions = {
 };
 
 // KEYS: pairs of (count, backoff) keys. ARGV[1]: window in ms; then per pair: limit, free failures,
-// base delay ms, max delay ms. Returns the ms to wait (nothing counted), or 0 with the attempt counted.
+// base delay ms, max delay ms. Returns the ms to wait (nothing counted), or 0 with the attempt
+// counted. The backoff is set only once an attempt failed (FAIL): parallel logins that succeed
+// (a client opening several connections) never delay each other.
 const TAKE = `
 local window = tonumber(ARGV[1])
 local wait = 0
@@ -61,6 +63,15 @@ if wait > 0 then return wait end
 for i = 0, #KEYS / 2 - 1 do
   local n = redis.call('INCR', KEYS[2 * i + 1])
   if n == 1 then redis.call('PEXPIRE', KEYS[2 * i + 1], window) end
+end
+return 0
+`;
+
+// Same KEYS and ARGV as TAKE, after a counted attempt failed: each counter past its free failures
+// delays the next attempt, doubling per failure.
+const FAIL = `
+for i = 0, #KEYS / 2 - 1 do
+  local n = tonumber(redis.call('GET', KEYS[2 * i + 1]) or '0')
   local free = tonumber(ARGV[3 + 4 * i])
   if n > free then
     local d = math.min(tonumber(ARGV[4 + 4 * i]) * 2 ^ (n - free - 1), tonumber(ARGV[5 + 4 * i]))
@@ -100,6 +111,17 @@ export class AuthRateLimiter {
    * the next one may (a lockout or a backoff; this attempt is then not counted).
    */
   async take(account: string | null, ip: string): Promise<number> {
+    const [keys, args] = this.keysAndArgs(account, ip);
+    return Number(await this.redis.eval(TAKE, keys.length, ...keys, ...args));
+  }
+
+  /** A counted attempt failed: delays the next one once the free failures are used up. */
+  async failed(account: string | null, ip: string): Promise<void> {
+    const [keys, args] = this.keysAndArgs(account, ip);
+    await this.redis.eval(FAIL, keys.length, ...keys, ...args);
+  }
+
+  private keysAndArgs(account: string | null, ip: string): [string[], Array<string | number>] {
     const o = this.opts;
     const keys = [...this.ipKeys(ip)];
     const args: Array<string | number> = [
@@ -113,8 +135,7 @@ export class AuthRateLimiter {
       keys.push(...this.accountKeys(account));
       args.push(o.accountFailures, o.accountBackoffAfter, o.backoffBaseMs, o.backoffMaxMs);
     }
-    const wait = await this.redis.eval(TAKE, keys.length, ...keys, ...args);
-    return Number(wait);
+    return [keys, args];
   }
 
   /** A successful login clears the account's count and backoff, and gives the address its attempt back. */
