@@ -58,7 +58,10 @@ const cleanup = () =>
     for (const c of cleanups.reverse()) await c().catch((e: unknown) => console.log(`cleanup: ${String(e)}`));
   })());
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => void cleanup().then(() => process.exit(130)));
+  process.once(sig, () => {
+    console.log(`\n${sig}: stopping the servers and removing their folders`);
+    void cleanup().then(() => process.exit(130));
+  });
 }
 
 /** A word of the corpus found in about a tenth of its messages, for SEARCH TEXT. */
