@@ -32,3 +32,6 @@ export const IDLE_POLL_MS = 30 * 1000;
 export const JOURNAL_GAP_WAIT_MS = 2000;
 /** Shutdown: in-flight commands get this long before their connections are cut. */
 export const SHUTDOWN_GRACE_MS = 10 * 1000;
+/** Messages a FETCH of bodies reads ahead of the one it writes: hides round trips, while at most
+ * this many message trees (attachment bodies stay in GridFS until written) are held per session. */
+export const FETCH_READ_AHEAD = 8;

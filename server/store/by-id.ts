@@ -1,7 +1,7 @@
 // Message reads FerretDB's SQLite handler passes down to SQLite: every filter here is a bare
 // `_id`, and the mailbox (and uid) are checked on the document that comes back. See uid-ids.ts
 // for why a lookup by (mailbox, uid) goes through a remembered _id when there is one.
-import type { Document, ObjectId } from 'mongodb';
+import { ObjectId, type Document } from 'mongodb';
 import type { Ctx } from './context.ts';
 import type { MessageDoc } from './docs.ts';
 
@@ -48,7 +48,9 @@ export async function readByUid<T extends Document = Located>(
   extra?: { promoteBuffers?: boolean },
 ): Promise<(T & Located) | null> {
   const p = withLocation(projection);
-  const known = ctx.uidIds.get(mailbox, uid);
+  // the mailbox index of this process knows the _id of every message it lists
+  const listed = ctx.index.peek(mailbox.toHexString())?.get(uid)?.id;
+  const known = listed ? new ObjectId(listed) : ctx.uidIds.get(mailbox, uid);
   if (known) {
     const d = (await ctx.messages.findOne({ _id: known }, { projection: p, ...extra })) as
       (T & Located) | null;

@@ -747,9 +747,9 @@ export class Messages implements MessagesApi {
   }
 
   /**
-   * The remembered ids of a small UID set when every UID in it has one (a client reading a few
-   * messages it just listed); null sends the caller to the query. A UID with no remembered id may
-   * still exist, so one gap means asking the database.
+   * The ids of a small UID set when this process knows every one (from its mailbox index or as
+   * remembered); null sends the caller to the query. A UID with no known id may still exist (a
+   * change not applied here yet), so one gap means asking the database.
    */
   private knownIds(mailbox: ObjectId, uids: UidSet): ObjectId[] | null {
     const n = normalizeUidSet(uids);
@@ -759,9 +759,11 @@ export class Messages implements MessagesApi {
       for (let u = r.lo; u <= r.hi; u++) all.add(u);
     }
     if (all.size > KNOWN_IDS_MAX) return null;
+    const index = this.ctx.index.peek(mailbox.toHexString());
     const out: ObjectId[] = [];
     for (const u of all) {
-      const id = this.ctx.uidIds.get(mailbox, u);
+      const listed = index?.get(u)?.id;
+      const id = listed ? new ObjectId(listed) : this.ctx.uidIds.get(mailbox, u);
       if (!id) return null;
       out.push(id);
     }

@@ -4,6 +4,8 @@ import type { MessageField } from '../../store/index.ts';
 import { SELECTED, ok, type CommandSpec } from '../command.ts';
 import { flagList } from '../format.ts';
 import { writeSection } from '../fetch-body.ts';
+import { readAhead } from '../read-ahead.ts';
+import { FETCH_READ_AHEAD } from '../limits.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import { parseFetchArgs, sectionResponseName, type FetchItem, type Section } from '../protocol/parse.ts';
 import { formatDateTime } from '../protocol/response.ts';
@@ -93,11 +95,14 @@ export const fetch: CommandSpec = {
 
     const wantsBody = [...bodies.values()].some((b) => b !== null);
 
-    for await (const m of messages.fetch(box.id, uids, [...fields])) {
+    // one read per message for all its sections, several in flight; a message expunged since
+    // the listing is left out below
+    const listed = messages.fetch(box.id, uids, [...fields]);
+    const open = (m: { uid: number }) =>
+      wantsBody && box.seqOf(m.uid) ? messages.open(box.id, m.uid) : Promise.resolve(null);
+    for await (const [m, opened] of readAhead(listed, open, FETCH_READ_AHEAD)) {
       const seq = box.seqOf(m.uid);
       if (!seq) continue; // not yet announced to this session
-      // one read for all its sections; a message expunged since the listing is left out below
-      const opened = wantsBody ? await messages.open(box.id, m.uid) : null;
       if (wantsBody && !opened) continue;
       sent++;
       const shown = seen.get(m.uid) ?? (wantsFlags ? m.flags : undefined);

@@ -102,6 +102,11 @@ export class IndexCache {
     return state;
   }
 
+  /** The index of `mailbox` if this process has it loaded, as it is now (no read, no wait). */
+  peek(mailbox: string): MailboxState | null {
+    return this.slots.get(mailbox)?.state ?? null;
+  }
+
   /** Entries a writer of this process has just journaled, in MODSEQ order per mailbox. */
   applyLocal(entries: readonly NewJournalEntry[]): void {
     for (const e of entries) {
