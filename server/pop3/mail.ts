@@ -1,7 +1,7 @@
 // TRANSACTION state (RFC 1939 §5, §7): STAT, LIST, UIDL, RETR, TOP, DELE, RSET, NOOP, CAPA, and
 // QUIT, which enters UPDATE (§6) and applies the deletions.
 import type { Readable } from 'node:stream';
-import type { ContentStream } from '../store/index.ts';
+import type { ContentStream, MessagePager } from '../store/index.ts';
 import type { Command, Session } from './session.ts';
 import type { DropMessage, Maildrop } from './maildrop.ts';
 import { toUidSet } from './maildrop.ts';
@@ -69,51 +69,21 @@ const UIDL = listing(
   () => 'unique-id listing follows',
 );
 
-/** Messages RETR reads ahead of the one asked for: POP3 clients fetch in order, so the next
- * few reads overlap with sending this one. */
-const RETR_READ_AHEAD = 4;
-const readAheads = new WeakMap<Session, Map<string, Promise<ContentStream | null>>>();
+/** RETR reads the maildrop a page of messages at a time, the next page while this one is sent:
+ * POP3 clients fetch in order (store pager, docs/ARCHITECTURE.md §3). */
+const pagers = new WeakMap<Session, MessagePager>();
 
-function open(s: Session, m: DropMessage): Promise<ContentStream | null> {
-  const ahead = readAheads.get(s);
-  const p = ahead?.get(m.id);
-  if (p) {
-    ahead!.delete(m.id);
-    return p;
-  }
-  return s.deps.store.messages.openRawById(s.user!.id, m.id);
-}
-
-/** Starts reading the messages after `m` that RETR is likely to ask for next. */
-function readAheadAfter(s: Session, m: DropMessage): void {
-  let ahead = readAheads.get(s);
-  if (!ahead) readAheads.set(s, (ahead = new Map()));
-  const list = dropOf(s).messages;
-  const at = list.indexOf(m);
-  // what a RETR out of order passed by is not kept
-  for (const [id, p] of ahead) {
-    if (list.findIndex((x) => x.id === id) > at) continue;
-    ahead.delete(id);
-    void p.then(
-      (c) => c?.stream.destroy(),
-      () => undefined,
-    );
-  }
-  for (let i = at + 1, n = 0; i < list.length && n < RETR_READ_AHEAD; i++) {
-    const next = list[i]!;
-    if (next.deleted) continue;
-    n++;
-    if (ahead.has(next.id)) continue;
-    const p = s.deps.store.messages.openRawById(s.user!.id, next.id);
-    p.catch(() => undefined); // a failed read ahead is read again when asked for
-    ahead.set(next.id, p);
-  }
+async function open(s: Session, m: DropMessage): Promise<ContentStream | null> {
+  const drop = dropOf(s);
+  let pager = pagers.get(s);
+  if (!pager) pagers.set(s, (pager = s.deps.store.messages.pager(drop.inbox.id)));
+  const opened = await pager.open(m.uid);
+  return opened ? opened.raw() : null;
 }
 
 /** Streams a message (or its TOP part) dot-stuffed, waiting on the socket between chunks. */
 async function sendMessage(s: Session, m: DropMessage, lines?: number): Promise<void> {
-  const content = await open(s, m).catch(() => s.deps.store.messages.openRawById(s.user!.id, m.id));
-  if (lines === undefined) readAheadAfter(s, m);
+  const content = await open(s, m);
   if (!content) return s.err('[SYS/TEMP] message is no longer available'); // removed elsewhere meanwhile
   const stream: Readable = content.stream;
   await s.ok(lines === undefined ? `${m.size} octets` : 'top of message follows');

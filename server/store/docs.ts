@@ -132,6 +132,9 @@ export interface MessageDoc {
   hasAttachments: boolean;
   /** Distinct SHA-256 of the GridFS bodies this message holds one reference to each. */
   attachmentRefs: string[];
+  /** `uid >>> PAGE_SHIFT` (open-message.ts): messages read together are found by one equality
+   * on (mailbox, page). Absent on messages stored before it existed. */
+  page?: number;
   created: Date;
 }
 

@@ -486,6 +486,11 @@ export interface MailboxView {
   expungedSince(modseq: number): number[] | null;
 }
 
+export interface MessagePager {
+  /** The message with this UID; null if there is none (any more). */
+  open(uid: number): Promise<OpenedMessage | null>;
+}
+
 export interface MessagesApi {
   /**
    * The mailbox's index with every change up to `atLeast` (default: up to the mailbox's current
@@ -525,6 +530,12 @@ export interface MessagesApi {
   openSection(mailbox: Id, uid: number, section: string, range?: ByteRange): Promise<ContentStream | null>;
   /** One message read once for several sections (FETCH); null if no such message. */
   open(mailbox: Id, uid: number): Promise<OpenedMessage | null>;
+  /**
+   * Opens messages of one mailbox in ascending UID order a page at a time (FETCH of bodies over
+   * a range, POP3 RETR): one query reads a page of messages, and the next page is read while
+   * this one is sent.
+   */
+  pager(mailbox: Id): MessagePager;
   /** UIDs matching the query, ascending. */
   search(mailbox: Id, query: SearchKey): Promise<number[]>;
 }

@@ -2,6 +2,7 @@
 // has no TTL, text or partial indexes, and the journal is pruned by a job instead.
 import type { Collection, Db, IndexDescription } from 'mongodb';
 import { COLL } from './docs.ts';
+import { INDEX_COLLECTION } from './mailbox-index/checkpoint.ts';
 
 const INDEXES: Record<string, IndexDescription[]> = {
   [COLL.users]: [{ key: { username: 1 }, name: 'username', unique: true }],
@@ -22,6 +23,7 @@ const INDEXES: Record<string, IndexDescription[]> = {
     { key: { user: 1, mailbox: 1, flagged: 1 }, name: 'user_mailbox_flagged' },
     { key: { user: 1, mailbox: 1, draft: 1, answered: 1 }, name: 'user_mailbox_draft_answered' },
     { key: { mailbox: 1, idate: 1 }, name: 'mailbox_idate' },
+    { key: { mailbox: 1, page: 1 }, name: 'mailbox_page' },
     { key: { attachmentRefs: 1 }, name: 'attachmentRefs' },
   ],
   [COLL.journal]: [
@@ -35,6 +37,7 @@ const INDEXES: Record<string, IndexDescription[]> = {
     { key: { filename: 1, uploadDate: 1 }, name: 'filename_1_uploadDate_1' },
   ],
   [COLL.chunks]: [{ key: { files_id: 1, n: 1 }, name: 'files_id_1_n_1', unique: true }],
+  [INDEX_COLLECTION]: [{ key: { mailbox: 1 }, name: 'mailbox' }],
   [COLL.subscriptions]: [{ key: { user: 1, path: 1 }, name: 'user_path', unique: true }],
 };
 

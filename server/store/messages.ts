@@ -4,6 +4,7 @@
 import { ObjectId, type Filter } from 'mongodb';
 import type {
   IndexedMessage,
+  MessagePager,
   MailboxView,
   AddMessageInput,
   AddMessageResult,
@@ -38,7 +39,7 @@ import { safeDeep } from './bson-safe.ts';
 import { pack, unpack, type Content, type Searchable } from './content.ts';
 import { readByUid, readInMailbox } from './by-id.ts';
 import { normalizeUidSet } from './uidset.ts';
-import { openMessage, type OpenedMessage } from './open-message.ts';
+import { PagedReader, pageOf, openMessage, type OpenedMessage } from './open-message.ts';
 import { noteKeywords } from './keywords.ts';
 
 /** The commit point: acknowledged by a majority and in the journal before we answer. */
@@ -352,6 +353,7 @@ export class Messages implements MessagesApi {
       user,
       mailbox,
       uid: box.uidNext,
+      page: pageOf(box.uidNext),
       modseq: box.modifyIndex + 1,
       idate: m.idate,
       hdate: p.date && !Number.isNaN(p.date.getTime()) ? p.date : m.idate,
@@ -413,6 +415,7 @@ export class Messages implements MessagesApi {
             _id: new ObjectId(),
             mailbox: target._id,
             uid: before.uidNext + j,
+            page: pageOf(before.uidNext + j),
             modseq: before.modifyIndex + 1 + j,
             created: new Date(),
           }));
@@ -547,7 +550,7 @@ export class Messages implements MessagesApi {
               const modseq = tBefore.modifyIndex + 1 + j;
               const res = await this.ctx.messages.updateOne(
                 { _id: d._id, mailbox },
-                { $set: { mailbox: target._id, uid, modseq } },
+                { $set: { mailbox: target._id, uid, modseq, page: pageOf(uid) } },
               );
               if (res.matchedCount !== 1) continue;
               this.ctx.uidIds.forget(mailbox, d.uid);
@@ -825,6 +828,10 @@ export class Messages implements MessagesApi {
 
   open(mailbox: Id, uid: number): Promise<OpenedMessage | null> {
     return openMessage(this.ctx, mailbox, uid);
+  }
+
+  pager(mailbox: Id): MessagePager {
+    return new PagedReader(this.ctx, mailbox);
   }
 
   async search(mailbox: Id, query: SearchKey): Promise<number[]> {

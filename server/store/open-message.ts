@@ -1,7 +1,8 @@
 // One message opened for reading its bytes: the document is read once, and every section a FETCH
 // asks for is cut from that one read. Reading it again per section raced with EXPUNGE: a message
 // listed by the FETCH could be gone by the time its second section was read.
-import type { ByteRange, ContentStream, Id } from './index.ts';
+import type { ByteRange, ContentStream, Id, MessagePager } from './index.ts';
+import type { ObjectId } from 'mongodb';
 import type { Ctx } from './context.ts';
 import type { MessageDoc } from './docs.ts';
 import { bodyOpener } from './attachments.ts';
@@ -29,7 +30,12 @@ export async function openMessage(ctx: Ctx, mailbox: Id, uid: number): Promise<O
     { content: 1, size: 1, attachmentRefs: 1 },
     { promoteBuffers: true },
   );
-  if (!d) return null;
+  return d ? opened(ctx, d) : null;
+}
+
+type Readable = Pick<MessageDoc, 'content' | 'size' | 'attachmentRefs'>;
+
+async function opened(ctx: Ctx, d: Readable): Promise<OpenedMessage> {
   const tree = unpack<Content>(d.content).tree;
   const open = await bodyOpener(ctx, d.attachmentRefs ?? []);
   return {
@@ -40,4 +46,70 @@ export async function openMessage(ctx: Ctx, mailbox: Id, uid: number): Promise<O
       return s ? { size: s.size, stream: s.stream(open, range) } : null;
     },
   };
+}
+
+/** Messages per page: 2^5. A page is one query; its messages' trees are held while it is sent
+ * (attachment bodies stay in GridFS until written). */
+export const PAGE_SHIFT = 5;
+
+export function pageOf(uid: number): number {
+  return uid >>> PAGE_SHIFT;
+}
+
+type PageDoc = Readable & Pick<MessageDoc, 'uid'>;
+
+/**
+ * Reads a mailbox's messages a page at a time: one query on (mailbox, page), two equalities that
+ * FerretDB hands to its back end and MongoDB answers from the (mailbox, page) index, where a read
+ * by _id per message scans the collection once each on FerretDB (docs/ARCHITECTURE.md §3). The
+ * next page that the mailbox index lists is read while this one is used; pages behind are dropped.
+ * A message stored before pages existed, or one the page did not hold, is read on its own.
+ */
+export class PagedReader implements MessagePager {
+  private readonly pages = new Map<number, Promise<Map<number, PageDoc>>>();
+  private readonly box: ObjectId | null;
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly mailbox: Id,
+  ) {
+    this.box = oid(mailbox);
+  }
+
+  async open(uid: number): Promise<OpenedMessage | null> {
+    if (!this.box) return null;
+    const p = pageOf(uid);
+    for (const k of this.pages.keys()) if (k < p) this.pages.delete(k);
+    const page = this.read(p);
+    const next = this.nextListed(p);
+    if (next !== null) this.read(next);
+    const d = (await page).get(uid);
+    return d ? opened(this.ctx, d) : openMessage(this.ctx, this.mailbox, uid);
+  }
+
+  private read(p: number): Promise<Map<number, PageDoc>> {
+    let page = this.pages.get(p);
+    if (!page) {
+      page = (async () => {
+        const docs = await this.ctx.messages
+          .find(
+            { mailbox: this.box!, page: p },
+            { projection: { uid: 1, content: 1, size: 1, attachmentRefs: 1 }, promoteBuffers: true },
+          )
+          .toArray();
+        return new Map(docs.map((d) => [d.uid, d as PageDoc]));
+      })();
+      page.catch(() => this.pages.delete(p));
+      this.pages.set(p, page);
+    }
+    return page;
+  }
+
+  /** The next page after `p` holding a message, by this process's mailbox index. */
+  private nextListed(p: number): number | null {
+    const index = this.ctx.index.peek(this.mailbox);
+    if (!index) return null;
+    const e = index.entries[index.lowerBound((p + 1) << PAGE_SHIFT)];
+    return e ? pageOf(e.uid) : null;
+  }
 }

@@ -95,11 +95,12 @@ export const fetch: CommandSpec = {
 
     const wantsBody = [...bodies.values()].some((b) => b !== null);
 
-    // one read per message for all its sections, several in flight; a message expunged since
-    // the listing is left out below
+    // a page of messages per read, for all their sections, with the next page read ahead; a
+    // message expunged since the listing is left out below
     const listed = messages.fetch(box.id, uids, [...fields]);
+    const pages = messages.pager(box.id);
     const open = (m: { uid: number }) =>
-      wantsBody && box.seqOf(m.uid) ? messages.open(box.id, m.uid) : Promise.resolve(null);
+      wantsBody && box.seqOf(m.uid) ? pages.open(m.uid) : Promise.resolve(null);
     for await (const [m, opened] of readAhead(listed, open, FETCH_READ_AHEAD)) {
       const seq = box.seqOf(m.uid);
       if (!seq) continue; // not yet announced to this session

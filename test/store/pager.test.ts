@@ -1,0 +1,76 @@
+// Reading a mailbox's messages a page at a time (store pager): exact bytes in UID order, one query
+// per page of messages rather than one read per message, and messages stored before pages existed
+// or moved in from another mailbox still found.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { buffer } from 'node:stream/consumers';
+import { MongoClient, ObjectId, type CommandStartedEvent } from 'mongodb';
+import { openStore, type TestStore } from './_store.ts';
+import { mail } from './_mail.ts';
+import { openTestRedis, testEnv } from '../helpers/backends.ts';
+import { createStore } from '../../server/store/index.ts';
+import { PAGE_SHIFT } from '../../server/store/open-message.ts';
+
+let t: TestStore;
+before(async () => {
+  t = await openStore();
+});
+after(async () => {
+  await t.close();
+});
+
+test('a range is read a page per query, byte for byte, old and moved messages included', async () => {
+  const u = await t.store.users.create({ username: 'pager', password: 'pw' });
+  const inbox = (await t.store.mailboxes.get(u.id, 'INBOX'))!;
+  const other = await t.store.mailboxes.create(u.id, 'Other');
+  const perPage = 1 << PAGE_SHIFT;
+  const count = perPage + 5; // two pages
+  const raws = new Map<number, Buffer>();
+  for (let i = 1; i <= count; i++) {
+    const raw = mail({ subject: `page ${i}`, text: `body ${i} `.repeat(i) });
+    const r = await t.store.messages.add({ user: u.id, mailbox: inbox.id, raw });
+    raws.set(r.uid, raw);
+  }
+  // one message as stored before pages existed, one moved in from another mailbox
+  await t.db
+    .collection('messages')
+    .updateOne({ mailbox: new ObjectId(inbox.id), uid: 3 }, { $unset: { page: 1 } });
+  const movedRaw = mail({ subject: 'moved in' });
+  await t.store.messages.add({ user: u.id, mailbox: other.id, raw: movedRaw });
+  const mv = await t.store.messages.move({ user: u.id, mailbox: other.id, uids: [1], target: inbox.id });
+  raws.set(mv.map[0]!.target, movedRaw);
+
+  const client = new MongoClient(testEnv().mongodbUri, { monitorCommands: true });
+  await client.connect();
+  const redis = openTestRedis();
+  const finds: Array<Record<string, unknown>> = [];
+  client.on('commandStarted', (e: CommandStartedEvent) => {
+    if (e.commandName === 'find' && e.command.find === 'messages') finds.push(e.command.filter);
+  });
+  const store = createStore({
+    db: client.db(t.dbName),
+    redis,
+    options: { channelPrefix: t.store.notify.prefix },
+  });
+  try {
+    const uids = await store.messages.listUids(inbox.id);
+    assert.deepEqual(uids, [...raws.keys()]);
+    finds.length = 0;
+    const pager = store.messages.pager(inbox.id);
+    for (const uid of uids) {
+      const m = await pager.open(uid);
+      assert.ok(m, `uid ${uid} opens`);
+      assert.deepEqual(await buffer(m.raw().stream), raws.get(uid), `uid ${uid} byte for byte`);
+    }
+    assert.equal(await pager.open(9999), null);
+    const pageQueries = finds.filter((f) => 'page' in f);
+    const single = finds.filter((f) => !('page' in f));
+    // two pages of the first 37 UIDs and the moved message's page; the old message alone
+    assert.ok(pageQueries.length <= 3, `page queries: ${pageQueries.length}`);
+    assert.ok(single.length <= 2, `single reads: ${single.length}`);
+  } finally {
+    await store.close();
+    redis.disconnect();
+    await client.close();
+  }
+});
