@@ -151,6 +151,9 @@ function existsEntry(
   };
 }
 
+/** Above every UID (RFC 3501 §2.3.1.1: 32-bit). */
+const MAX_UID = 0xffffffff;
+
 /** Fields the mailbox index answers without reading messages. */
 const INDEX_FIELDS = new Set<MessageField>(['flags', 'modseq', 'idate', 'hdate', 'size']);
 
@@ -381,10 +384,10 @@ export class Messages implements MessagesApi {
     const target = await this.targetBox(user, input.target);
     const uf = uidFilter<MessageDoc>(input.uids);
     if (!uf) return { uidValidity: target.uidValidity, map: [] };
-    const list = await this.ctx.messages
-      .find({ $and: [{ mailbox, user }, uf] }, { projection: { _id: 1, size: 1 } })
-      .sort({ uid: 1 })
-      .toArray();
+    const list = (await this.listed(mailbox, input.user, input.uids)).map((e) => ({
+      _id: new ObjectId(e.id),
+      size: e.size,
+    }));
     if (list.length === 0) return { uidValidity: target.uidValidity, map: [] };
 
     // all or nothing against the quota: reserve the whole copy first
@@ -496,12 +499,10 @@ export class Messages implements MessagesApi {
     const { user, mailbox } = ids(input.user, input.mailbox);
     const target = await this.targetBox(user, input.target);
     if (target._id.equals(mailbox)) throw new StoreError('CANNOT', 'source and target are the same mailbox');
-    const uf = uidFilter<MessageDoc>(input.uids);
-    if (!uf) return { uidValidity: target.uidValidity, map: [], expunged: [] };
-    const list = await this.ctx.messages
-      .find({ $and: [{ mailbox, user }, uf] }, { projection: { _id: 1, uid: 1 } })
-      .sort({ uid: 1 })
-      .toArray();
+    const list = (await this.listed(mailbox, input.user, input.uids)).map((e) => ({
+      _id: new ObjectId(e.id),
+      uid: e.uid,
+    }));
     return this.moveDocs(user, mailbox, target, list, input.user);
   }
 
@@ -594,19 +595,12 @@ export class Messages implements MessagesApi {
     uids?: UidSet;
     requireDeleted?: boolean;
   }): Promise<ExpungeResult> {
-    const { user, mailbox } = ids(input.user, input.mailbox);
-    const parts: Filter<MessageDoc>[] = [{ mailbox, user }];
+    const { mailbox } = ids(input.user, input.mailbox);
     const requireDeleted = input.requireDeleted !== false;
-    if (requireDeleted) parts.push({ deleted: true });
-    if (input.uids) {
-      const uf = uidFilter<MessageDoc>(input.uids);
-      if (!uf) return { uids: [] };
-      parts.push(uf);
-    }
-    const list = await this.ctx.messages
-      .find({ $and: parts }, { projection: { _id: 1 } })
-      .sort({ uid: 1 })
-      .toArray();
+    // candidates from the mailbox index; each is read again under the lock below
+    const list = (await this.listed(mailbox, input.user, input.uids ?? [[1, MAX_UID]]))
+      .filter((e) => !requireDeleted || e.flags.includes('\\Deleted'))
+      .map((e) => ({ _id: new ObjectId(e.id) }));
     const uids: number[] = [];
     for (let i = 0; i < list.length; i += BATCH) {
       const part = list.slice(i, i + BATCH);
@@ -645,32 +639,27 @@ export class Messages implements MessagesApi {
   async updateFlags(input: UpdateFlagsInput): Promise<UpdateFlagsResult> {
     const { user, mailbox } = ids(input.user, input.mailbox);
     const flags = normalizeFlags(input.flags);
-    const uf = uidFilter<MessageDoc>(input.uids);
     const result: UpdateFlagsResult = { updated: [], modified: [] };
-    if (!uf) return result;
     const since = input.unchangedSince;
-    const list = await this.ctx.messages
-      .find({ $and: [{ mailbox, user }, uf] }, { projection: { _id: 1 } })
-      .sort({ uid: 1 })
-      .toArray();
+    // the messages in the set, from the mailbox index: no message is read to change flags
+    const list = await this.listed(mailbox, input.user, input.uids);
     for (let i = 0; i < list.length; i += BATCH) {
       const part = list.slice(i, i + BATCH);
       const entries = await this.ctx.locks.with(lockName.mailboxMessages(mailbox), async () => {
-        const docs = await readInMailbox<Pick<MessageDoc, 'flags' | 'modseq'>>(
-          this.ctx,
-          part.map((d) => d._id),
-          mailbox,
-          { flags: 1, modseq: 1 },
-        );
+        // under this lock only this call changes their flags: the index, brought up to the
+        // mailbox, is exact for them
+        const v = await this.ctx.index.current(mailbox);
         const changes: Array<{ _id: ObjectId; uid: number; flags: string[] }> = [];
-        for (const d of docs) {
+        for (const { uid } of part) {
+          const d = v?.get(uid);
+          if (!d) continue; // expunged meanwhile
           // RFC 7162 §3.2: UNCHANGEDSINCE fails for messages changed after the given MODSEQ
           if (since !== undefined && d.modseq > since) {
-            result.modified.push(d.uid);
+            result.modified.push(uid);
             continue;
           }
           const next = applyFlags(d.flags, input.action, flags);
-          if (!sameFlags(next, d.flags)) changes.push({ _id: d._id, uid: d.uid, flags: next });
+          if (!sameFlags(next, d.flags)) changes.push({ _id: new ObjectId(d.id), uid, flags: next });
         }
         if (changes.length === 0) return [];
         return this.ctx.locks.with(lockName.mailbox(mailbox), async () => {
@@ -681,8 +670,9 @@ export class Messages implements MessagesApi {
           for (let j = 0; j < changes.length; j++) {
             const c = changes[j]!;
             const modseq = before.modifyIndex + 1 + j;
+            // a bare _id: the one filter FerretDB's SQLite handler passes down
             const res = await this.ctx.messages.updateOne(
-              { _id: c._id, mailbox },
+              { _id: c._id },
               { $set: { flags: c.flags, ...flagBooleans(c.flags), modseq } },
             );
             if (res.matchedCount !== 1) continue;
@@ -705,6 +695,13 @@ export class Messages implements MessagesApi {
     result.updated.sort((a, b) => a.uid - b.uid);
     result.modified.sort((a, b) => a - b);
     return result;
+  }
+
+  /** The user's messages of `mailbox` in `uids`, ascending, from the mailbox index. */
+  private async listed(mailbox: ObjectId, user: Id, uids: UidSet): Promise<IndexedMessage[]> {
+    const v = await this.ctx.index.current(mailbox);
+    if (!v || v.user !== user) return [];
+    return inView(v, uids);
   }
 
   async view(mailbox: Id, atLeast?: number): Promise<MailboxView | null> {
