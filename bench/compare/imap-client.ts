@@ -52,8 +52,9 @@ export class ImapClient {
     socket.on('close', () => fail(new Error('connection closed by the server')));
   }
 
-  static async open(port: number, timeoutMs = 120_000): Promise<ImapClient> {
-    const socket = connect(port, '127.0.0.1');
+  /** `localAddress`: another loopback address, for more connections than one address may hold. */
+  static async open(port: number, timeoutMs = 120_000, localAddress?: string): Promise<ImapClient> {
+    const socket = connect({ port, host: '127.0.0.1', ...(localAddress ? { localAddress } : {}) });
     socket.setNoDelay(true);
     const c = new ImapClient(socket, timeoutMs);
     c.greeting = await new Promise<string>((resolve, reject) => {

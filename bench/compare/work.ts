@@ -55,8 +55,13 @@ export async function pop3Session(t: Target, acct: Account, retr: boolean): Prom
   }
 }
 
-export async function openImap(t: Target, acct: Account, timeoutMs = 120_000): Promise<ImapClient> {
-  const c = await ImapClient.open(t.ports.imap, timeoutMs);
+export async function openImap(
+  t: Target,
+  acct: Account,
+  timeoutMs = 120_000,
+  localAddress?: string,
+): Promise<ImapClient> {
+  const c = await ImapClient.open(t.ports.imap, timeoutMs, localAddress);
   await c.login(acct.name, acct.password);
   return c;
 }
@@ -246,8 +251,9 @@ export async function idleMemory(
     await Promise.all(
       Array.from({ length: 25 }, async () => {
         while (opened < count) {
-          opened++;
-          conns.push(await openImap(t, acct));
+          const i = opened++;
+          // 40 per loopback address: below the servers' per-address connection limits
+          conns.push(await openImap(t, acct, 120_000, `127.0.42.${1 + Math.floor(i / 40)}`));
         }
       }),
     );
