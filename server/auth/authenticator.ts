@@ -59,7 +59,7 @@ export class Authenticator {
       await this.report(a, 'failure', null, account);
       return { ok: false, reason: 'failed' };
     }
-    await this.limiter.succeeded(auth.user, a.ip);
+    await this.limiter.succeeded(auth.user);
     await this.report(a, 'success', auth, auth.user);
     log.info({ user: auth.user, protocol: a.protocol, ip: a.ip, method: auth.method }, 'login');
     return { ok: true, auth };

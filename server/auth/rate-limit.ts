@@ -2,8 +2,7 @@
 // every Nestbox process so a second host cannot be used to keep guessing.
 //
 // An account is counted by its id, whatever login string named it, so its aliases share one
-// budget. Each attempt takes a ticket before the password is checked, atomically (one Lua script):
-// parallel connections cannot all slip past a limit, and a success gives its ticket back.
+// budget. Only failures count; each check and each count is one Lua script.
 import type { Redis } from 'ioredis';
 import {
   AUTH_BACKOFF_AFTER_ACCOUNT,
@@ -42,11 +41,13 @@ export const DEFAULT_RATE_LIMIT: RateLimitOptions = {
   prefix: 'nestbox:authfail',
 };
 
-// KEYS: pairs of (count, backoff) keys. ARGV[1]: window in ms; then per pair: limit, free failures,
-// base delay ms, max delay ms. Returns the ms to wait (nothing counted), or 0 with the attempt
-// counted. The backoff is set only once an attempt failed (FAIL): parallel logins that succeed
-// (a client opening several connections) never delay each other.
-const TAKE = `
+// KEYS: pairs of (failure count, backoff) keys. ARGV[1]: window in ms; then per pair: limit, free
+// failures, base delay ms, max delay ms.
+// CHECK returns the ms to wait before an attempt may go ahead (a lockout or a backoff), or 0. It
+// counts nothing: only failures count, so logins that succeed, however many run in parallel (a
+// client opening several connections), never hold each other up. Parallel guesses can pass the
+// check together before their failures are counted; the connection limits bound how many.
+const CHECK = `
 local window = tonumber(ARGV[1])
 local wait = 0
 for i = 0, #KEYS / 2 - 1 do
@@ -59,19 +60,16 @@ for i = 0, #KEYS / 2 - 1 do
   local b = redis.call('PTTL', KEYS[2 * i + 2])
   if b > wait then wait = b end
 end
-if wait > 0 then return wait end
+return wait
+`;
+
+// Same KEYS and ARGV, after an attempt failed: counts it, and each counter past its free failures
+// delays the next attempt, doubling per failure.
+const FAIL = `
+local window = tonumber(ARGV[1])
 for i = 0, #KEYS / 2 - 1 do
   local n = redis.call('INCR', KEYS[2 * i + 1])
   if n == 1 then redis.call('PEXPIRE', KEYS[2 * i + 1], window) end
-end
-return 0
-`;
-
-// Same KEYS and ARGV as TAKE, after a counted attempt failed: each counter past its free failures
-// delays the next attempt, doubling per failure.
-const FAIL = `
-for i = 0, #KEYS / 2 - 1 do
-  local n = tonumber(redis.call('GET', KEYS[2 * i + 1]) or '0')
   local free = tonumber(ARGV[3 + 4 * i])
   if n > free then
     local d = math.min(tonumber(ARGV[4 + 4 * i]) * 2 ^ (n - free - 1), tonumber(ARGV[5 + 4 * i]))
@@ -81,11 +79,9 @@ end
 return 0
 `;
 
-// KEYS[1], KEYS[2]: the account's count and backoff (cleared); KEYS[3]: the client address's count,
-// which gets the successful attempt back.
+// KEYS[1], KEYS[2]: the account's count and backoff, cleared by a successful login.
 const SUCCEED = `
 redis.call('DEL', KEYS[1], KEYS[2])
-if redis.call('DECR', KEYS[3]) <= 0 then redis.call('DEL', KEYS[3]) end
 return 0
 `;
 
@@ -106,16 +102,16 @@ export class AuthRateLimiter {
   }
 
   /**
-   * Counts a login attempt against the client address and, when the login names an account,
-   * against that account. Returns 0 when the attempt may go ahead, else the milliseconds until
-   * the next one may (a lockout or a backoff; this attempt is then not counted).
+   * Whether a login attempt may go ahead for the client address and, when the login names an
+   * account, that account: 0, else the milliseconds until one may (a lockout or a backoff).
    */
   async take(account: string | null, ip: string): Promise<number> {
     const [keys, args] = this.keysAndArgs(account, ip);
-    return Number(await this.redis.eval(TAKE, keys.length, ...keys, ...args));
+    return Number(await this.redis.eval(CHECK, keys.length, ...keys, ...args));
   }
 
-  /** A counted attempt failed: delays the next one once the free failures are used up. */
+  /** An attempt failed: counted against the address and the account; past the free failures
+   * the next attempt waits. */
   async failed(account: string | null, ip: string): Promise<void> {
     const [keys, args] = this.keysAndArgs(account, ip);
     await this.redis.eval(FAIL, keys.length, ...keys, ...args);
@@ -138,8 +134,8 @@ export class AuthRateLimiter {
     return [keys, args];
   }
 
-  /** A successful login clears the account's count and backoff, and gives the address its attempt back. */
-  async succeeded(account: string, ip: string): Promise<void> {
-    await this.redis.eval(SUCCEED, 3, ...this.accountKeys(account), this.ipKeys(ip)[0]);
+  /** A successful login clears the account's failures and backoff (not the address's). */
+  async succeeded(account: string): Promise<void> {
+    await this.redis.eval(SUCCEED, 2, ...this.accountKeys(account));
   }
 }

@@ -6,7 +6,8 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { RawImap } from '../imap/_client.ts';
 import { RawPop3 } from '../pop3/_util.ts';
 import { Client } from '../api/_client.ts';
-import type { RateLimitOptions } from '../../server/auth/rate-limit.ts';
+import { AuthRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from '../../server/auth/rate-limit.ts';
+import { openTestRedis, uniqueName } from '../helpers/backends.ts';
 
 type Outcome = 'ok' | 'failed' | 'throttled';
 type Protocol = 'imap' | 'pop3' | 'api';
@@ -157,4 +158,38 @@ test('one client address failing against many accounts (and unknown logins) is l
   // the accounts themselves were not locked: from elsewhere they log in
   assert.equal(await env.attempt('imap', jon.logins[1]!, jon.password, freshIp()), 'ok');
   assert.equal(await env.attempt('api', users[0]!.logins[2]!, users[0]!.password, freshIp()), 'ok');
+});
+
+test('many parallel logins with the right password all succeed under the shipped limits', async () => {
+  // a client opening its connections at once must not be taken for a guesser
+  const env = await serve({
+    accountFailures: 10,
+    ipFailures: 30,
+    accountBackoffAfter: 3,
+    ipBackoffAfter: 10,
+  });
+  const u = await userWithAliases(env.srv, 'many');
+  const ip = freshIp();
+  const outcomes = await Promise.all(
+    Array.from({ length: 30 }, (_, i) =>
+      env.attempt(i % 2 ? 'imap' : 'api', u.logins[i % 4]!, u.password, ip),
+    ),
+  );
+  assert.deepEqual(new Set(outcomes), new Set(['ok']));
+});
+
+test('attempts in flight count for nothing: only failures do', async () => {
+  const redis = openTestRedis();
+  try {
+    const limiter = new AuthRateLimiter(redis, { ...DEFAULT_RATE_LIMIT, prefix: uniqueName('authfail') });
+    // twenty logins of one account checked before any of them finished (parallel connections)
+    for (let i = 0; i < 20; i++) assert.equal(await limiter.take('acct', '127.0.0.9'), 0);
+    await limiter.succeeded('acct');
+    // failures do count: past the free ones the next attempt waits
+    for (let i = 0; i < DEFAULT_RATE_LIMIT.accountBackoffAfter + 1; i++)
+      await limiter.failed('acct', '127.0.0.9');
+    assert.ok((await limiter.take('acct', '127.0.0.9')) > 0);
+  } finally {
+    redis.disconnect();
+  }
 });
