@@ -135,6 +135,9 @@ export class Session {
       'MOVE',
       'SPECIAL-USE',
       'CHILDREN',
+      'ESEARCH',
+      'SEARCHRES',
+      'WITHIN',
       `APPENDLIMIT=${this.ctx.config.maxMessageSize}`,
     );
     return caps;
