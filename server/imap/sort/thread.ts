@@ -1,5 +1,6 @@
 // THREAD=ORDEREDSUBJECT and THREAD=REFERENCES (RFC 5256 §3), as pure functions over what the
 // store knows of each message, and the thread-list response text (RFC 5256 §4).
+import { IMAP_THREAD_MAX_DEPTH, IMAP_THREAD_MAX_REFERENCES } from '../../limits.ts';
 import { baseSubject, compareCasemap } from './base-subject.ts';
 
 /** One message; `id` is the number reported (message number or UID), ascending `id` being
@@ -58,8 +59,13 @@ interface Container {
 
 const VALID_ID = /^<[^<>\s]+>$/;
 
-function isAncestor(maybe: Container, of: Container): boolean {
-  for (let c: Container | null = of; c; c = c.parent) if (c === maybe) return true;
+/** True when linking under `parent` must not be done: `child` is among its ancestors (a loop), or
+ * `parent` is already IMAP_THREAD_MAX_DEPTH deep. */
+function refused(child: Container, parent: Container): boolean {
+  let depth = 0;
+  for (let c: Container | null = parent; c; c = c.parent) {
+    if (c === child || ++depth >= IMAP_THREAD_MAX_DEPTH) return true;
+  }
   return false;
 }
 
@@ -122,17 +128,17 @@ export function references(messages: readonly ThreadMessage[]): ThreadNode[] {
     };
     let refs = m.references.filter((r) => VALID_ID.test(r));
     if (refs.length === 0 && m.inReplyTo !== null && VALID_ID.test(m.inReplyTo)) refs = [m.inReplyTo];
-    refs = refs.filter((r) => r !== id);
+    refs = refs.filter((r) => r !== id).slice(-IMAP_THREAD_MAX_REFERENCES);
     // (1A) chain the references, keeping existing links and never making a loop
     for (let i = 0; i + 1 < refs.length; i++) {
       const parent = container(refs[i]!);
       const child = container(refs[i + 1]!);
-      if (child.parent || parent === child || isAncestor(child, parent)) continue;
+      if (child.parent || refused(child, parent)) continue;
       link(parent, child);
     }
     // (1B) the last reference is the parent, replacing a link from a truncated References
     const last = refs.length ? container(refs[refs.length - 1]!) : null;
-    if (last && (last === c || isAncestor(c, last))) continue;
+    if (last && refused(c, last)) continue;
     unlink(c);
     if (last) link(last, c);
   }
@@ -145,7 +151,7 @@ export function references(messages: readonly ThreadMessage[]): ThreadNode[] {
   }
   // (3) prune dummies
   const top: ThreadNode[] = [];
-  for (const r of roots) top.push(...prune(r, true));
+  for (const r of roots) top.push(...prune(r));
   // (4) sort the top level by sent date (a dummy by its first child)
   for (const n of top) n.children.sort(compareNodes);
   top.sort(compareNodes);
@@ -185,14 +191,33 @@ export function references(messages: readonly ThreadMessage[]): ThreadNode[] {
 }
 
 /** RFC 5256 §3 step 3: a dummy without children goes; a dummy with children gives them to its
- * parent, except that at the top only a single child is promoted. */
-function prune(c: Container, isRoot: boolean): ThreadNode[] {
-  const kids: ThreadNode[] = [];
-  for (const k of c.children) kids.push(...prune(k, false));
-  if (c.msg) return [{ msg: c.msg, children: kids }];
-  if (kids.length === 0) return [];
-  if (!isRoot || kids.length === 1) return kids;
-  return [{ msg: null, children: kids }];
+ * parent, except that at the top only a single child is promoted. Iterative: a tree can be as
+ * deep as the mailbox is large. */
+function prune(root: Container): ThreadNode[] {
+  const done = new Map<Container, ThreadNode[]>();
+  const stack: Array<{ c: Container; seen: boolean }> = [{ c: root, seen: false }];
+  while (stack.length) {
+    const top = stack[stack.length - 1]!;
+    if (!top.seen) {
+      top.seen = true;
+      for (const k of top.c.children) stack.push({ c: k, seen: false });
+      continue;
+    }
+    stack.pop();
+    const c = top.c;
+    const kids: ThreadNode[] = [];
+    for (const k of c.children) {
+      kids.push(...done.get(k)!);
+      done.delete(k);
+    }
+    let out: ThreadNode[];
+    if (c.msg) out = [{ msg: c.msg, children: kids }];
+    else if (kids.length === 0) out = [];
+    else if (c !== root || kids.length === 1) out = kids;
+    else out = [{ msg: null, children: kids }];
+    done.set(c, out);
+  }
+  return done.get(root)!;
 }
 
 function sortTree(list: ThreadNode[]): void {
@@ -210,19 +235,29 @@ function sortTree(list: ThreadNode[]): void {
 /** The THREAD response data (RFC 5256 §4): `(3 6 (4 23)(44 7 96))`; a parent with one child is
  * followed by it, several children are nested lists; a dummy contributes no number. */
 export function formatThreads(threads: readonly ThreadNode[]): string {
-  return threads.map((t) => `(${formatNode(t)})`).join('');
-}
-
-function formatNode(node: ThreadNode): string {
-  const parts: string[] = [];
-  let n: ThreadNode = node;
-  for (;;) {
-    if (n.msg) parts.push(String(n.msg.id));
-    if (n.children.length === 1 && n.msg) {
-      n = n.children[0]!;
+  // iterative: a thread can be as deep as the mailbox is large
+  let out = '';
+  const stack: Array<ThreadNode | string> = [];
+  for (let i = threads.length - 1; i >= 0; i--) stack.push(')', threads[i]!, '(');
+  while (stack.length) {
+    const item = stack.pop()!;
+    if (typeof item === 'string') {
+      out += item;
       continue;
     }
-    if (n.children.length) parts.push(n.children.map((k) => `(${formatNode(k)})`).join(''));
-    return parts.join(' ');
+    // a chain of single children is written as numbers in a row
+    let n = item;
+    const parts: string[] = [];
+    if (n.msg) parts.push(String(n.msg.id));
+    while (n.msg && n.children.length === 1) {
+      n = n.children[0]!;
+      if (n.msg) parts.push(String(n.msg.id));
+    }
+    out += parts.join(' ');
+    if (n.children.length) {
+      if (parts.length) out += ' ';
+      for (let i = n.children.length - 1; i >= 0; i--) stack.push(')', n.children[i]!, '(');
+    }
   }
+  return out;
 }

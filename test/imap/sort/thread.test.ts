@@ -77,3 +77,31 @@ test('REFERENCES: loops are not made, duplicate Message-IDs stand alone, the las
 test('REFERENCES: a dummy with one child at the top is replaced by the child', () => {
   assert.equal(formatThreads(references([msg(3, 5, 'Re: gone', '<c>', ['<gone>'])])), '(3)');
 });
+
+test('REFERENCES: threads stop at the depth limit; only the nearest references are linked', () => {
+  // a spine of 255 messages, each with one leaf answer: as deep as a thread may get
+  const n = 255;
+  const list: ThreadMessage[] = [];
+  for (let i = 1; i <= n; i++) {
+    list.push(msg(2 * i - 1, 2 * i - 1, 't', `<s${i}>`, i > 1 ? [`<s${i - 1}>`] : []));
+    list.push(msg(2 * i, 2 * i, 't', `<l${i}>`, [`<s${i}>`]));
+  }
+  let want = '';
+  for (let i = 1; i < n; i++) want += `${2 * i - 1} (${2 * i})(`;
+  want += `${2 * n - 1} ${2 * n}` + ')'.repeat(n - 1);
+  assert.equal(formatThreads(references(list)), `(${want})`);
+  // one more level: the leaf that would be 257th in line starts its own thread; a longer spine
+  // breaks into threads of at most 256
+  list.push(msg(2 * n + 1, 2 * n + 1, 'u', '<deeper>', [`<l${n}>`]));
+  assert.equal(formatThreads(references(list)), `(${want})(${2 * n + 1})`);
+  const spine = Array.from({ length: 600 }, (_, i) =>
+    msg(i + 1, i + 1, `v${i}`, `<v${i}>`, i ? [`<v${i - 1}>`] : []),
+  );
+  const roots = references(spine).map((t) => t.msg!.id);
+  assert.deepEqual(roots, [1, 257, 513]);
+  // 100 000 references: the first (<r0>, message 1) is beyond the 64 nearest, so no link to it
+  const refs = ['<r0>', ...Array.from({ length: 100_000 }, (_, i) => `<x${i}>`)];
+  assert.equal(formatThreads(references([msg(1, 1, 'a', '<r0>'), msg(2, 2, 'b', '<m>', refs)])), '(1)(2)');
+  const near = ['<r0>', ...Array.from({ length: 63 }, (_, i) => `<x${i}>`)];
+  assert.equal(formatThreads(references([msg(1, 1, 'a', '<r0>'), msg(2, 2, 'b', '<m>', near)])), '(1 2)');
+});
