@@ -211,6 +211,11 @@ test('ESORT (RFC 5267 §3): SORT RETURN answers with ESEARCH in sort order; PART
   assert.deepEqual(await c.command('R8', 'SORT RETURN (FOO) (SIZE) UTF-8 ALL'), [
     'R8 BAD Unknown return option: FOO',
   ]);
+  // a SORT with SAVE that fails empties $, as a SEARCH does (RFC 5182 §2.1)
+  assert.deepEqual(await c.command('R9', 'SORT RETURN (SAVE) (SIZE) UTF-8 BADKEY'), [
+    'R9 BAD Unknown search key: BADKEY',
+  ]);
+  assert.deepEqual(await c.command('R10', 'SEARCH $'), ['* SEARCH', 'R10 OK SEARCH completed']);
 });
 
 test('THREAD ORDEREDSUBJECT and REFERENCES (RFC 5256 §3), UID THREAD, errors', async () => {

@@ -1,10 +1,10 @@
 // SORT and UID SORT (RFC 5256 §3) with the keys of RFC 5256 and RFC 5957 (DISPLAYFROM, DISPLAYTO);
 // SORT RETURN (…) answers with ESEARCH (RFC 5267 §3, ESORT).
-import { SELECTED, no, ok, type CommandSpec } from '../command.ts';
+import { SELECTED, no, ok, type CommandCall, type CommandSpec, type Reply } from '../command.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import { astring, atom, parseSearch } from '../protocol/parse.ts';
 import type { Token } from '../protocol/reader.ts';
-import { esearchResponse, parseReturn, savedPart } from '../search-return.ts';
+import { asksToSave, esearchResponse, parseReturn, savedPart } from '../search-return.ts';
 import { CHARSETS, findMatches } from '../search-run.ts';
 import { loadSources } from '../sort/fetch-items.ts';
 import { SORT_KEYS, needsDocument, sortIds, type SortCriterion, type SortKey } from '../sort/order.ts';
@@ -36,40 +36,50 @@ export const sort: CommandSpec = {
   // like SEARCH (RFC 5256 §3 has SORT answer as SEARCH does)
   sync: 'no-expunge',
   uidSync: 'all',
-  async run({ session, args, uid, tag }) {
-    const box = session.selected!;
-    const ret = parseReturn(args);
-    const criteria = parseSortCriteria(args[ret.used]);
-    // RFC 5256 §3: the charset is required
-    const charset = astring(args[ret.used + 1], 'charset').toUpperCase();
-    const req = parseSearch(args.slice(ret.used + 2));
-    if (!CHARSETS.includes(charset)) {
-      if (ret.options?.save) box.saved = [];
-      return no('Unsupported charset', { code: 'BADCHARSET', charsets: CHARSETS });
+  async run(call) {
+    // as with SEARCH (RFC 5182 §2.1), a SORT with SAVE that fails leaves the saved result empty
+    const saving = asksToSave(call.args);
+    let reply: Reply | undefined;
+    try {
+      return (reply = await runSort(call));
+    } finally {
+      if (saving && reply?.status !== 'OK') call.session.selected!.saved = [];
     }
-    const uids = await findMatches(session, req.key);
-    const sources = await loadSources(session, uids, needsDocument(criteria) ? ['subject', 'addresses'] : []);
-    const items = sources.map((s) => ({
-      id: s.uid,
-      arrival: s.idate,
-      date: s.hdate,
-      size: s.size,
-      ...(s.doc?.subject !== undefined ? { subject: s.doc.subject } : {}),
-      ...(s.doc?.from ? { from: s.doc.from } : {}),
-      ...(s.doc?.to ? { to: s.doc.to } : {}),
-      ...(s.doc?.cc ? { cc: s.doc.cc } : {}),
-    }));
-    // UIDs ascend as message numbers do, so sorting by UID gives the same order
-    const sorted = sortIds(items, criteria);
-    const ids = uid ? sorted : sorted.map((u) => box.seqOf(u));
-    const o = ret.options;
-    if (!o) {
-      session.out.untagged(ids.length ? `SORT ${ids.join(' ')}` : 'SORT');
-    } else {
-      if (o.save) box.saved = savedPart(sorted, o).sort((a, b) => a - b);
-      const line = esearchResponse(tag, uid, ids, o, true);
-      if (line) session.out.untagged(line);
-    }
-    return ok(`${uid ? 'UID ' : ''}SORT completed`);
   },
 };
+
+async function runSort({ session, args, uid, tag }: CommandCall): Promise<Reply> {
+  const box = session.selected!;
+  const ret = parseReturn(args);
+  const criteria = parseSortCriteria(args[ret.used]);
+  // RFC 5256 §3: the charset is required
+  const charset = astring(args[ret.used + 1], 'charset').toUpperCase();
+  const req = parseSearch(args.slice(ret.used + 2));
+  if (!CHARSETS.includes(charset)) {
+    return no('Unsupported charset', { code: 'BADCHARSET', charsets: CHARSETS });
+  }
+  const uids = await findMatches(session, req.key);
+  const sources = await loadSources(session, uids, needsDocument(criteria) ? ['subject', 'addresses'] : []);
+  const items = sources.map((s) => ({
+    id: s.uid,
+    arrival: s.idate,
+    date: s.hdate,
+    size: s.size,
+    ...(s.doc?.subject !== undefined ? { subject: s.doc.subject } : {}),
+    ...(s.doc?.from ? { from: s.doc.from } : {}),
+    ...(s.doc?.to ? { to: s.doc.to } : {}),
+    ...(s.doc?.cc ? { cc: s.doc.cc } : {}),
+  }));
+  // UIDs ascend as message numbers do, so sorting by UID gives the same order
+  const sorted = sortIds(items, criteria);
+  const ids = uid ? sorted : sorted.map((u) => box.seqOf(u));
+  const o = ret.options;
+  if (!o) {
+    session.out.untagged(ids.length ? `SORT ${ids.join(' ')}` : 'SORT');
+  } else {
+    if (o.save) box.saved = savedPart(sorted, o).sort((a, b) => a - b);
+    const line = esearchResponse(tag, uid, ids, o, true);
+    if (line) session.out.untagged(line);
+  }
+  return ok(`${uid ? 'UID ' : ''}SORT completed`);
+}
