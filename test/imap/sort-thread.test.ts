@@ -3,6 +3,7 @@
 // asserted. The mailbox is built so each key gives its own order.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import type { RawImap } from './_client.ts';
 import { startImap, type ImapTestEnv } from './_setup.ts';
 
@@ -250,5 +251,37 @@ test('THREAD ORDEREDSUBJECT and REFERENCES (RFC 5256 §3), UID THREAD, errors', 
   assert.deepEqual(await c.command('T8', 'THREAD REFERENCES UTF-8'), ['T8 BAD Missing search key']);
   assert.deepEqual(await c.command('T9', 'UID SORTX 1'), [
     'T9 BAD UID needs FETCH, STORE, SEARCH, COPY, MOVE, EXPUNGE, SORT or THREAD',
+  ]);
+});
+
+// Python's imaplib has sort() and thread(); its generic untagged parsing takes ESEARCH
+const PY = `
+import imaplib, json, re, sys
+m = imaplib.IMAP4('127.0.0.1', int(sys.argv[1]))
+m.login(sys.argv[2], sys.argv[3])
+m.select('INBOX')
+out = [m.sort('(SUBJECT REVERSE DATE)', 'UTF-8', 'ALL'), m.thread('REFERENCES', 'UTF-8', 'ALL'),
+       m.uid('SORT', '(ARRIVAL)', 'UTF-8', 'ALL'), m.uid('THREAD', 'ORDEREDSUBJECT', 'UTF-8', 'ALL')]
+m.search(None, 'RETURN', '(MIN MAX COUNT)', 'ALL')
+out.append(m.response('ESEARCH'))
+print(json.dumps([[typ, [re.sub('TAG "[^"]+"', 'TAG "t"', d.decode()) for d in data]] for typ, data in out]))
+m.logout()
+`;
+
+test('imaplib: sort(), thread(), UID SORT / THREAD and an ESEARCH reply', async () => {
+  const stdout = await new Promise<string>((resolve, reject) => {
+    execFile(
+      'python3',
+      ['-c', PY, String(env.port), env.user.username, env.user.password],
+      { timeout: 30_000 },
+      (err, out, errText) => (err ? reject(new Error(`${err.message}\n${errText}`)) : resolve(out)),
+    );
+  });
+  assert.deepEqual(JSON.parse(stdout), [
+    ['OK', ['6 5 4 3 1 2']],
+    ['OK', ['(2 1)(5)(3 (4)(6))']],
+    ['OK', ['6 5 2 3 4 7']],
+    ['OK', ['(3 2)(6 7)(4 5)']],
+    ['ESEARCH', ['(TAG "t") MIN 1 MAX 6 COUNT 6']],
   ]);
 });
