@@ -50,6 +50,16 @@ export const IMAP_MAX_LIST_WILDCARDS = 32;
  * announced to a session when it first sees them. */
 export const IMAP_MAX_MAILBOX_KEYWORDS = 512;
 
+/** References of one message that THREAD=REFERENCES links (the nearest ones, RFC 5256 §3 step
+ * 1A): a References field can name thousands of ids, and each link walks the ancestors to avoid
+ * loops; real threads are far shallower. */
+export const IMAP_THREAD_MAX_REFERENCES = 64;
+
+/** Depth of a thread THREAD=REFERENCES builds: a link that would hang a message deeper is not
+ * made (the message starts a thread of its own), so the loop check per link stays bounded. Real
+ * discussions are a few dozen replies deep. */
+export const IMAP_THREAD_MAX_DEPTH = 256;
+
 // ---- POP3 ----
 
 /** RFC 2449 §4 allows 255 octets per command, but SASL (RFC 5034) responses such as XOAUTH2

@@ -10,6 +10,7 @@ const NOTHING: StoreKey = { type: 'not', key: { type: 'all' } };
 
 /** Message numbers → UIDs; numbers past the end match nothing (a search is not an error there). */
 function seqUids(box: SelectedMailbox, set: Parameters<typeof resolveStar>[0]): UidSet {
+  if (set.saved) return box.savedUids();
   const out: Array<[number, number]> = [];
   for (const [a, b] of resolveStar(set, box.exists)) {
     if (a < 1 || a > box.exists) continue;
@@ -57,6 +58,11 @@ export function toStoreKey(key: SearchKey, box: SelectedMailbox): StoreKey {
     }
     case 'size':
       return key.op === 'larger' ? { type: 'size', gt: key.value } : { type: 'size', lt: key.value };
+    case 'within': {
+      // RFC 5032 §3: OLDER is an internal date more than n seconds ago, YOUNGER within them
+      const edge = new Date(Date.now() - key.seconds * 1000);
+      return key.op === 'older' ? { type: 'idate', lt: edge } : { type: 'idate', gte: edge };
+    }
     case 'uid':
       return uidKey(box.uidRanges(key.set));
     case 'seq':

@@ -44,6 +44,9 @@ export class SelectedMailbox {
   want = 0;
   /** MODSEQs of flag changes this session made and already reported (or was asked not to). */
   private readonly own = new Set<number>();
+  /** The saved search result (RFC 5182 §2.1) as UIDs, ascending: empty at SELECT; expunged
+   * messages drop out of it as they leave `uids`. */
+  saved: number[] = [];
   /** Keywords the client has been told of in FLAGS (RFC 3501 §7.2.6): lower case → spelling. */
   private readonly told = new Map<string, string>();
 
@@ -119,6 +122,7 @@ export class SelectedMailbox {
    * message (an empty mailbox makes `*` an empty set, which clients send when resyncing).
    */
   seqToUids(set: SequenceSet): UidSet {
+    if (set.saved) return this.savedUids();
     const out: Array<[number, number]> = [];
     if (this.exists === 0) {
       if (set.every((r) => r.start === '*' || r.end === '*')) return out;
@@ -134,7 +138,13 @@ export class SelectedMailbox {
   /** UID ranges with `*` resolved to the highest UID (RFC 3501 §6.4.8). UIDs above it stay as
    * they are: they name nothing, which is not an error for UIDs. */
   uidRanges(set: SequenceSet): UidSet {
+    if (set.saved) return this.savedUids();
     return resolveStar(set, this.maxUid);
+  }
+
+  /** `$` (RFC 5182 §2.1): the saved messages still in the session's view. */
+  savedUids(): number[] {
+    return this.saved.filter((u) => this.has(u));
   }
 
   /** How many of the session's messages fall in `uids` (overlapping ranges counted once). */

@@ -39,8 +39,8 @@ export interface SessionDeps {
   onClose(session: Session): void;
 }
 
-/** Commands that have a `UID` form (RFC 3501 §6.4.8, RFC 4315, RFC 6851). */
-const UID_COMMANDS = new Set(['FETCH', 'STORE', 'SEARCH', 'COPY', 'MOVE', 'EXPUNGE']);
+/** Commands that have a `UID` form (RFC 3501 §6.4.8, RFC 4315, RFC 6851, RFC 5256). */
+const UID_COMMANDS = new Set(['FETCH', 'STORE', 'SEARCH', 'COPY', 'MOVE', 'EXPUNGE', 'SORT', 'THREAD']);
 
 let nextId = 1;
 
@@ -135,6 +135,14 @@ export class Session {
       'MOVE',
       'SPECIAL-USE',
       'CHILDREN',
+      'ESEARCH',
+      'SEARCHRES',
+      'WITHIN',
+      'SORT',
+      'SORT=DISPLAY',
+      'ESORT',
+      'THREAD=ORDEREDSUBJECT',
+      'THREAD=REFERENCES',
       `APPENDLIMIT=${this.ctx.config.maxMessageSize}`,
     );
     return caps;
@@ -214,7 +222,7 @@ export class Session {
   private async handle(cmd: CommandResult): Promise<void> {
     const { tag, name, uid, args } = cmd;
     if (uid && !UID_COMMANDS.has(name)) {
-      await this.reply(tag, bad('UID needs FETCH, STORE, SEARCH, COPY, MOVE or EXPUNGE'));
+      await this.reply(tag, bad('UID needs FETCH, STORE, SEARCH, COPY, MOVE, EXPUNGE, SORT or THREAD'));
       return;
     }
     const spec = this.deps.commands.get(name);

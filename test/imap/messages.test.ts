@@ -325,7 +325,7 @@ test('COPY and MOVE with COPYUID; TRYCREATE; EXPUNGE numbering; UID EXPUNGE', as
     'j9 OK UID MOVE completed',
   ]);
   assert.deepEqual(await c.command('j10', 'UID FOO 1'), [
-    'j10 BAD UID needs FETCH, STORE, SEARCH, COPY, MOVE or EXPUNGE',
+    'j10 BAD UID needs FETCH, STORE, SEARCH, COPY, MOVE, EXPUNGE, SORT or THREAD',
   ]);
 });
 

@@ -24,10 +24,12 @@ import { noop } from './noop.ts';
 import { rename } from './rename.ts';
 import { search } from './search.ts';
 import { select } from './select.ts';
+import { sort } from './sort.ts';
 import { starttls } from './starttls.ts';
 import { status } from './status.ts';
 import { store } from './store.ts';
 import { subscribe } from './subscribe.ts';
+import { thread } from './thread.ts';
 import { unselect } from './unselect.ts';
 import { unsubscribe } from './unsubscribe.ts';
 
@@ -56,10 +58,12 @@ const ALL: CommandSpec[] = [
   rename,
   search,
   select,
+  sort,
   starttls,
   status,
   store,
   subscribe,
+  thread,
   unselect,
   unsubscribe,
 ];

@@ -1,10 +1,10 @@
 // SEARCH (RFC 3501 §6.4.4) and UID SEARCH: CHARSET UTF-8 / US-ASCII, results as message numbers or
-// UIDs in the session's view.
-import { SELECTED, no, ok, type CommandSpec } from '../command.ts';
+// UIDs in the session's view; RETURN (…) answers with ESEARCH (RFC 4731) and SAVE keeps the
+// result for `$` (RFC 5182).
+import { SELECTED, no, ok, type CommandSpec, type Reply } from '../command.ts';
+import { asksToSave, esearchResponse, parseReturn, savedPart } from '../search-return.ts';
+import { CHARSETS, findMatches } from '../search-run.ts';
 import { parseSearch } from '../protocol/parse.ts';
-import { toStoreKey } from '../search-query.ts';
-
-const CHARSETS = ['UTF-8', 'US-ASCII'];
 
 export const search: CommandSpec = {
   name: 'SEARCH',
@@ -12,20 +12,31 @@ export const search: CommandSpec = {
   // RFC 3501 §7.4.1: no EXPUNGE while answering SEARCH; UID SEARCH may have them
   sync: 'no-expunge',
   uidSync: 'all',
-  async run({ session, args, uid }) {
+  async run({ session, args, uid, tag }) {
     const box = session.selected!;
-    const req = parseSearch(args);
-    // RFC 3501 §6.4.4: an unsupported charset is a NO with the supported ones
-    if (req.charset !== undefined && !CHARSETS.includes(req.charset)) {
-      return no('Unsupported charset', { code: 'BADCHARSET', charsets: CHARSETS });
+    // RFC 5182 §2.1: a SEARCH with SAVE that fails leaves the saved result empty
+    const saving = asksToSave(args);
+    let reply: Reply | undefined;
+    try {
+      const ret = parseReturn(args);
+      const req = parseSearch(args.slice(ret.used));
+      // RFC 3501 §6.4.4: an unsupported charset is a NO with the supported ones
+      if (req.charset !== undefined && !CHARSETS.includes(req.charset)) {
+        return (reply = no('Unsupported charset', { code: 'BADCHARSET', charsets: CHARSETS }));
+      }
+      const uids = await findMatches(session, req.key);
+      const ids = uid ? uids : uids.map((u) => box.seqOf(u));
+      const o = ret.options;
+      if (!o) {
+        session.out.untagged(ids.length ? `SEARCH ${ids.join(' ')}` : 'SEARCH');
+      } else {
+        if (o.save) box.saved = savedPart(uids, o);
+        const line = esearchResponse(tag, uid, ids, o, false);
+        if (line) session.out.untagged(line);
+      }
+      return (reply = ok(`${uid ? 'UID ' : ''}SEARCH completed`));
+    } finally {
+      if (saving && reply?.status !== 'OK') box.saved = [];
     }
-    const found = await session.store.messages.search(box.id, toStoreKey(req.key, box));
-    const ids: number[] = [];
-    for (const u of found) {
-      const seq = box.seqOf(u);
-      if (seq) ids.push(uid ? u : seq);
-    }
-    session.out.untagged(ids.length ? `SEARCH ${ids.join(' ')}` : 'SEARCH');
-    return ok(`${uid ? 'UID ' : ''}SEARCH completed`);
   },
 };

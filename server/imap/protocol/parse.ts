@@ -57,11 +57,13 @@ export interface SeqRange {
   start: SeqNumber;
   end: SeqNumber;
 }
-export type SequenceSet = SeqRange[];
+/** `saved`: the set is `$`, the saved search result (RFC 5182 §2.1), and has no ranges. */
+export type SequenceSet = SeqRange[] & { saved?: true };
 
-/** Parses `1:3,5,7:*`. */
+/** Parses `1:3,5,7:*`, or `$` (RFC 5182 §3 seq-last-command). */
 export function parseSequenceSet(text: string): SequenceSet {
   if (text.length === 0) throw new ProtocolError('Empty sequence set');
+  if (text === '$') return Object.assign([], { saved: true as const });
   const out: SequenceSet = [];
   for (const part of text.split(',')) {
     const [a, b, extra] = part.split(':');
@@ -401,6 +403,8 @@ export type SearchKey =
   /** BEFORE ON SINCE (internal date) and SENTBEFORE SENTON SENTSINCE (Date: header). */
   | { type: 'date'; field: 'internal' | 'sent'; op: 'before' | 'on' | 'since'; date: ImapDate }
   | { type: 'size'; op: 'larger' | 'smaller'; value: number }
+  /** OLDER / YOUNGER n (RFC 5032 §3): the internal date against now, in seconds. */
+  | { type: 'within'; op: 'older' | 'younger'; seconds: number }
   | { type: 'uid'; set: SequenceSet }
   | { type: 'seq'; set: SequenceSet }
   | { type: 'not'; key: SearchKey }
@@ -514,6 +518,13 @@ function searchKey(c: Cursor, depth: number): SearchKey {
         op: name === 'LARGER' ? 'larger' : 'smaller',
         value: parseNumber(atom(c.tokens[c.i++], 'size')),
       };
+    case 'OLDER':
+    case 'YOUNGER':
+      return {
+        type: 'within',
+        op: name === 'OLDER' ? 'older' : 'younger',
+        seconds: parseNumber(atom(c.tokens[c.i++], 'interval'), true),
+      };
     case 'UID':
       return { type: 'uid', set: sequenceSet(c.tokens[c.i++]) };
     case 'NOT':
@@ -523,7 +534,7 @@ function searchKey(c: Cursor, depth: number): SearchKey {
       return { type: 'or', left, right: searchKey(c, depth + 1) };
     }
   }
-  if (/^[\d*]/.test(name)) return { type: 'seq', set: parseSequenceSet(tok.value) };
+  if (/^[\d*$]/.test(name)) return { type: 'seq', set: parseSequenceSet(tok.value) };
   throw new ProtocolError(`Unknown search key: ${tok.value.slice(0, 40)}`);
 }
 

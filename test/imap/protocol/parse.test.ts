@@ -51,7 +51,11 @@ test('sequence sets parse and resolve against a maximum', () => {
   bad(() => parseSequenceSet('1:2:3'), 'Invalid sequence set: 1:2:3');
   bad(() => parseSequenceSet('1,,2'), 'Invalid sequence number: ');
   bad(() => parseSequenceSet('4294967296'), 'Invalid sequence number: 4294967296');
-  bad(() => parseSequenceSet('$'), 'Invalid sequence number: $');
+  // RFC 5182 §3: `$` is the saved search result, only as the whole set
+  assert.deepEqual({ ...parseSequenceSet('$') }, { saved: true });
+  assert.equal(parseSequenceSet('$').length, 0);
+  bad(() => parseSequenceSet('1,$'), 'Invalid sequence number: $');
+  bad(() => parseSequenceSet('$:4'), 'Invalid sequence number: $');
 });
 
 test('FETCH macros, simple items, sections and partials', () => {
