@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { spawnServer } from '../test/helpers/server-process.ts';
 import { createStore } from '../server/store/index.ts';
 import { loadDeliveredCorpus } from './corpus.ts';
+import { Reader } from './compare/line-client.ts';
 
 const COUNT = Number(process.env.BENCH_POP3_MESSAGES ?? 10000);
 const RETR = Math.min(COUNT, Number(process.env.BENCH_POP3_RETR ?? 500));
@@ -17,52 +18,6 @@ const BIG_MB = Number(process.env.BENCH_POP3_BIG_MB ?? 20);
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
-}
-
-/** Reads POP3 replies: single lines, or multi-line bodies up to CRLF.CRLF, without re-copying. */
-class Reader {
-  private chunks: Buffer[] = [];
-  private wake: (() => void) | null = null;
-  constructor(sock: Socket) {
-    sock.on('data', (d: Buffer) => {
-      this.chunks.push(d);
-      this.wake?.();
-    });
-  }
-  private async next(): Promise<Buffer> {
-    while (!this.chunks.length) {
-      await new Promise<void>((r) => (this.wake = r));
-      this.wake = null;
-    }
-    return this.chunks.shift()!;
-  }
-  async line(): Promise<string> {
-    let acc = Buffer.alloc(0);
-    for (;;) {
-      acc = Buffer.concat([acc, await this.next()]);
-      const i = acc.indexOf('\r\n');
-      if (i >= 0) {
-        if (i + 2 < acc.length) this.chunks.unshift(acc.subarray(i + 2));
-        return acc.subarray(0, i).toString();
-      }
-    }
-  }
-  /** Multi-line body length (after the status line was read), terminator excluded. */
-  async body(): Promise<number> {
-    let count = 0;
-    let tail = Buffer.from('\r\n'); // the status line's CRLF, for an empty body
-    for (;;) {
-      const chunk = await this.next();
-      const joined = Buffer.concat([tail, chunk]);
-      const i = joined.indexOf('\r\n.\r\n');
-      if (i >= 0) {
-        if (i + 5 < joined.length) this.chunks.unshift(joined.subarray(i + 5));
-        return count + i + 2 - tail.length;
-      }
-      count += chunk.length;
-      tail = joined.subarray(-4);
-    }
-  }
 }
 
 const dbName = `nbbench_${Math.random().toString(36).slice(2, 10)}`;
@@ -100,7 +55,7 @@ try {
   let peak = idle;
   const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 50);
   const sock = connect(ports.pop3!, '127.0.0.1');
-  const r = new Reader(sock);
+  const r = new Reader(sock, 600_000);
   await r.line();
   let t0 = performance.now();
   sock.write('USER popbench\r\nPASS bench-pass\r\n');
@@ -155,7 +110,7 @@ try {
   );
   await store.messages.add({ user: big.id, mailbox: bigInbox.id, raw: bigRaw });
   const s2 = connect(ports.pop3!, '127.0.0.1');
-  const r2 = new Reader(s2);
+  const r2 = new Reader(s2, 600_000);
   await r2.line();
   s2.write('USER popbig\r\nPASS bench-pass\r\n');
   await r2.line();

@@ -4,7 +4,7 @@
 import { connect, type Socket } from 'node:net';
 
 /** Byte reader over a socket, with a deadline on every wait. */
-class Reader {
+export class Reader {
   private chunks: Buffer[] = [];
   private wake: (() => void) | null = null;
   private closed: Error | null = null;
