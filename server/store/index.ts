@@ -557,6 +557,18 @@ export interface AttachmentsApi {
   stat(sha256: string): Promise<{ sha256: string; size: number; refs: number; complete: boolean } | null>;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Import marks
+
+/** What imports already stored, per user, by a key the importer derives from folder and bytes. */
+export interface ImportMarksApi {
+  has(user: Id, key: string): Promise<boolean>;
+  /** Marks `key` for `user`; marking twice is harmless. */
+  add(user: Id, key: string): Promise<void>;
+  /** Forgets every mark of `user` (also done when the user is deleted). */
+  clear(user: Id): Promise<void>;
+}
+
 export interface Store {
   readonly db: Db;
   readonly users: UsersApi;
@@ -564,6 +576,7 @@ export interface Store {
   readonly mailboxes: MailboxesApi;
   readonly messages: MessagesApi;
   readonly attachments: AttachmentsApi;
+  readonly importMarks: ImportMarksApi;
   /** Journal reads, beacon subscriptions and the global event feed. */
   readonly notify: Notifier;
   /** Creates every index the store relies on (idempotent). */
