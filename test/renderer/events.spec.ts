@@ -95,6 +95,13 @@ describe('normalizeEvent', () => {
       text: 'New message (UID 12) in INBOX',
     });
     expect(normalizeEvent('journal', { ...beacon, count: 3 }, 2).text).toBe('3 new messages in INBOX');
+    const withMessage = { ...beacon, from: 'Eve <eve@example.test>', subject: 'Lunch?' };
+    expect(normalizeEvent('journal', withMessage, 4).text).toBe(
+      'New message (UID 12) in INBOX from Eve <eve@example.test>: “Lunch?”',
+    );
+    expect(normalizeEvent('journal', { ...withMessage, subject: '', count: 2 }, 5).text).toBe(
+      '2 new messages in INBOX, the last from Eve <eve@example.test>: “(no subject)”',
+    );
     expect(normalizeEvent('journal', { ...beacon, command: 'EXPUNGE', count: 2 }, 3).text).toBe(
       '2 messages removed in INBOX',
     );

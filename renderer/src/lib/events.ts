@@ -122,8 +122,14 @@ function journalEntry(base: Omit<FeedEntry, 'kind' | 'text'>, command: string): 
   const where = mailbox ? ` in ${mailbox}` : '';
   const flags = Array.isArray(raw.flags) ? `: ${raw.flags.join(' ') || '(none)'}` : '';
   let text: string;
+  const from = str(raw.from);
+  const subject = typeof raw.subject === 'string' ? raw.subject : undefined;
+  const about = `${from ? ` from ${from}` : ''}${subject !== undefined ? `: “${subject || '(no subject)'}”` : ''}`;
   if (kind === 'delivery')
-    text = count > 1 ? `${count} new messages${where}` : `New message${uid ? ` (UID ${uid})` : ''}${where}`;
+    text =
+      count > 1
+        ? `${count} new messages${where}${about && ', the last' + about}`
+        : `New message${uid ? ` (UID ${uid})` : ''}${where}${about}`;
   else if (kind === 'expunge')
     text = count > 1 ? `${count} messages removed${where}` : `Message${uid ? ` ${uid}` : ''} removed${where}`;
   else if (kind === 'flags')
@@ -143,7 +149,8 @@ function journalEntry(base: Omit<FeedEntry, 'kind' | 'text'>, command: string): 
 /**
  * `type` is the SSE event name ('message' when the server sends none); `data` the parsed JSON.
  * /events sends `log` (pino lines: numeric `level`, `msg`, epoch-ms `time`), `journal` (a beacon:
- * user id, mailbox id, command, uid, modseq, count, plus `username` and `mailboxPath`), `auth`
+ * user id, mailbox id, command, uid, modseq, count, plus `username` and `mailboxPath`, and for
+ * EXISTS the last message's `from` and `subject`), `auth`
  * (result, user id or null, login, protocol, ip) and `import` (msg, progress fields).
  */
 export function normalizeEvent(type: string, data: unknown, seq: number, now = Date.now()): FeedEntry {
