@@ -569,6 +569,31 @@ export interface ImportMarksApi {
   clear(user: Id): Promise<void>;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Delivery counters
+
+/** The door a message came in by. */
+export type DeliveryProtocol = 'lmtp' | 'imap' | 'api';
+export interface DeliveryCounts {
+  lmtp: number;
+  imap: number;
+  api: number;
+  total: number;
+}
+export interface DeliveryStats {
+  total: DeliveryCounts;
+  /** The server's local day. */
+  today: DeliveryCounts;
+  /** The last minutes, oldest first; `start` in epoch ms. */
+  perMinute: Array<DeliveryCounts & { start: number }>;
+}
+
+export interface DeliveryStatsApi {
+  /** Counts one delivered message (never throws). */
+  count(protocol: DeliveryProtocol, now?: Date): Promise<void>;
+  read(now?: Date, minutes?: number): Promise<DeliveryStats>;
+}
+
 export interface Store {
   readonly db: Db;
   readonly users: UsersApi;
@@ -577,6 +602,7 @@ export interface Store {
   readonly messages: MessagesApi;
   readonly attachments: AttachmentsApi;
   readonly importMarks: ImportMarksApi;
+  readonly deliveries: DeliveryStatsApi;
   /** Journal reads, beacon subscriptions and the global event feed. */
   readonly notify: Notifier;
   /** Creates every index the store relies on (idempotent). */

@@ -8,6 +8,7 @@ import { Mailboxes } from './mailboxes.ts';
 import { Messages } from './messages.ts';
 import { Attachments } from './attachments.ts';
 import { ImportMarks } from './import-marks.ts';
+import { DeliveryStatsImpl } from './delivery-stats.ts';
 import { ensureIndexesImpl } from './indexes.ts';
 import { sweepStore } from './sweep.ts';
 
@@ -29,6 +30,7 @@ export function createStoreImpl(params: CreateStoreParams): Store {
     messages,
     attachments: new Attachments(ctx),
     importMarks: new ImportMarks(ctx),
+    deliveries: new DeliveryStatsImpl(ctx),
     notify,
     ensureIndexes: () => ensureIndexesImpl(params.db),
     sweep,

@@ -19,6 +19,20 @@ export interface Health {
   code?: string;
 }
 
+/** Messages delivered, per door (GET /stats/deliveries). */
+export interface DeliveryCounts {
+  lmtp: number;
+  imap: number;
+  api: number;
+  total: number;
+}
+
+export interface DeliveryStats {
+  total: DeliveryCounts;
+  today: DeliveryCounts;
+  perMinute: Array<DeliveryCounts & { start: number }>;
+}
+
 export interface Quota {
   allowed: number;
   used: number;
