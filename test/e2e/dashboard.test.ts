@@ -363,6 +363,46 @@ describe(
       assert.equal(await page.getByText('LMTP 2 · IMAP 0 · API 1').count(), 2);
       assert.deepEqual(problems.splice(0), []);
     });
+
+    it('settings say where a value comes from and that an unset relay is not set', async () => {
+      await page.setViewportSize({ width: 1280, height: 800 }); // the About column shows when wide
+      await goTo('#/settings');
+      await heading('Settings').waitFor();
+      assert.equal(await page.getByLabel('relayUrl', { exact: true }).getAttribute('placeholder'), 'not set');
+      await page
+        .getByText('Set by the environment variable NESTBOX_API_HOST: it wins over a value saved here.')
+        .waitFor();
+      assert.deepEqual(problems.splice(0), []);
+    });
+
+    it("shows the new account form's quota hint whole (at 1280 px, five fields a row)", async () => {
+      await goTo('#/accounts');
+      await page.getByRole('button', { name: 'New account' }).click();
+      const quota = page.getByLabel('Quota');
+      await quota.waitFor();
+      // the placeholder's drawn width fits the field's content box
+      const fits = await quota.evaluate((el) => {
+        const input = el as unknown as {
+          placeholder: string;
+          clientWidth: number;
+          ownerDocument: {
+            createElement(t: string): {
+              getContext(c: string): { font: string; measureText(t: string): { width: number } };
+            };
+          };
+        };
+        const style = (
+          globalThis as unknown as { getComputedStyle(e: unknown): Record<string, string> }
+        ).getComputedStyle(el);
+        const ctx = input.ownerDocument.createElement('canvas').getContext('2d');
+        ctx.font = style.font!;
+        const room = input.clientWidth - parseFloat(style.paddingLeft!) - parseFloat(style.paddingRight!);
+        return { text: ctx.measureText(input.placeholder).width, room };
+      });
+      assert.ok(fits.text <= fits.room, `placeholder ${fits.text}px in ${fits.room}px`);
+      await page.getByText("Empty: the server's default").waitFor();
+      assert.deepEqual(problems.splice(0), []);
+    });
   },
 );
 
