@@ -375,6 +375,19 @@ describe(
       assert.deepEqual(problems.splice(0), []);
     });
 
+    it('log lines name their protocol, user and client address', async () => {
+      await goTo('#/logs');
+      await heading('Logs').waitFor();
+      // the failed POP3 sign-in of the Activity test, as the server logged it
+      const row = page.locator('.feed-row').filter({ hasText: 'login failed' }).first();
+      await row.waitFor();
+      assert.match(
+        await row.locator('.context').innerText(),
+        new RegExp(`POP3 · ${USERNAME} · 127\\.0\\.0\\.1`),
+      );
+      assert.deepEqual(problems.splice(0), []);
+    });
+
     it("shows the new account form's quota hint whole (at 1280 px, five fields a row)", async () => {
       await goTo('#/accounts');
       await page.getByRole('button', { name: 'New account' }).click();

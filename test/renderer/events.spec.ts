@@ -194,4 +194,21 @@ describe('LiveFeed', () => {
     // one beacon for two new messages counts twice in the per-minute chart
     expect(feed.deliveries).toHaveLength(2);
   });
+
+  it('gives log lines their protocol, user and client address', () => {
+    const line = {
+      level: 40,
+      msg: 'login failed',
+      protocol: 'pop3',
+      user: 'dora',
+      remote: '192.0.2.7',
+      time: 1,
+    };
+    expect(normalizeEvent('log', line, 1)).toMatchObject({ kind: 'log', context: 'POP3 · dora · 192.0.2.7' });
+    expect(
+      normalizeEvent('log', { level: 30, msg: 'lmtp: DATA failed', protocol: 'lmtp', remote: '::1' }, 2)
+        .context,
+    ).toBe('LMTP · ::1');
+    expect(normalizeEvent('log', { level: 30, msg: 'Nestbox is ready' }, 3).context).toBeUndefined();
+  });
 });

@@ -34,6 +34,8 @@ const PINO_LEVELS: Record<number, Level> = {
 
 export interface FeedEntry {
   seq: number;
+  /** Log lines: "POP3 · alice · 192.0.2.7" from the line's protocol, user and client address. */
+  context?: string;
   time: number;
   kind: EntryKind;
   level?: Level;
@@ -173,6 +175,7 @@ export function normalizeEvent(type: string, data: unknown, seq: number, now = D
       kind: 'log',
       level: levelOf(raw.level) ?? 'info',
       account,
+      ...(logContext(raw) ? { context: logContext(raw) } : {}),
       text: str(raw.msg) ?? '',
       raw,
     };
@@ -189,6 +192,14 @@ export function normalizeEvent(type: string, data: unknown, seq: number, now = D
     kind: 'other',
     text: str(raw.msg) ?? str(raw.message) ?? JSON.stringify(raw),
   };
+}
+
+/** Protocol, user and client address of a log line, as far as it has them. */
+export function logContext(raw: Record<string, unknown>): string {
+  const protocol = str(raw.protocol)?.toUpperCase();
+  const user = str(raw.username) ?? str(raw.user) ?? str(raw.login);
+  const remote = str(raw.remote) ?? str(raw.ip);
+  return [protocol, user, remote].filter(Boolean).join(' · ');
 }
 
 /** Whether an entry changes what an account's page shows (its mailboxes, counts and storage). */
