@@ -16,6 +16,7 @@ import { exportMaildir, exportMbox } from './exporter.ts';
 import { EventBus } from '../event-bus.ts';
 import { UserError } from '../../user-error.ts';
 import { Progress } from './progress.ts';
+import { countSeparators, countZipMessages } from './stream-counters.ts';
 import { call, callJson, findRunningServer, listenEvents, type RemoteServer } from './remote.ts';
 
 export type ExportFormat = 'mbox' | 'maildir';
@@ -147,34 +148,6 @@ export async function cliImport(
   });
 }
 
-/** Counts mbox messages as they stream past: in mboxrd every line starting "From " begins one. */
-function countSeparators(onCount: (n: number) => void): Transform {
-  let n = 0;
-  let lineStart = true; // the next byte begins a line
-  let partial = ''; // the start of a line too short yet to tell
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      let s = chunk.toString('latin1');
-      if (partial) {
-        s = partial + s;
-        lineStart = true;
-        partial = '';
-      }
-      if (lineStart && s.startsWith('From ')) n += 1;
-      n += s.match(/\nFrom /g)?.length ?? 0;
-      const lastNl = s.lastIndexOf('\n');
-      const rest = lastNl >= 0 ? s.slice(lastNl + 1) : lineStart ? s : null;
-      if (rest === null) lineStart = false;
-      else if (rest.length < 5 && 'From '.startsWith(rest)) {
-        partial = rest;
-        lineStart = rest === '';
-      } else lineStart = false;
-      onCount(n);
-      cb(null, chunk);
-    },
-  });
-}
-
 export async function cliExport(
   config: Config,
   userKey: string,
@@ -205,14 +178,12 @@ export async function cliExport(
     }
     const r = await call(server, path);
     const out = createWriteStream(file);
-    // a zip streams without counts on the way (its entries are only listed at its end)
-    if (format === 'mbox')
-      await pipeline(
-        Readable.fromWeb(r.body as never),
-        countSeparators((n) => progress.update({ done: n, total })),
-        out,
-      );
-    else await pipeline(Readable.fromWeb(r.body as never), out);
+    const count = (n: number) => progress.update({ done: n, total });
+    await pipeline(
+      Readable.fromWeb(r.body as never),
+      format === 'mbox' ? countSeparators(count) : countZipMessages(count),
+      out,
+    );
     progress.finish({ done: total, total });
     return `exported ${total} messages ${format === 'maildir' ? 'of every mailbox' : `from ${mailboxKey}`} to ${file} (through the running server at ${server.base})`;
   }
