@@ -11,6 +11,7 @@ export interface RemoteServer {
 }
 
 const PROBE_TIMEOUT_MS = 2000;
+const EVENTS_READY_WAIT_MS = 3000;
 
 /** The API's address from its bind address: a wildcard bind is reached on loopback. */
 function reachable(host: string): string {
@@ -77,7 +78,11 @@ export function listenEvents(
 ): { ready: Promise<void>; stop(): void } {
   const abort = new AbortController();
   let readyResolve!: () => void;
-  const ready = new Promise<void>((r) => (readyResolve = r));
+  // ready once subscribed, or after a while regardless: live counts are a nicety, not a condition
+  const ready = new Promise<void>((r) => {
+    readyResolve = r;
+    setTimeout(r, EVENTS_READY_WAIT_MS).unref();
+  });
   void (async () => {
     try {
       const r = await call(server, '/events?backlog=0', { signal: abort.signal });
