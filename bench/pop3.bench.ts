@@ -3,7 +3,7 @@
 // with 16 commands pipelined; server resident memory sampled throughout. Prints figures only.
 // BENCH_POP3_RETR (default 500) bounds the RETR sample, spread over the whole maildrop.
 import { readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { MongoClient } from 'mongodb';
 import { Redis } from 'ioredis';
 import { spawnServer } from '../test/helpers/server-process.ts';

@@ -86,8 +86,15 @@ async function mailIo(
     });
     process.stdout.write(out + '\n');
   } else {
-    if (args.length !== 3) fail('usage: nestbox export USER MAILBOX FILE');
-    process.stdout.write((await cliExport(config, args[0]!, args[1]!, args[2]!)) + '\n');
+    // mbox: one mailbox; maildir: every mailbox, as a zipped Maildir++ tree
+    const usage =
+      'usage: nestbox export USER MAILBOX FILE.mbox | nestbox export USER FILE.zip --format maildir';
+    const fmt = format ?? (args.length === 2 && args[1]!.endsWith('.zip') ? 'maildir' : 'mbox');
+    if (fmt !== 'mbox' && fmt !== 'maildir') fail('--format must be mbox or maildir');
+    if (fmt === 'mbox' && args.length !== 3) fail(usage);
+    if (fmt === 'maildir' && args.length !== 2) fail(usage);
+    const [user, mailboxKey, file] = fmt === 'mbox' ? args : [args[0], null, args[1]];
+    process.stdout.write((await cliExport(config, user!, mailboxKey ?? null, file!, fmt)) + '\n');
   }
 }
 

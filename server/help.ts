@@ -24,7 +24,9 @@ const COMMANDS: [string, string][] = [
   ['', '(re-importing the same messages adds nothing)'],
   ['  --mailbox PATH', 'import everything into this mailbox'],
   ['  --format FORMAT', 'auto (default), mbox or maildir'],
-  ['export USER MAILBOX FILE', 'write MAILBOX (path or id) of USER as an mboxrd file'],
+  ['', '(through the running server when one uses the data folder)'],
+  ['export USER MAILBOX FILE', 'write MAILBOX (path or id) of USER as an mboxrd file, flags kept'],
+  ['export USER FILE.zip', 'write every mailbox of USER as a zipped Maildir++ tree'],
 ];
 
 const OPTIONS: [string, string][] = [

@@ -61,7 +61,10 @@ export class Authenticator {
     }
     await this.limiter.succeeded(auth.user);
     await this.report(a, 'success', auth, auth.user);
-    log.info({ user: auth.user, protocol: a.protocol, ip: a.ip, method: auth.method }, 'login');
+    log.info(
+      { user: auth.username, userId: auth.user, protocol: a.protocol, remote: a.ip, method: auth.method },
+      'login',
+    );
     return { ok: true, auth };
   }
 
@@ -73,7 +76,7 @@ export class Authenticator {
   ): Promise<void> {
     const { authlog, redis, log } = this.deps;
     if (result !== 'success') {
-      log.warn({ login: a.login, protocol: a.protocol, ip: a.ip, result }, 'login failed');
+      log.warn({ user: a.login, protocol: a.protocol, remote: a.ip, result }, 'login failed');
     }
     const user = account ?? (await this.userOf(a.login));
     await authlog

@@ -83,6 +83,21 @@ function readConfigFile(path: string): Raw {
 
 export const SAVED_SETTINGS_FILE = 'config.json';
 
+/** Where a setting's value came from; `overrides` names a config file value it won over. */
+export interface SettingSource {
+  kind: 'default' | 'file' | 'env' | 'flag';
+  /** The file, environment variable or flag. */
+  name?: string;
+  overrides?: string;
+}
+
+const SOURCES = new WeakMap<object, Map<string, SettingSource>>();
+
+/** Where each setting of a loaded config came from (dotted key → source); default when unknown. */
+export function settingSource(config: Config, key: string): SettingSource {
+  return SOURCES.get(config)?.get(key) ?? { kind: 'default' };
+}
+
 /** `<data>/config.json` when it exists, the data folder coming from a flag, the environment or the default. */
 function savedSettingsFile(
   env: NodeJS.ProcessEnv,
@@ -98,6 +113,11 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const flags = opts.flags ?? {};
   const raw: Raw = defaults(defaultDataDir(env));
   const source = new Map<string, string>(); // dotted path → where its value came from
+  const sources = new Map<string, SettingSource>();
+  const overridden = (key: string) => {
+    const before = sources.get(key);
+    return before?.kind === 'file' ? { overrides: before.name! } : {};
+  };
 
   const file = opts.configFile ?? flags.config ?? env.NESTBOX_CONFIG ?? savedSettingsFile(env, flags);
   if (file) {
@@ -111,6 +131,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       if (value === undefined) continue;
       setPath(raw, spec.path, value);
       source.set(spec.path.join('.'), `${spec.path.join('.')} in ${file}`);
+      sources.set(spec.path.join('.'), { kind: 'file', name: file });
     }
   }
   for (const spec of SETTINGS) {
@@ -118,16 +139,25 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     if (value === undefined || value === '') continue;
     setPath(raw, spec.path, fromString(spec, value));
     source.set(spec.path.join('.'), spec.env);
+    sources.set(spec.path.join('.'), { kind: 'env', name: spec.env, ...overridden(spec.path.join('.')) });
   }
   for (const spec of SETTINGS) {
     const value = flags[spec.flag];
     if (value === undefined) continue;
     setPath(raw, spec.path, fromString(spec, value));
     source.set(spec.path.join('.'), `--${spec.flag}`);
+    sources.set(spec.path.join('.'), {
+      kind: 'flag',
+      name: `--${spec.flag}`,
+      ...overridden(spec.path.join('.')),
+    });
   }
 
   const result = configSchema.safeParse(raw);
-  if (result.success) return result.data;
+  if (result.success) {
+    SOURCES.set(result.data, sources);
+    return result.data;
+  }
   const issue = result.error.issues[0]!;
   // Name the setting by the source its value came from; list items point at their list.
   const path = issue.path.filter((p) => typeof p === 'string').join('.');

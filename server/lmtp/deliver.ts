@@ -88,6 +88,7 @@ export class Deliverer {
         raw,
         ...(decision.flags.length ? { flags: decision.flags } : {}),
       });
+      await this.store.deliveries.count('lmtp');
       return { reply: `OK: delivered as ${res.id}`, decision, stored: true };
     } catch (err) {
       if (isStoreError(err, 'OVERQUOTA')) {

@@ -53,7 +53,9 @@ export async function ensureLmtpIndexes(ctx: ServiceContext): Promise<void> {
 }
 
 export function createLmtpServer(ctx: ServiceContext): LmtpServer {
-  const { config, store, log } = ctx;
+  const { config, store } = ctx;
+  // every line of this service says its protocol; those of a connection also its client address
+  const log = ctx.log.child({ protocol: 'lmtp' });
   const filters = new Filters(ctx.backends.db, { relayUrl: config.relayUrl });
   const autoreplies = new Autoreplies(ctx.backends.db, { relayUrl: config.relayUrl });
   const relay = config.relayUrl ? new Relay(config.relayUrl) : null;
@@ -192,7 +194,10 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
         accepted.set(envelope, list);
         cb();
       })().catch((err: unknown) => {
-        log.error({ err, rcpt: address.address }, 'lmtp: recipient lookup failed');
+        log.error(
+          { err, rcpt: address.address, remote: session.remoteAddress },
+          'lmtp: recipient lookup failed',
+        );
         cb(replyError(451, 'Error: local error in processing, try again later'));
       });
     },
@@ -209,7 +214,7 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
             setImmediate(() => after.forEach((run) => run()));
           },
           (err: unknown) => {
-            log.error({ err }, 'lmtp: DATA failed');
+            log.error({ err, remote: session.remoteAddress }, 'lmtp: DATA failed');
             stream.resume();
             cb(replyError(451, 'Error: local error in processing, try again later'));
           },

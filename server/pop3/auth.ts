@@ -76,7 +76,7 @@ async function login(s: Session, login: string, password: string): Promise<void>
   } catch (err) {
     await lock.release();
     if (s.conn.closed) return;
-    s.log.error({ err, user }, 'pop3: cannot open maildrop');
+    s.log.error({ err, userId: user }, 'pop3: cannot open maildrop');
     await s.err('[SYS/TEMP] cannot open the maildrop, try again later');
   }
 }

@@ -148,7 +148,7 @@ export async function applyUpdate(s: Session): Promise<boolean> {
         await store.messages.move({ user, mailbox: drop.inbox.id, uids: toUidSet(uids), target: trash.id });
         return true;
       }
-      s.log.warn({ user }, 'pop3: no Trash mailbox; deleting instead');
+      s.log.warn('pop3: no Trash mailbox; deleting instead');
     }
     await store.messages.expunge({
       user,
@@ -158,7 +158,7 @@ export async function applyUpdate(s: Session): Promise<boolean> {
     });
     return true;
   } catch (err) {
-    s.log.error({ err, user }, 'pop3: UPDATE failed');
+    s.log.error({ err }, 'pop3: UPDATE failed');
     return false;
   }
 }

@@ -44,8 +44,21 @@ export class Session {
     conn.onLine((line) => this.handle(line));
   }
 
+  private logger: Logger | undefined;
+  private loggedAs: string | undefined;
+
+  /** The service's logger with this connection's protocol, client address and, once known, user. */
   get log(): Logger {
-    return this.deps.log;
+    const user = this.user?.username;
+    if (!this.logger || this.loggedAs !== user) {
+      this.logger = this.deps.log.child({
+        protocol: 'pop3',
+        remote: this.conn.remoteAddress,
+        ...(user ? { user } : {}),
+      });
+      this.loggedAs = user;
+    }
+    return this.logger;
   }
 
   async greet(): Promise<void> {

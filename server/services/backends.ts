@@ -1,10 +1,14 @@
 // Connects the server to MongoDB and Redis: external (MONGODB_URI + REDIS_URL) or embedded
-// (started here and stopped on close). On start: connect, ping, create indexes.
+// (started here and stopped on close). On start: connect, ping, create indexes. Embedded back ends
+// are started only under the data folder's lock (data-lock.ts), so two processes never run them
+// on the same files.
+import { mkdirSync } from 'node:fs';
 import { MongoClient, type Db } from 'mongodb';
 import { Redis } from 'ioredis';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../log/logger.ts';
 import { BackendError } from './errors.ts';
+import { acquireDataLock } from './data-lock.ts';
 
 export interface Backends {
   /** 'external' when both back ends are external; otherwise at least one was started here. */
@@ -71,17 +75,26 @@ function dbNameFor(uri: string, fallback: string): string {
   return path ? decodeURIComponent(path) : fallback;
 }
 
-/** `prepare` runs once the database answers (index creation). */
+/**
+ * `prepare` runs once the database answers (index creation); `command` names the holder of the data
+ * folder's lock when a back end is embedded.
+ */
 export async function startBackends(
   config: Config,
   log: Logger,
   prepare?: (db: Db) => Promise<void>,
+  command = 'serve',
 ): Promise<Backends> {
   const stops: Array<() => Promise<void>> = [];
   let mongoUri = config.mongodbUri;
   let redisUrl = config.redisUrl;
   const embedded = { mongodb: !mongoUri, redis: !redisUrl };
   const mode = mongoUri && redisUrl ? 'external' : 'embedded';
+  if (embedded.redis || embedded.mongodb) {
+    mkdirSync(config.dataDir, { recursive: true });
+    const release = acquireDataLock(config.dataDir, command);
+    stops.push(() => Promise.resolve(release()));
+  }
   try {
     if (embedded.redis) {
       const { startEmbeddedRedis } = await import('./embedded-redis.ts');

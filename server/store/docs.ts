@@ -15,7 +15,16 @@ export const COLL = {
   chunks: 'attachments.chunks',
   /** Subscriptions whose mailbox was deleted (subscriptions.ts). */
   subscriptions: 'subscriptions',
+  /** What imports already stored (import-marks.ts). */
+  importMarks: 'importmarks',
 } as const;
+
+/** `_id` is `<user id>:<import key>`. */
+export interface ImportMarkDoc {
+  _id: string;
+  user: ObjectId;
+  created: Date;
+}
 
 export interface AspDoc {
   id: ObjectId;

@@ -568,6 +568,43 @@ export interface AttachmentsApi {
   stat(sha256: string): Promise<{ sha256: string; size: number; refs: number; complete: boolean } | null>;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Import marks
+
+/** What imports already stored, per user, by a key the importer derives from folder and bytes. */
+export interface ImportMarksApi {
+  has(user: Id, key: string): Promise<boolean>;
+  /** Marks `key` for `user`; marking twice is harmless. */
+  add(user: Id, key: string): Promise<void>;
+  /** Forgets every mark of `user` (also done when the user is deleted). */
+  clear(user: Id): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delivery counters
+
+/** The door a message came in by. */
+export type DeliveryProtocol = 'lmtp' | 'imap' | 'api';
+export interface DeliveryCounts {
+  lmtp: number;
+  imap: number;
+  api: number;
+  total: number;
+}
+export interface DeliveryStats {
+  total: DeliveryCounts;
+  /** The server's local day. */
+  today: DeliveryCounts;
+  /** The last minutes, oldest first; `start` in epoch ms. */
+  perMinute: Array<DeliveryCounts & { start: number }>;
+}
+
+export interface DeliveryStatsApi {
+  /** Counts one delivered message (never throws). */
+  count(protocol: DeliveryProtocol, now?: Date): Promise<void>;
+  read(now?: Date, minutes?: number): Promise<DeliveryStats>;
+}
+
 export interface Store {
   readonly db: Db;
   readonly users: UsersApi;
@@ -575,6 +612,8 @@ export interface Store {
   readonly mailboxes: MailboxesApi;
   readonly messages: MessagesApi;
   readonly attachments: AttachmentsApi;
+  readonly importMarks: ImportMarksApi;
+  readonly deliveries: DeliveryStatsApi;
   /** Journal reads, beacon subscriptions and the global event feed. */
   readonly notify: Notifier;
   /** Creates every index the store relies on (idempotent). */

@@ -7,6 +7,8 @@ import { Addresses } from './addresses.ts';
 import { Mailboxes } from './mailboxes.ts';
 import { Messages } from './messages.ts';
 import { Attachments } from './attachments.ts';
+import { ImportMarks } from './import-marks.ts';
+import { DeliveryStatsImpl } from './delivery-stats.ts';
 import { ensureIndexesImpl } from './indexes.ts';
 import { sweepStore } from './sweep.ts';
 
@@ -27,6 +29,8 @@ export function createStoreImpl(params: CreateStoreParams): Store {
     mailboxes: new Mailboxes(ctx, (user, from, to) => messages.moveAll(user, from, to)),
     messages,
     attachments: new Attachments(ctx),
+    importMarks: new ImportMarks(ctx),
+    deliveries: new DeliveryStatsImpl(ctx),
     notify,
     ensureIndexes: () => ensureIndexesImpl(params.db),
     sweep,

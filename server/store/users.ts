@@ -15,7 +15,7 @@ import type {
   UsersApi,
 } from './index.ts';
 import type { Ctx } from './context.ts';
-import type { AspDoc, UserDoc } from './docs.ts';
+import { COLL, type AspDoc, type UserDoc } from './docs.ts';
 import { StoreError, isDuplicateKey } from './errors.ts';
 import { oid } from './ids.ts';
 import { addressView, normalizeAddress } from './addresses.ts';
@@ -215,6 +215,7 @@ export class Users implements UsersApi {
     );
     await this.ctx.addresses.deleteMany({ user: d._id });
     await this.ctx.subscriptions.deleteMany({ user: d._id });
+    await this.ctx.db.collection(COLL.importMarks).deleteMany({ user: d._id });
     const boxes = await this.ctx.mailboxes.find({ user: d._id }, { projection: { _id: 1 } }).toArray();
     for (const b of boxes) {
       await this.ctx.locks.with(lockName.mailbox(b._id), () => this.ctx.mailboxes.deleteOne({ _id: b._id }));

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { startApi, type ApiEnv } from './_setup.ts';
 import { sse } from './_client.ts';
 import { quoteMboxrd, readMbox } from '../../server/api/mail-io/mbox.ts';
+import { takeStatusBlock } from '../../server/api/mail-io/mbox-status.ts';
 import { testEnv } from '../helpers/backends.ts';
 
 const run = promisify(execFile);
@@ -67,7 +68,8 @@ function mboxOf(msgs: Array<{ fromLine: string; raw: Buffer }>): Buffer {
 
 async function splitMbox(bytes: Buffer): Promise<Buffer[]> {
   const out: Buffer[] = [];
-  for await (const m of readMbox(Readable.from([bytes]))) out.push(m.raw);
+  // each message comes after the Status / X-Status / X-Keywords lines the export puts first
+  for await (const m of readMbox(Readable.from([bytes]))) out.push(takeStatusBlock(m.raw)?.raw ?? m.raw);
   return out;
 }
 
@@ -117,6 +119,7 @@ describe('mbox', () => {
     assert.equal(exported.status, 200);
     assert.equal(exported.headers['content-type'], 'application/mbox');
     assert.match(exported.text, /\n>From here\n>>From there\n>>>From everywhere\n\n>From the end\n/);
+    assert.match(exported.text, /^From \S+ .*\nStatus: O\nX-Status:\nX-Keywords:\n/);
     const back = await splitMbox(exported.raw);
     assert.equal(back.length, msgs.length);
     for (let i = 0; i < msgs.length; i++) assert.ok(back[i]!.equals(msgs[i]!.raw), `message ${i} differs`);

@@ -2,12 +2,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable, type Transform } from 'node:stream';
 import express from 'express';
 import { asctime, dateOfFromLine, mboxEntry, quoteMboxrd, readMbox } from '../../server/api/mail-io/mbox.ts';
 import { maildirFlags, maildirTime } from '../../server/api/mail-io/maildir.ts';
 import { decodeQuotedPrintable } from '../../server/api/message-parts.ts';
 import { openSse } from '../../server/api/sse.ts';
+import { countSeparators, countZipMessages } from '../../server/api/mail-io/stream-counters.ts';
+import { ZipWriter } from '../../server/api/mail-io/zip-writer.ts';
 
 async function read(
   bytes: Buffer | string,
@@ -106,4 +108,34 @@ test('SSE streams send keep-alive comments', async () => {
   server.close();
   assert.match(text, /id: id-1\nevent: hello\ndata: \{"a":1\}\n\n/);
   assert.match(text, /: keep-alive\n\n/);
+});
+
+test('export counters find every message whatever the chunking: mbox separators and zipped Maildir files', async () => {
+  const feed = async (make: (cb: (n: number) => void) => Transform, bytes: Buffer, size: number) => {
+    let last = 0;
+    const t = make((n) => (last = n));
+    t.resume();
+    for (let i = 0; i < bytes.length; i += size) t.write(bytes.subarray(i, i + size));
+    t.end();
+    await new Promise((r) => t.on('end', r));
+    return last;
+  };
+  const mbox = Buffer.from(
+    'From a Mon Jan  6 10:00:00 2025\nx\n>From b\n\nFrom c Mon Jan  6 10:00:00 2025\n\nFrom d x\ny\n',
+  );
+  const zipped: Buffer[] = [];
+  const sink = new PassThrough();
+  sink.on('data', (c: Buffer) => zipped.push(c));
+  const zip = new ZipWriter(sink);
+  await zip.addFolder('Maildir/cur/');
+  for (let i = 0; i < 5; i++)
+    await zip.addFile(`Maildir/.Sub/cur/${i}.M1:2,S`, Buffer.from(`Subject: ${i}\n\n${'z'.repeat(3000)}\n`));
+  await zip.addFile('Maildir/.Sub/dovecot-keywords', Buffer.from('0 a\n'));
+  await zip.addFile('Maildir/cur/9.M9:2,', Buffer.from('Subject: inbox\n\nhi\n'));
+  await zip.finish();
+  const zipBytes = Buffer.concat(zipped);
+  for (const size of [1, 2, 3, 7, 31, 4096]) {
+    assert.equal(await feed(countSeparators, mbox, size), 3, `mbox in chunks of ${size}`);
+    assert.equal(await feed(countZipMessages, zipBytes, size), 6, `zip in chunks of ${size}`);
+  }
 });

@@ -13,6 +13,8 @@ import { createTransport } from 'nodemailer';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { PACKAGE_ROOT } from '../../server/package-root.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { testEnv } from '../helpers/backends.ts';
+import { Redis } from 'ioredis';
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUT = join(PACKAGE_ROOT, 'test-artifacts', 'e2e');
@@ -121,7 +123,12 @@ describe(
       mkdirSync(OUT, { recursive: true });
       await buildRenderer();
       // info level, so the Logs page has the server's own lines (start-up, logins) to show
-      srv = await startTestServer({ env: { NESTBOX_LOG_LEVEL: 'info' } });
+      // a Redis database of its own, emptied first: the delivery counters are server-wide, and
+      // other test files deliver mail on the shared Redis at the same time
+      const redisUrl = `${testEnv().redisUrl.replace(/\/\d*$/, '')}/12`;
+      const redis = new Redis(redisUrl);
+      await redis.flushdb().finally(() => redis.disconnect());
+      srv = await startTestServer({ env: { NESTBOX_LOG_LEVEL: 'info', REDIS_URL: redisUrl } });
       browser = await chromium.launch({
         executablePath: CHROMIUM,
         args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -193,6 +200,8 @@ describe(
       const delivery = feed.locator('.feed-row').filter({ hasText: 'New message (UID 1) in INBOX' });
       await delivery.waitFor();
       assert.match(await delivery.innerText(), new RegExp(USERNAME));
+      // who sent it and what about
+      await delivery.filter({ hasText: 'from Eve Sender <eve@remote.example>: “First delivery”' }).waitFor();
 
       const dialogue = await failedPop3Login(srv.ports.pop3!);
       assert.match(dialogue, /-ERR/);
@@ -326,6 +335,87 @@ describe(
         }
       });
     }
+
+    it("fills the overview from the server's delivery counters when it opens", async () => {
+      // both deliveries arrived while the overview was not open: only the server counted them
+      await goTo('#/overview');
+      await page.reload();
+      await heading('Overview').waitFor();
+      await page.getByTestId('delivered-today').filter({ hasText: /^2$/ }).waitFor();
+      assert.equal(await page.getByTestId('delivered-total').innerText(), '2');
+      assert.equal(await page.getByText('LMTP 2 · IMAP 0 · API 0').count(), 2);
+      await page.getByRole('img', { name: 'New messages per minute, last 30 minutes: 2 in total' }).waitFor();
+
+      // an upload through the API is counted as such, and the page follows without a reload
+      const inbox = (
+        await api<{ results: Array<{ id: string; path: string }> }>(srv, `/users/${userId}/mailboxes`)
+      ).results.find((m) => m.path === 'INBOX')!;
+      const r = await fetch(
+        `http://127.0.0.1:${srv.ports.api}/users/${userId}/mailboxes/${inbox.id}/messages`,
+        {
+          method: 'POST',
+          headers: { 'X-Access-Token': srv.adminToken, 'Content-Type': 'message/rfc822' },
+          body: message('Uploaded'),
+        },
+      );
+      assert.equal(r.status, 200, await r.text());
+      await page.getByTestId('delivered-today').filter({ hasText: /^3$/ }).waitFor();
+      assert.equal(await page.getByText('LMTP 2 · IMAP 0 · API 1').count(), 2);
+      assert.deepEqual(problems.splice(0), []);
+    });
+
+    it('settings say where a value comes from and that an unset relay is not set', async () => {
+      await page.setViewportSize({ width: 1280, height: 800 }); // the About column shows when wide
+      await goTo('#/settings');
+      await heading('Settings').waitFor();
+      assert.equal(await page.getByLabel('relayUrl', { exact: true }).getAttribute('placeholder'), 'not set');
+      await page
+        .getByText('Set by the environment variable NESTBOX_API_HOST: it wins over a value saved here.')
+        .waitFor();
+      assert.deepEqual(problems.splice(0), []);
+    });
+
+    it('log lines name their protocol, user and client address', async () => {
+      await goTo('#/logs');
+      await heading('Logs').waitFor();
+      // the failed POP3 sign-in of the Activity test, as the server logged it
+      const row = page.locator('.feed-row').filter({ hasText: 'login failed' }).first();
+      await row.waitFor();
+      assert.match(
+        await row.locator('.context').innerText(),
+        new RegExp(`POP3 · ${USERNAME} · 127\\.0\\.0\\.1`),
+      );
+      assert.deepEqual(problems.splice(0), []);
+    });
+
+    it("shows the new account form's quota hint whole (at 1280 px, five fields a row)", async () => {
+      await goTo('#/accounts');
+      await page.getByRole('button', { name: 'New account' }).click();
+      const quota = page.getByLabel('Quota');
+      await quota.waitFor();
+      // the placeholder's drawn width fits the field's content box
+      const fits = await quota.evaluate((el) => {
+        const input = el as unknown as {
+          placeholder: string;
+          clientWidth: number;
+          ownerDocument: {
+            createElement(t: string): {
+              getContext(c: string): { font: string; measureText(t: string): { width: number } };
+            };
+          };
+        };
+        const style = (
+          globalThis as unknown as { getComputedStyle(e: unknown): Record<string, string> }
+        ).getComputedStyle(el);
+        const ctx = input.ownerDocument.createElement('canvas').getContext('2d');
+        ctx.font = style.font!;
+        const room = input.clientWidth - parseFloat(style.paddingLeft!) - parseFloat(style.paddingRight!);
+        return { text: ctx.measureText(input.placeholder).width, room };
+      });
+      assert.ok(fits.text <= fits.room, `placeholder ${fits.text}px in ${fits.room}px`);
+      await page.getByText("Empty: the server's default").waitFor();
+      assert.deepEqual(problems.splice(0), []);
+    });
   },
 );
 

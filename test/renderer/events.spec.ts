@@ -95,6 +95,13 @@ describe('normalizeEvent', () => {
       text: 'New message (UID 12) in INBOX',
     });
     expect(normalizeEvent('journal', { ...beacon, count: 3 }, 2).text).toBe('3 new messages in INBOX');
+    const withMessage = { ...beacon, from: 'Eve <eve@example.test>', subject: 'Lunch?' };
+    expect(normalizeEvent('journal', withMessage, 4).text).toBe(
+      'New message (UID 12) in INBOX from Eve <eve@example.test>: “Lunch?”',
+    );
+    expect(normalizeEvent('journal', { ...withMessage, subject: '', count: 2 }, 5).text).toBe(
+      '2 new messages in INBOX, the last from Eve <eve@example.test>: “(no subject)”',
+    );
     expect(normalizeEvent('journal', { ...beacon, command: 'EXPUNGE', count: 2 }, 3).text).toBe(
       '2 messages removed in INBOX',
     );
@@ -186,5 +193,22 @@ describe('LiveFeed', () => {
     expect(seen).toEqual(['delivery', 'auth', 'other']);
     // one beacon for two new messages counts twice in the per-minute chart
     expect(feed.deliveries).toHaveLength(2);
+  });
+
+  it('gives log lines their protocol, user and client address', () => {
+    const line = {
+      level: 40,
+      msg: 'login failed',
+      protocol: 'pop3',
+      user: 'dora',
+      remote: '192.0.2.7',
+      time: 1,
+    };
+    expect(normalizeEvent('log', line, 1)).toMatchObject({ kind: 'log', context: 'POP3 · dora · 192.0.2.7' });
+    expect(
+      normalizeEvent('log', { level: 30, msg: 'lmtp: DATA failed', protocol: 'lmtp', remote: '::1' }, 2)
+        .context,
+    ).toBe('LMTP · ::1');
+    expect(normalizeEvent('log', { level: 30, msg: 'Nestbox is ready' }, 3).context).toBeUndefined();
   });
 });

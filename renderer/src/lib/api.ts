@@ -3,6 +3,7 @@
 import type {
   Address,
   AppPassword,
+  DeliveryStats,
   Health,
   Mailbox,
   NewAppPassword,
@@ -148,6 +149,11 @@ export class Api {
       // fall through
     }
     throw await toApiError(res, 'GET /health');
+  }
+
+  /** Deliveries counted by the server: in total, today and per minute for the last 30 minutes. */
+  deliveryStats(): Promise<DeliveryStats> {
+    return this.request<DeliveryStats>('GET', '/stats/deliveries?minutes=30');
   }
 
   listUsers(params: { query?: string; limit?: number; next?: string } = {}): Promise<UserList> {

@@ -34,6 +34,8 @@ const PINO_LEVELS: Record<number, Level> = {
 
 export interface FeedEntry {
   seq: number;
+  /** Log lines: "POP3 · alice · 192.0.2.7" from the line's protocol, user and client address. */
+  context?: string;
   time: number;
   kind: EntryKind;
   level?: Level;
@@ -122,8 +124,14 @@ function journalEntry(base: Omit<FeedEntry, 'kind' | 'text'>, command: string): 
   const where = mailbox ? ` in ${mailbox}` : '';
   const flags = Array.isArray(raw.flags) ? `: ${raw.flags.join(' ') || '(none)'}` : '';
   let text: string;
+  const from = str(raw.from);
+  const subject = typeof raw.subject === 'string' ? raw.subject : undefined;
+  const about = `${from ? ` from ${from}` : ''}${subject !== undefined ? `: “${subject || '(no subject)'}”` : ''}`;
   if (kind === 'delivery')
-    text = count > 1 ? `${count} new messages${where}` : `New message${uid ? ` (UID ${uid})` : ''}${where}`;
+    text =
+      count > 1
+        ? `${count} new messages${where}${about && ', the last' + about}`
+        : `New message${uid ? ` (UID ${uid})` : ''}${where}${about}`;
   else if (kind === 'expunge')
     text = count > 1 ? `${count} messages removed${where}` : `Message${uid ? ` ${uid}` : ''} removed${where}`;
   else if (kind === 'flags')
@@ -143,7 +151,8 @@ function journalEntry(base: Omit<FeedEntry, 'kind' | 'text'>, command: string): 
 /**
  * `type` is the SSE event name ('message' when the server sends none); `data` the parsed JSON.
  * /events sends `log` (pino lines: numeric `level`, `msg`, epoch-ms `time`), `journal` (a beacon:
- * user id, mailbox id, command, uid, modseq, count, plus `username` and `mailboxPath`), `auth`
+ * user id, mailbox id, command, uid, modseq, count, plus `username` and `mailboxPath`, and for
+ * EXISTS the last message's `from` and `subject`), `auth`
  * (result, user id or null, login, protocol, ip) and `import` (msg, progress fields).
  */
 export function normalizeEvent(type: string, data: unknown, seq: number, now = Date.now()): FeedEntry {
@@ -166,6 +175,7 @@ export function normalizeEvent(type: string, data: unknown, seq: number, now = D
       kind: 'log',
       level: levelOf(raw.level) ?? 'info',
       account,
+      ...(logContext(raw) ? { context: logContext(raw) } : {}),
       text: str(raw.msg) ?? '',
       raw,
     };
@@ -182,6 +192,14 @@ export function normalizeEvent(type: string, data: unknown, seq: number, now = D
     kind: 'other',
     text: str(raw.msg) ?? str(raw.message) ?? JSON.stringify(raw),
   };
+}
+
+/** Protocol, user and client address of a log line, as far as it has them. */
+export function logContext(raw: Record<string, unknown>): string {
+  const protocol = str(raw.protocol)?.toUpperCase();
+  const user = str(raw.username) ?? str(raw.user) ?? str(raw.login);
+  const remote = str(raw.remote) ?? str(raw.ip);
+  return [protocol, user, remote].filter(Boolean).join(' · ');
 }
 
 /** Whether an entry changes what an account's page shows (its mailboxes, counts and storage). */

@@ -27,3 +27,15 @@ export function pruneTimes(times: number[], now: number, minutes = 30): number[]
   const cutoff = now - (minutes + 1) * 60_000;
   return times.filter((t) => t >= cutoff);
 }
+
+/** The chart's series from the server's per-minute counts (GET /stats/deliveries), oldest first. */
+export function seriesFromCounts(perMinute: ReadonlyArray<{ start: number; total: number }>): RateSeries {
+  const starts = perMinute.map((m) => m.start);
+  const counts = perMinute.map((m) => m.total);
+  return { starts, counts, max: Math.max(0, ...counts), total: counts.reduce((a, b) => a + b, 0) };
+}
+
+/** "LMTP 3 · IMAP 1 · API 0": deliveries per door. */
+export function byDoor(c: { lmtp: number; imap: number; api: number }): string {
+  return `LMTP ${c.lmtp} · IMAP ${c.imap} · API ${c.api}`;
+}

@@ -65,6 +65,9 @@ export function normalizeSettings(body: unknown): SettingEntry[] {
         secret: truthy(e.secret),
         env: typeof e.env === 'string' ? e.env : undefined,
         source: typeof e.source === 'string' ? e.source : undefined,
+        sourceName: typeof e.sourceName === 'string' ? e.sourceName : undefined,
+        overridesSaved: e.overridesSaved === true,
+        isSet: typeof e.isSet === 'boolean' ? e.isSet : undefined,
       };
     });
   }
@@ -128,4 +131,31 @@ export function textToSetting(entry: SettingEntry, text: string): { value?: unkn
       // An emptied text setting goes back to its default (null removes the saved value).
       return { value: t === '' ? null : t };
   }
+}
+
+/** What the Settings page says about where a value comes from; '' for a default. */
+export function sourceNote(e: SettingEntry): string {
+  const name = e.sourceName ?? e.env;
+  switch (e.source) {
+    case undefined:
+    case 'default':
+      return '';
+    case 'env':
+    case 'flag': {
+      const by =
+        e.source === 'env' ? `environment variable ${name ?? ''}` : `command-line flag ${name ?? ''}`;
+      return e.overridesSaved
+        ? `Set by the ${by}, which overrides the saved value: changes saved here apply once it is unset.`
+        : `Set by the ${by}: it wins over a value saved here.`;
+    }
+    case 'file':
+      return name ? `From ${name}.` : 'From the settings file.';
+    default:
+      return `From ${e.source}.`;
+  }
+}
+
+/** A secret's field shows no value: say whether there is one. */
+export function secretPlaceholder(e: SettingEntry): string {
+  return settingToText(e) || (e.isSet === false ? 'not set' : 'hidden; type to replace');
 }

@@ -19,6 +19,20 @@ export interface Health {
   code?: string;
 }
 
+/** Messages delivered, per door (GET /stats/deliveries). */
+export interface DeliveryCounts {
+  lmtp: number;
+  imap: number;
+  api: number;
+  total: number;
+}
+
+export interface DeliveryStats {
+  total: DeliveryCounts;
+  today: DeliveryCounts;
+  perMinute: Array<DeliveryCounts & { start: number }>;
+}
+
 export interface Quota {
   allowed: number;
   used: number;
@@ -103,7 +117,14 @@ export interface SettingEntry {
   secret?: boolean;
   /** The environment variable that sets it (and wins over the saved file). */
   env?: string;
+  /** Where the value came from: default, file, env or flag (older servers: free text). */
   source?: string;
+  /** The file, environment variable or flag it came from. */
+  sourceName?: string;
+  /** An environment variable or flag wins over a value saved in the settings file. */
+  overridesSaved?: boolean;
+  /** Whether a secret has a value (its value itself is not sent). */
+  isSet?: boolean;
 }
 
 export interface SaveSettingsResult {

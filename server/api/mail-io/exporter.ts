@@ -1,7 +1,18 @@
-// Exports a mailbox as mboxrd to any writable, one message in memory at a time, honouring backpressure.
+// Exports mail, one message in memory at a time, honouring backpressure: a mailbox as mboxrd with
+// its flags in Status / X-Status / X-Keywords (mbox-status.ts), or every mailbox of a user as a
+// zipped Maildir++ tree with flags in the file names (maildir-names.ts).
 import type { Writable } from 'node:stream';
-import type { Store } from '../../store/index.ts';
+import type { MailboxInfo, Store } from '../../store/index.ts';
 import { mboxEntry } from './mbox.ts';
+import { statusBlock } from './mbox-status.ts';
+import { writeOut } from './write-out.ts';
+import { ZipWriter } from './zip-writer.ts';
+import { KEYWORD_LETTERS, maildirFolder, maildirInfo } from './maildir-names.ts';
+
+/** Messages read per batch of metadata. */
+const BATCH = 100;
+
+export type ExportProgress = (done: number, total: number) => void;
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -9,42 +20,101 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function write(out: Writable, chunk: Buffer): Promise<void> {
-  if (out.destroyed) return Promise.reject(new Error('output closed'));
-  if (out.write(chunk)) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onDrain = () => {
-      out.off('close', onClose);
-      resolve();
-    };
-    const onClose = () => {
-      out.off('drain', onDrain);
-      reject(new Error('output closed'));
-    };
-    out.once('drain', onDrain);
-    out.once('close', onClose);
-  });
-}
-
 export async function exportMbox(
   store: Store,
   mailbox: string,
   out: Writable,
-  onProgress?: (done: number, total: number) => void,
+  onProgress?: ExportProgress,
 ): Promise<number> {
   const uids = await store.messages.listUids(mailbox);
   let done = 0;
-  for (let i = 0; i < uids.length; i += 100) {
-    const batch = uids.slice(i, i + 100);
-    for await (const m of store.messages.fetch(mailbox, batch, ['idate', 'addresses'])) {
+  for (let i = 0; i < uids.length; i += BATCH) {
+    const batch = uids.slice(i, i + BATCH);
+    for await (const m of store.messages.fetch(mailbox, batch, ['idate', 'flags', 'addresses'])) {
       const raw = await store.messages.openRaw(mailbox, m.uid);
       if (!raw) continue; // expunged meanwhile
       const bytes = await readAll(raw.stream);
       const sender = m.sender?.[0]?.address || m.from?.[0]?.address || 'MAILER-DAEMON';
-      for (const part of mboxEntry(bytes, sender, m.idate ?? new Date())) await write(out, part);
+      const withStatus = Buffer.concat([statusBlock(m.flags ?? [], bytes), bytes]);
+      for (const part of mboxEntry(withStatus, sender, m.idate ?? new Date())) await writeOut(out, part);
       done += 1;
       onProgress?.(done, uids.length);
     }
+  }
+  return done;
+}
+
+export interface MaildirExportReport {
+  mailboxes: number;
+  messages: number;
+  /** Keywords beyond the 26 a folder's file names can carry, left out of those names. */
+  keywordsLeftOut: string[];
+}
+
+/** Every mailbox of `user` as a zip of a Maildir++ tree under `Maildir/`. */
+export async function exportMaildir(
+  store: Store,
+  user: string,
+  out: Writable,
+  onProgress?: ExportProgress,
+): Promise<MaildirExportReport> {
+  const zip = new ZipWriter(out);
+  const boxes = await store.mailboxes.list(user);
+  const uidsOf = new Map<string, number[]>();
+  for (const mb of boxes) uidsOf.set(mb.id, await store.messages.listUids(mb.id));
+  const total = [...uidsOf.values()].reduce((n, u) => n + u.length, 0);
+  const report: MaildirExportReport = { mailboxes: boxes.length, messages: 0, keywordsLeftOut: [] };
+  const now = new Date();
+  const inboxFirst = [...boxes].sort((a, b) => (a.path === 'INBOX' ? -1 : b.path === 'INBOX' ? 1 : 0));
+  for (const mb of inboxFirst) {
+    const dir = `Maildir/${maildirFolder(mb.path)}${mb.path === 'INBOX' ? '' : '/'}`;
+    for (const sub of ['cur', 'new', 'tmp']) await zip.addFolder(dir + sub + '/', now);
+    report.messages += await exportFolder(store, zip, mb, dir, uidsOf.get(mb.id)!, report, (n) =>
+      onProgress?.(n, total),
+    );
+  }
+  await zip.finish();
+  return report;
+}
+
+async function exportFolder(
+  store: Store,
+  zip: ZipWriter,
+  mb: MailboxInfo,
+  dir: string,
+  uids: number[],
+  report: MaildirExportReport,
+  progress: (done: number) => void,
+): Promise<number> {
+  // keyword letters: first come, first served, 26 at most (maildir-names.ts)
+  const letters = new Map<string, string>();
+  const letterOf = (k: string): string | undefined => {
+    if (k === '$Forwarded') return undefined; // the P letter
+    let l = letters.get(k);
+    if (!l && letters.size < KEYWORD_LETTERS.length) {
+      l = KEYWORD_LETTERS[letters.size]!;
+      letters.set(k, l);
+    }
+    if (!l && !report.keywordsLeftOut.includes(k)) report.keywordsLeftOut.push(k);
+    return l;
+  };
+  let done = 0;
+  for (let i = 0; i < uids.length; i += BATCH) {
+    for await (const m of store.messages.fetch(mb.id, uids.slice(i, i + BATCH), ['idate', 'flags', 'size'])) {
+      const raw = await store.messages.openRaw(mb.id, m.uid);
+      if (!raw) continue; // expunged meanwhile
+      const bytes = await readAll(raw.stream);
+      const idate = m.idate ?? new Date();
+      const seconds = Math.floor(idate.getTime() / 1000);
+      const name = `${seconds}.M${String(m.uid).padStart(10, '0')}V${mb.uidValidity}.nestbox,S=${bytes.length}${maildirInfo(m.flags ?? [], letterOf)}`;
+      await zip.addFile(`${dir}cur/${name}`, bytes, idate);
+      done += 1;
+      progress(report.messages + done);
+    }
+  }
+  if (letters.size) {
+    const lines = [...letters.entries()].map(([k, l]) => `${KEYWORD_LETTERS.indexOf(l)} ${k}\n`).join('');
+    await zip.addFile(`${dir}dovecot-keywords`, Buffer.from(lines, 'utf8'));
   }
   return done;
 }

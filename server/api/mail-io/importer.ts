@@ -1,11 +1,20 @@
-// Imports messages into a user's mailboxes: creates folders, keeps flags and internal dates, skips
-// what an earlier import already stored, and reports progress.
+// Imports messages into a user's mailboxes: creates folders (empty ones too), keeps flags and
+// internal dates, skips what an earlier import already stored, and reports progress.
+import { createHash } from 'node:crypto';
 import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs';
-import type { Redis } from 'ioredis';
 import { isStoreError, type Store } from '../../store/index.ts';
 import { dateOfFromLine, readMbox, type MboxFormat } from './mbox.ts';
 import { openMaildirZip } from './maildir.ts';
-import { importKey, markImported, wasImported } from './import-index.ts';
+import { mboxHeaderFlags, takeStatusBlock } from './mbox-status.ts';
+
+/**
+ * What marks a message as imported (store.importMarks): its folder and the SHA-256 of its bytes.
+ * The mark is written after the message is stored: a crash in between can duplicate one message
+ * on the next run, never lose one.
+ */
+export function importKey(folder: string, raw: Buffer): string {
+  return createHash('sha256').update(folder).update('\0').update(raw).digest('base64url');
+}
 
 export interface ImportItem {
   folder: string;
@@ -29,21 +38,6 @@ export interface ImportReport extends ImportProgress {
   format: 'mbox' | 'maildir';
   mailboxes: Array<{ path: string; imported: number; skipped: number }>;
   errors: string[];
-}
-
-/** Flags an mbox writer put in Status / X-Status headers (read only; the bytes stay as they are). */
-export function mboxHeaderFlags(raw: Buffer): string[] {
-  const end = raw.indexOf('\n\n') >= 0 ? raw.indexOf('\n\n') : raw.indexOf('\r\n\r\n');
-  const head = raw.subarray(0, end >= 0 ? end : Math.min(raw.length, 64 * 1024)).toString('latin1');
-  const flags = new Set<string>();
-  const status = /^Status:\s*([A-Za-z]*)/im.exec(head)?.[1] ?? '';
-  const xstatus = /^X-Status:\s*([A-Za-z]*)/im.exec(head)?.[1] ?? '';
-  if (status.includes('R')) flags.add('\\Seen');
-  if (xstatus.includes('A')) flags.add('\\Answered');
-  if (xstatus.includes('F')) flags.add('\\Flagged');
-  if (xstatus.includes('T')) flags.add('\\Draft');
-  if (xstatus.includes('D')) flags.add('\\Deleted');
-  return [...flags];
 }
 
 /** Date of the last hop (first Received header), else the Date header. */
@@ -76,7 +70,6 @@ export function isZipFile(file: string): boolean {
 
 export interface ImportOptions {
   store: Store;
-  redis: Redis;
   user: string;
   file: string;
   format?: 'auto' | 'mbox' | 'maildir';
@@ -88,7 +81,7 @@ export interface ImportOptions {
 }
 
 export async function importFile(opts: ImportOptions): Promise<ImportReport> {
-  const { store, redis, user } = opts;
+  const { store, user } = opts;
   const size = statSync(opts.file).size;
   const format =
     opts.format && opts.format !== 'auto' ? opts.format : isZipFile(opts.file) ? 'maildir' : 'mbox';
@@ -138,7 +131,7 @@ export async function importFile(opts: ImportOptions): Promise<ImportReport> {
     const box = perBox.get(item.folder) ?? { path: item.folder, imported: 0, skipped: 0 };
     perBox.set(item.folder, box);
     const k = importKey(item.folder, item.raw);
-    if (await wasImported(redis, user, k)) {
+    if (await store.importMarks.has(user, k)) {
       report.skipped += 1;
       box.skipped += 1;
       return;
@@ -152,7 +145,7 @@ export async function importFile(opts: ImportOptions): Promise<ImportReport> {
         flags: item.flags,
         ...(item.idate ? { idate: item.idate } : {}),
       });
-      await markImported(redis, user, k);
+      await store.importMarks.add(user, k);
       report.imported += 1;
       box.imported += 1;
     } catch (err) {
@@ -167,6 +160,12 @@ export async function importFile(opts: ImportOptions): Promise<ImportReport> {
   if (format === 'maildir') {
     const zip = await openMaildirZip(opts.file, opts.maxMessageSize);
     report.total = zip.total;
+    try {
+      for (const folder of zip.folders) await mailboxId(folder);
+    } catch (err) {
+      zip.close();
+      throw err;
+    }
     for await (const m of zip.messages) {
       await take({ folder: m.folder, raw: m.raw, flags: m.flags, idate: m.idate ?? headerDate(m.raw) });
       progress(report.done / zip.total);
@@ -177,10 +176,12 @@ export async function importFile(opts: ImportOptions): Promise<ImportReport> {
     try {
       for await (const m of readMbox(input, opts.mboxFormat ?? 'mboxrd', opts.maxMessageSize)) {
         if (m.raw.length === 0) continue;
+        // our own export's flag lines come off again; anyone else's stay in the message
+        const own = takeStatusBlock(m.raw);
         await take({
           folder,
-          raw: m.raw,
-          flags: mboxHeaderFlags(m.raw),
+          raw: own?.raw ?? m.raw,
+          flags: own?.flags ?? mboxHeaderFlags(m.raw),
           idate: dateOfFromLine(m.fromLine) ?? headerDate(m.raw),
         });
         progress(size ? m.offset / size : 1);

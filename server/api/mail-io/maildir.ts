@@ -2,6 +2,9 @@
 // Maildir++ (`.Folder.Sub` next to the root's cur/new/tmp) and the nested "fs" layout (`Folder/Sub/cur`).
 import yauzl from 'yauzl';
 import type { Readable } from 'node:stream';
+import { mailboxPathOf, maildirFlags, parseDovecotKeywords } from './maildir-names.ts';
+
+export { maildirFlags } from './maildir-names.ts';
 
 export interface MaildirMessage {
   folder: string;
@@ -10,25 +13,7 @@ export interface MaildirMessage {
   idate: Date | null;
 }
 
-const FLAG_LETTERS: Record<string, string> = {
-  S: '\\Seen',
-  R: '\\Answered',
-  F: '\\Flagged',
-  T: '\\Deleted',
-  D: '\\Draft',
-  P: '$Forwarded',
-};
-
 export class ZipFormatError extends Error {}
-
-/** Flags of a Maildir file name: the letters after `:2,` (or `!2,` on file systems without ':'). */
-export function maildirFlags(name: string, inNew: boolean): string[] {
-  const m = /[:!;]2,([A-Za-z]*)$/.exec(name);
-  const flags = new Set<string>();
-  for (const c of m?.[1] ?? '') if (FLAG_LETTERS[c]) flags.add(FLAG_LETTERS[c]);
-  if (inNew) flags.delete('\\Seen');
-  return [...flags];
-}
 
 /** Delivery time from the unique name (`<seconds>.<...>`), the usual Maildir convention. */
 export function maildirTime(name: string): Date | null {
@@ -92,11 +77,7 @@ function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, max: number): Promise
 function folderOf(dir: string[], roots: string[][]): string {
   const last = dir[dir.length - 1];
   if (last !== undefined && last.startsWith('.') && last.length > 1) {
-    return last
-      .slice(1)
-      .split('.')
-      .filter((s) => s)
-      .join('/');
+    return mailboxPathOf(last.slice(1));
   }
   // fs layout: relative to the shortest maildir that contains this one
   const root = roots.find((r) => r.length < dir.length && r.every((s, i) => dir[i] === s));
@@ -104,22 +85,38 @@ function folderOf(dir: string[], roots: string[][]): string {
   return 'INBOX';
 }
 
-/** Messages of a zipped Maildir tree, folder by folder. `total` is known before the first message. */
+/**
+ * Messages of a zipped Maildir tree, folder by folder. `total` is known before the first message;
+ * `folders` names every folder of the tree, those without messages too.
+ */
 export async function openMaildirZip(
   file: string,
   maxMessage: number,
-): Promise<{ total: number; messages: AsyncGenerator<MaildirMessage>; close(): void }> {
+): Promise<{ total: number; folders: string[]; messages: AsyncGenerator<MaildirMessage>; close(): void }> {
   const zip = await openZip(file);
   const entries = await listEntries(zip);
   const found: Found[] = [];
+  const maildirs = new Map<string, string[]>();
+  const keywordFiles = new Map<string, yauzl.Entry>();
   for (const entry of entries) {
-    if (entry.fileName.endsWith('/')) continue;
     const parts = entry.fileName.split('/').filter((p) => p && p !== '.');
     if (parts.some((p) => p === '..')) continue;
-    const name = parts[parts.length - 1]!;
+    const isDir = entry.fileName.endsWith('/');
+    const name = parts[parts.length - 1];
+    if (name === undefined) continue;
+    if (isDir) {
+      if (name === 'cur' || name === 'new') maildirs.set(parts.slice(0, -1).join('/'), parts.slice(0, -1));
+      continue;
+    }
+    if (name === 'dovecot-keywords') {
+      keywordFiles.set(parts.slice(0, -1).join('/'), entry);
+      continue;
+    }
     const box = parts[parts.length - 2];
     if ((box !== 'cur' && box !== 'new') || name.startsWith('.')) continue;
-    found.push({ entry, dir: parts.slice(0, -2), inNew: box === 'new', name });
+    const dir = parts.slice(0, -2);
+    maildirs.set(dir.join('/'), dir);
+    found.push({ entry, dir, inNew: box === 'new', name });
   }
   // folder by folder, and by delivery time within one, so UIDs follow the order mail arrived in
   found.sort((a, b) => {
@@ -130,24 +127,33 @@ export async function openMaildirZip(
     const tb = maildirTime(b.name)?.getTime() ?? 0;
     return ta - tb || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   });
-  if (found.length === 0) {
+  if (maildirs.size === 0) {
     zip.close();
-    throw new ZipFormatError('the zip holds no Maildir (no cur/ or new/ folders with messages)');
+    throw new ZipFormatError('the zip holds no Maildir (no cur/ or new/ folders)');
   }
-  const dirs = [...new Map(found.map((f) => [f.dir.join('/'), f.dir])).values()];
-  const roots = dirs
+  const roots = [...maildirs.values()]
     .filter((d) => !(d[d.length - 1] ?? '').startsWith('.'))
     .sort((a, b) => a.length - b.length);
+  const folders = [...new Set([...maildirs.values()].map((d) => folderOf(d, roots)))];
+  const keywords = new Map<string, string[]>();
+  try {
+    for (const [dir, entry] of keywordFiles)
+      keywords.set(dir, parseDovecotKeywords((await readEntry(zip, entry, 1024 * 1024)).toString('utf8')));
+  } catch (err) {
+    zip.close();
+    throw err;
+  }
   async function* messages(): AsyncGenerator<MaildirMessage> {
     try {
       for (const f of found) {
         const raw = await readEntry(zip, f.entry, maxMessage);
         const idate = maildirTime(f.name) ?? f.entry.getLastModDate();
-        yield { folder: folderOf(f.dir, roots), raw, flags: maildirFlags(f.name, f.inNew), idate };
+        const flags = maildirFlags(f.name, f.inNew, keywords.get(f.dir.join('/')));
+        yield { folder: folderOf(f.dir, roots), raw, flags, idate };
       }
     } finally {
       zip.close();
     }
   }
-  return { total: found.length, messages: messages(), close: () => zip.close() };
+  return { total: found.length, folders, messages: messages(), close: () => zip.close() };
 }

@@ -12,6 +12,7 @@ import { streamRoutes } from './streams.ts';
 import { mailIoRoutes } from './mailio.ts';
 import { settingsRoutes } from './settings.ts';
 import { autoconfigRoutes } from './autoconfig.ts';
+import { statsRoutes } from './stats.ts';
 
 export const ROUTES: AnyRoute[] = [
   ...authenticateRoutes,
@@ -26,4 +27,5 @@ export const ROUTES: AnyRoute[] = [
   ...mailIoRoutes,
   ...settingsRoutes,
   ...autoconfigRoutes,
+  ...statsRoutes,
 ];

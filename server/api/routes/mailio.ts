@@ -1,4 +1,5 @@
-// Mail import (mbox, or a zip of a Maildir tree) and export (mboxrd).
+// Mail import (mbox, or a zip of a Maildir tree) and export (mboxrd of a mailbox, or a zipped
+// Maildir++ tree of every mailbox), flags included both ways.
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { defineRoute, type AnyRoute } from '../registry.ts';
 import { objectId, userParam } from '../schemas.ts';
 import { ApiError } from '../errors.ts';
 import { requireMailbox, requireUser } from '../format.ts';
-import { exportMbox } from '../mail-io/exporter.ts';
+import { exportMaildir, exportMbox } from '../mail-io/exporter.ts';
 import { importFile } from '../mail-io/importer.ts';
 import { MboxFormatError } from '../mail-io/mbox.ts';
 import { ZipFormatError } from '../mail-io/maildir.ts';
@@ -21,7 +22,10 @@ const exportRoute = defineRoute({
   method: 'get',
   path: '/users/:user/mailboxes/:mailbox/export.mbox',
   tag: 'Import and export',
-  summary: 'The mailbox as an mboxrd file (message bytes unchanged apart from mboxrd ">From " quoting)',
+  summary: 'The mailbox as an mboxrd file with flags in Status / X-Status / X-Keywords',
+  description:
+    'Each message is its stored bytes after three lines (`Status:`, `X-Status:`, `X-Keywords:`, as mutt and ' +
+    'Dovecot read them) and with mboxrd ">From " quoting; importing the file takes the lines off again.',
   access: 'user',
   params: z.object({ user: userParam, mailbox: objectId }),
   responses: { 200: { description: 'mboxrd', contentType: 'application/mbox' } },
@@ -43,14 +47,43 @@ const exportRoute = defineRoute({
   },
 });
 
+const maildirRoute = defineRoute({
+  method: 'get',
+  path: '/users/:user/export.zip',
+  tag: 'Import and export',
+  summary: 'Every mailbox as a zipped Maildir++ tree (flags and keywords in the file names)',
+  description:
+    'INBOX is `Maildir/`, other mailboxes `Maildir/.Parent.Child/` (modified UTF-7, Dovecot escapes); ' +
+    "keywords are letters a–z listed in each folder's `dovecot-keywords`, at most 26 per folder.",
+  access: 'user',
+  params: z.object({ user: userParam }),
+  responses: { 200: { description: 'zip', contentType: 'application/zip' } },
+  async handler({ user, res, deps }) {
+    const u = await requireUser(deps, user);
+    res.status(200);
+    res.setHeader('Content-Type', 'application/zip');
+    const name = (u.username.replace(/[^A-Za-z0-9._-]+/g, '_') || 'mail') + '-maildir.zip';
+    res.setHeader('Content-Disposition', `attachment; filename="${name}"`);
+    try {
+      await exportMaildir(deps.ctx.store, user, res);
+      res.end();
+    } catch (err) {
+      if (!res.destroyed) deps.ctx.log.error({ err }, 'Maildir export failed');
+      res.destroy();
+    }
+    return undefined;
+  },
+});
+
 const importRoute = defineRoute({
   method: 'post',
   path: '/users/:user/import',
   tag: 'Import and export',
   summary: 'Import an mbox (mboxrd/mboxo) or a zip of a Maildir tree',
   description:
-    'Folders are created as needed; flags (Maildir `:2,` letters, mbox Status/X-Status) and internal dates ' +
-    'are kept. Importing the same messages again adds nothing: a per-user index of message hashes skips them. ' +
+    'Folders are created as needed; flags (Maildir `:2,` letters and `dovecot-keywords`, mbox Status/X-Status/' +
+    'X-Keywords) and internal dates ' +
+    'are kept. Importing the same messages again adds nothing: the store keeps a mark of each imported message. ' +
     'Progress is published on /events as `import` events.',
   access: 'user',
   params: z.object({ user: userParam }),
@@ -58,6 +91,11 @@ const importRoute = defineRoute({
     format: z.enum(['auto', 'mbox', 'maildir']).optional(),
     mboxFormat: z.enum(['mboxrd', 'mboxo']).optional(),
     mailbox: z.string().min(1).max(1024).optional().describe('folder for an mbox import (default INBOX)'),
+    job: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/)
+      .optional()
+      .describe("the caller's name for this import, repeated in its `import` events"),
   }),
   streamBody: {
     types: ['application/mbox', 'application/zip', 'application/octet-stream'],
@@ -90,13 +128,13 @@ const importRoute = defineRoute({
       await deps.bus.publish('import', `import for ${u.username} started`, {
         user,
         username: u.username,
+        ...(query.job ? { job: query.job } : {}),
         state: 'started',
       });
       let report;
       try {
         report = await importFile({
           store: deps.ctx.store,
-          redis: deps.ctx.backends.redis,
           user,
           file,
           format: query.format ?? 'auto',
@@ -110,6 +148,7 @@ const importRoute = defineRoute({
               {
                 user,
                 username: u.username,
+                ...(query.job ? { job: query.job } : {}),
                 state: 'progress',
                 ...p,
               },
@@ -127,6 +166,7 @@ const importRoute = defineRoute({
         {
           user,
           username: u.username,
+          ...(query.job ? { job: query.job } : {}),
           state: 'done',
           imported: report.imported,
           skipped: report.skipped,
@@ -140,4 +180,4 @@ const importRoute = defineRoute({
   },
 });
 
-export const mailIoRoutes: AnyRoute[] = [exportRoute, importRoute];
+export const mailIoRoutes: AnyRoute[] = [exportRoute, maildirRoute, importRoute];

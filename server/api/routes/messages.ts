@@ -357,6 +357,7 @@ const uploadMessage = defineRoute({
       flags,
       ...(idate ? { idate } : {}),
     });
+    await deps.ctx.store.deliveries.count('api');
     return { success: true, message: { id: r.uid, mailbox: r.mailbox, size: r.size } };
   },
 });

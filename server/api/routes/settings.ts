@@ -4,7 +4,7 @@ import { createReadStream, existsSync, readFileSync, renameSync, statSync, write
 import { join } from 'node:path';
 import { z } from 'zod';
 import { defineRoute, type AnyRoute } from '../registry.ts';
-import { configSchema, SAVED_SETTINGS_FILE, SETTINGS } from '../../config/index.ts';
+import { configSchema, SAVED_SETTINGS_FILE, SETTINGS, settingSource } from '../../config/index.ts';
 import { redactUri } from '../../services/backends.ts';
 import { ApiError, badInput, notFound } from '../errors.ts';
 import { pipeStream } from './messages.ts';
@@ -81,14 +81,30 @@ const getSettings = defineRoute({
   method: 'get',
   path: '/settings',
   tag: 'Settings',
-  summary: 'The effective settings, without secrets, and which of them need a restart',
+  summary: 'The effective settings, without secrets, where each value came from, and which need a restart',
+  description:
+    '`source` is default, file, env or flag (`sourceName` names the file, variable or flag); ' +
+    '`overridesSaved` is true when an environment variable or flag wins over a value saved in the file, ' +
+    'so saving that setting here changes nothing until it is unset. `isSet` says whether a secret has a value.',
   access: 'admin',
   responses: { 200: { description: 'Settings' } },
   async handler({ deps }) {
     const cfg = deps.ctx.config as unknown as Obj;
+    const savedFile = join(deps.ctx.config.dataDir, SAVED_SETTINGS_FILE);
+    let saved: Obj = {};
+    try {
+      const parsed: unknown = existsSync(savedFile) ? JSON.parse(readFileSync(savedFile, 'utf8')) : {};
+      if (isObj(parsed)) saved = parsed;
+    } catch {
+      // unreadable: PUT says so; here only the overrides go unnoticed
+    }
     const settings = SETTINGS.map((spec) => {
       const key = spec.path.join('.');
       let value = getPath(cfg, spec.path) ?? null;
+      const isSet = value !== null && value !== '';
+      const source = settingSource(deps.ctx.config, key);
+      const winsOverFile = source.kind === 'env' || source.kind === 'flag';
+      const overridesSaved = winsOverFile && (getPath(saved, spec.path) !== undefined || !!source.overrides);
       if (HIDDEN.has(key)) value = null;
       else if (REDACTED.has(key) && typeof value === 'string') value = redactUri(value);
       return {
@@ -100,6 +116,10 @@ const getSettings = defineRoute({
         restartRequired: !LIVE.has(key),
         readOnly: READ_ONLY.has(key),
         secret: HIDDEN.has(key) || REDACTED.has(key),
+        isSet,
+        source: source.kind,
+        ...(source.name ? { sourceName: source.name } : {}),
+        overridesSaved,
       };
     });
     return {

@@ -133,6 +133,22 @@ const updates = defineRoute({
   },
 });
 
+/** Sender and subject of the message an EXISTS beacon announces (its last UID). */
+async function newMessage(deps: ApiDeps, b: Beacon): Promise<{ subject: string; from: string } | null> {
+  try {
+    for await (const m of deps.ctx.store.messages.fetch(b.mailbox, [b.uid], ['subject', 'addresses'])) {
+      const from = m.from?.[0] ?? m.sender?.[0];
+      return {
+        subject: m.subject ?? '',
+        from: from ? (from.name ? `${from.name} <${from.address}>` : from.address) : '',
+      };
+    }
+  } catch {
+    // expunged meanwhile: the entry goes out without them
+  }
+  return null;
+}
+
 /** Names for the dashboard's feed, looked up once per stream. */
 function namer(deps: ApiDeps) {
   const users = new Map<string, Promise<string | null>>();
@@ -159,10 +175,19 @@ function namer(deps: ApiDeps) {
       }
       if (users.size > 1000) users.clear();
       if (boxes.size > 1000) boxes.clear();
-      const [username, mailboxPath] = await Promise.all([users.get(b.user), boxes.get(key)]);
+      const [username, mailboxPath, message] = await Promise.all([
+        users.get(b.user),
+        boxes.get(key),
+        b.command === 'EXISTS' ? newMessage(deps, b) : null,
+      ]);
       // the entries a beacon may carry are for the mailbox indexes, not for the dashboard
       const { entries: _entries, ...summary } = b;
-      return { ...summary, ...(username ? { username } : {}), ...(mailboxPath ? { mailboxPath } : {}) };
+      return {
+        ...summary,
+        ...(username ? { username } : {}),
+        ...(mailboxPath ? { mailboxPath } : {}),
+        ...(message ?? {}),
+      };
     },
   };
 }

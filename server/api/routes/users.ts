@@ -12,7 +12,6 @@ import {
 import { ApiError, forbidden } from '../errors.ts';
 import { requireUser, userSummary } from '../format.ts';
 import { requestLogout } from '../../auth/logout.ts';
-import { clearImportIndex } from '../mail-io/import-index.ts';
 
 const username = z
   .string()
@@ -210,7 +209,6 @@ const deleteUser = defineRoute({
     await deps.tokens.revokeAll(user);
     await deps.filters.deleteAll(user);
     await deps.autoreplies.delete(user);
-    await clearImportIndex(deps.ctx.backends.redis, user);
     return { success: true };
   },
 });

@@ -77,6 +77,20 @@ function api(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
     });
     return true;
   }
+  if (path === '/stats/deliveries') {
+    const now = Math.floor(Date.now() / 60_000) * 60_000;
+    const perMinute = Array.from({ length: 30 }, (_, i) => {
+      const lmtp = (i * 7) % 5;
+      return { start: now - (29 - i) * 60_000, lmtp, imap: i % 3 === 0 ? 1 : 0, api: 0, total: 0 };
+    }).map((m) => ({ ...m, total: m.lmtp + m.imap + m.api }));
+    send(res, 200, {
+      success: true,
+      total: { lmtp: 1520, imap: 88, api: 12, total: 1620 },
+      today: { lmtp: 64, imap: 5, api: 1, total: 70 },
+      perMinute,
+    });
+    return true;
+  }
   const known = /^\/(users|events|settings|logs)/.test(path);
   if (!known) return false;
   const token = req.headers['x-access-token'] ?? url.searchParams.get('accessToken');
