@@ -26,6 +26,7 @@ export const append: CommandSpec = {
         flags: req.flags,
         ...(req.date ? { idate: req.date.date } : {}),
       });
+      await store.deliveries.count('imap');
       // the selected mailbox learns of the message from the journal, before the tagged reply
       if (session.selected?.id === box.id) session.selected.dirty = true;
       return ok('APPEND completed', { code: 'APPENDUID', uidValidity: res.uidValidity, uids: [res.uid] });
