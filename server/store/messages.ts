@@ -258,6 +258,10 @@ export class Messages implements MessagesApi {
       }
     }
     this.ctx.index.applyLocal(entries);
+    for (const m of new Set(entries.map((e) => e.mailbox))) {
+      const id = oid(m);
+      if (id) this.ctx.index.warm(id);
+    }
   }
 
   private async announce(entries: NewJournalEntry[]): Promise<void> {

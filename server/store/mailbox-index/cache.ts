@@ -102,6 +102,18 @@ export class IndexCache {
     return state;
   }
 
+  /**
+   * Loads the index of a mailbox this process writes to, in the background: a process that only
+   * delivers (LMTP) then keeps it and its checkpoints current, so whoever opens the mailbox next
+   * finds a recent checkpoint instead of rebuilding from the messages.
+   */
+  warm(mailbox: ObjectId): void {
+    if (this.slots.has(mailbox.toHexString())) return;
+    this.current(mailbox, 0).catch((err: unknown) =>
+      this.log('mailbox index could not be loaded', { mailbox: mailbox.toHexString(), err: String(err) }),
+    );
+  }
+
   /** The index of `mailbox` if this process has it loaded, as it is now (no read, no wait). */
   peek(mailbox: string): MailboxState | null {
     return this.slots.get(mailbox)?.state ?? null;
