@@ -45,6 +45,10 @@ export const IMAP_MAX_LIST_PATTERN = 1 * KiB;
 /** Wildcards (`*`, `%`) in one LIST/LSUB pattern: real clients send one or two. */
 export const IMAP_MAX_LIST_WILDCARDS = 32;
 
+/** Patterns in one extended LIST (RFC 5258 §3): each costs a match over every mailbox name, and
+ * clients send a handful (one per namespace or special folder). */
+export const IMAP_MAX_LIST_PATTERNS = 32;
+
 /** Keywords a mailbox lists in FLAGS and PERMANENTFLAGS at SELECT: the list lives in the mailbox
  * document and goes out with every SELECT. Keywords past it are still stored on messages and
  * announced to a session when it first sees them. */

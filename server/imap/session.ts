@@ -135,6 +135,9 @@ export class Session {
       'MOVE',
       'SPECIAL-USE',
       'CHILDREN',
+      'LIST-EXTENDED',
+      'LIST-STATUS',
+      'CREATE-SPECIAL-USE',
       `APPENDLIMIT=${this.ctx.config.maxMessageSize}`,
     );
     return caps;

@@ -131,7 +131,8 @@ export type SimpleCode =
   | 'EXPIRED'
   | 'CORRUPTION'
   | 'CLOSED'
-  | 'UIDNOTSTICKY';
+  | 'UIDNOTSTICKY'
+  | 'USEATTR';
 export type ResponseCode =
   | SimpleCode
   | { code: 'APPENDUID'; uidValidity: number; uids: number[] }
