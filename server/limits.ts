@@ -49,6 +49,12 @@ export const IMAP_MAX_LIST_WILDCARDS = 32;
  * clients send a handful (one per namespace or special folder). */
 export const IMAP_MAX_LIST_PATTERNS = 32;
 
+/** Messages in one APPEND (RFC 3502 MULTIAPPEND): each is a store write under the mailbox lock and
+ * is undone if a later one fails, so a command may not grow without end; a client uploading a
+ * folder sends a few dozen at a time. Their bytes together stay within the APPENDLIMIT, since the
+ * whole command is held in memory until its last literal has arrived. */
+export const IMAP_MAX_APPEND_MESSAGES = 1000;
+
 /** Keywords a mailbox lists in FLAGS and PERMANENTFLAGS at SELECT: the list lives in the mailbox
  * document and goes out with every SELECT. Keywords past it are still stored on messages and
  * announced to a session when it first sees them. */

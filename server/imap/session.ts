@@ -138,6 +138,7 @@ export class Session {
       'LIST-EXTENDED',
       'LIST-STATUS',
       'CREATE-SPECIAL-USE',
+      'MULTIAPPEND',
       `APPENDLIMIT=${this.ctx.config.maxMessageSize}`,
     );
     return caps;

@@ -554,35 +554,46 @@ export function parseStatusItems(tok: Token | undefined): StatusItem[] {
   return [...out];
 }
 
-// ---- APPEND (RFC 3501 §6.3.11) ----
+// ---- APPEND (RFC 3501 §6.3.11, RFC 3502 MULTIAPPEND) ----
 
-export interface AppendArgs {
-  mailbox: string;
+export interface AppendMessage {
   flags: string[];
   date?: ImapDateTime;
   message: Buffer;
 }
 
-/** APPEND mailbox [(flags)] ["date-time"] literal. */
-export function parseAppendArgs(args: readonly Token[]): AppendArgs {
+export interface AppendArgs {
+  mailbox: string;
+  /** One or more (RFC 3502 §6: append = "APPEND" SP mailbox 1*append-message). */
+  messages: AppendMessage[];
+}
+
+/** APPEND mailbox 1*([SP flag-list] [SP date-time] SP literal); at most `maxMessages`. */
+export function parseAppendArgs(args: readonly Token[], maxMessages = Infinity): AppendArgs {
   const mailbox = mailboxName(args[0]);
+  const messages: AppendMessage[] = [];
   let i = 1;
-  let flags: string[] = [];
-  const maybeFlags = args[i];
-  if (maybeFlags?.kind === 'list') {
-    flags = parseFlagList([maybeFlags]);
+  do {
+    if (messages.length >= maxMessages)
+      throw new ProtocolError(`More than ${maxMessages} messages in one APPEND`);
+    let flags: string[] = [];
+    const maybeFlags = args[i];
+    if (maybeFlags?.kind === 'list') {
+      flags = parseFlagList([maybeFlags]);
+      i++;
+    }
+    let date: ImapDateTime | undefined;
+    const maybeDate = args[i];
+    if (maybeDate?.kind === 'quoted') {
+      date = parseDateTime(maybeDate.value);
+      i++;
+    }
+    const lit = args[i];
+    if (lit?.kind !== 'literal') throw new ProtocolError('Missing message literal');
     i++;
-  }
-  let date: ImapDateTime | undefined;
-  const maybeDate = args[i];
-  if (maybeDate?.kind === 'quoted') {
-    date = parseDateTime(maybeDate.value);
-    i++;
-  }
-  const lit = args[i];
-  if (lit?.kind !== 'literal') throw new ProtocolError('Missing message literal');
-  expectEnd(args, i + 1);
-  const out: AppendArgs = { mailbox, flags, message: lit.value };
-  if (date) out.date = date;
-  return out;
+    const m: AppendMessage = { flags, message: lit.value };
+    if (date) m.date = date;
+    messages.push(m);
+  } while (i < args.length);
+  return { mailbox, messages };
 }

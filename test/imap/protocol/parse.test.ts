@@ -233,15 +233,31 @@ test('STATUS items and APPEND arguments', () => {
   bad(() => parseStatusItems(args('(FOO)')[0]), 'Unknown status item: FOO');
   assert.deepEqual(parseAppendArgs(args('inbox (\\Seen) "01-Feb-2024 10:00:00 +0000" {5+}\r\nhello')), {
     mailbox: 'INBOX',
-    flags: ['\\Seen'],
-    date: { date: new Date('2024-02-01T10:00:00Z'), offsetMinutes: 0 },
-    message: Buffer.from('hello'),
+    messages: [
+      {
+        flags: ['\\Seen'],
+        date: { date: new Date('2024-02-01T10:00:00Z'), offsetMinutes: 0 },
+        message: Buffer.from('hello'),
+      },
+    ],
   });
   assert.deepEqual(parseAppendArgs(args('Sent {2+}\r\nhi')), {
     mailbox: 'Sent',
-    flags: [],
-    message: Buffer.from('hi'),
+    messages: [{ flags: [], message: Buffer.from('hi') }],
   });
+  // RFC 3502 §6: several messages, each with its own flags and date
+  assert.deepEqual(parseAppendArgs(args('Sent {2+}\r\nhi (\\Draft) {3+}\r\nyou')), {
+    mailbox: 'Sent',
+    messages: [
+      { flags: [], message: Buffer.from('hi') },
+      { flags: ['\\Draft'], message: Buffer.from('you') },
+    ],
+  });
+  bad(
+    () => parseAppendArgs(args('Sent {2+}\r\nhi {1+}\r\nx {1+}\r\ny'), 2),
+    'More than 2 messages in one APPEND',
+  );
+  bad(() => parseAppendArgs(args('Sent {2+}\r\nhi (\\Seen)')), 'Missing message literal');
   bad(() => parseAppendArgs(args('Sent "hello"')), 'Invalid date-time');
   bad(() => parseAppendArgs(args('Sent ()')), 'Missing message literal');
 });
