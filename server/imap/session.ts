@@ -139,6 +139,7 @@ export class Session {
       'LIST-STATUS',
       'CREATE-SPECIAL-USE',
       'MULTIAPPEND',
+      'BINARY',
       `APPENDLIMIT=${this.ctx.config.maxMessageSize}`,
     );
     return caps;

@@ -254,7 +254,10 @@ export type SimpleFetchItem =
 export type FetchItem =
   | { kind: SimpleFetchItem }
   /** BODY[section]<partial>; `peek` for BODY.PEEK (does not set \Seen). */
-  | { kind: 'BODY[]'; peek: boolean; section: Section; partial?: PartialRange };
+  | { kind: 'BODY[]'; peek: boolean; section: Section; partial?: PartialRange }
+  /** RFC 3516 BINARY[part]<partial> (BINARY.PEEK does not set \Seen) and BINARY.SIZE[part]. */
+  | { kind: 'BINARY[]'; peek: boolean; part: number[]; partial?: PartialRange }
+  | { kind: 'BINARY.SIZE'; part: number[] };
 
 const SIMPLE_ITEMS = new Set<string>([
   'FLAGS',
@@ -342,8 +345,23 @@ function fetchItem(tok: Token): FetchItem {
 function bodySection(tok: AtomToken): FetchItem {
   const { base, section, after } = tok.bracket!;
   const b = base.toUpperCase();
+  if (b === 'BINARY' || b === 'BINARY.PEEK' || b === 'BINARY.SIZE') return binarySection(b, section, after);
   if (b !== 'BODY' && b !== 'BODY.PEEK') throw new ProtocolError(`Unknown fetch item: ${base.slice(0, 40)}`);
   const item: FetchItem = { kind: 'BODY[]', peek: b === 'BODY.PEEK', section: parseSection(section) };
+  if (after !== '') item.partial = parsePartial(after);
+  return item;
+}
+
+/** RFC 3516 §6: section-binary = "[" [section-part] "]"; BINARY.SIZE takes no partial. */
+function binarySection(base: string, section: string, after: string): FetchItem {
+  if (!/^(?:[1-9]\d{0,8}(?:\.[1-9]\d{0,8})*)?$/.test(section))
+    throw new ProtocolError('Invalid binary section');
+  const part = section === '' ? [] : section.split('.').map(Number);
+  if (base === 'BINARY.SIZE') {
+    if (after !== '') throw new ProtocolError('BINARY.SIZE takes no partial');
+    return { kind: 'BINARY.SIZE', part };
+  }
+  const item: FetchItem = { kind: 'BINARY[]', peek: base === 'BINARY.PEEK', part };
   if (after !== '') item.partial = parsePartial(after);
   return item;
 }

@@ -132,7 +132,8 @@ export type SimpleCode =
   | 'CORRUPTION'
   | 'CLOSED'
   | 'UIDNOTSTICKY'
-  | 'USEATTR';
+  | 'USEATTR'
+  | 'UNKNOWN-CTE';
 export type ResponseCode =
   | SimpleCode
   | { code: 'APPENDUID'; uidValidity: number; uids: number[] }

@@ -97,7 +97,15 @@ test('FETCH macros, simple items, sections and partials', () => {
   bad(() => parseFetchItems(args('BODY[]<1.0>')[0]), 'Invalid number: 0');
   bad(() => parseFetchItems(args('BODY[]<1>')[0]), 'Invalid partial');
   bad(() => parseFetchItems(args('(ALL)')[0]), 'Unknown fetch item: ALL');
-  bad(() => parseFetchItems(args('BINARY[1]')[0]), 'Unknown fetch item: BINARY');
+  // RFC 3516 §6 BINARY items
+  assert.deepEqual(parseFetchItems(args('(BINARY[1.2]<0.10> BINARY.PEEK[] BINARY.SIZE[3])')[0]), [
+    { kind: 'BINARY[]', peek: false, part: [1, 2], partial: { start: 0, length: 10 } },
+    { kind: 'BINARY[]', peek: true, part: [] },
+    { kind: 'BINARY.SIZE', part: [3] },
+  ]);
+  bad(() => parseFetchItems(args('BINARY[1.MIME]')[0]), 'Invalid binary section');
+  bad(() => parseFetchItems(args('BINARY.SIZE[1]<0.5>')[0]), 'BINARY.SIZE takes no partial');
+  bad(() => parseFetchItems(args('BINARYX[1]')[0]), 'Unknown fetch item: BINARYX');
   bad(() => parseFetchArgs(args('1 FLAGS extra'), false), 'Too many arguments');
 });
 
