@@ -55,6 +55,11 @@ export const IMAP_MAX_LIST_PATTERNS = 32;
  * whole command is held in memory until its last literal has arrived. */
 export const IMAP_MAX_APPEND_MESSAGES = 1000;
 
+/** Parts of one CATENATE message (RFC 4469): each URL part is a message read from the store, so
+ * their number bounds the reads one command causes; a forwarded draft has a handful. The parts
+ * together stay within the APPENDLIMIT like any message. */
+export const IMAP_MAX_CATENATE_PARTS = 100;
+
 /** Keywords a mailbox lists in FLAGS and PERMANENTFLAGS at SELECT: the list lives in the mailbox
  * document and goes out with every SELECT. Keywords past it are still stored on messages and
  * announced to a session when it first sees them. */

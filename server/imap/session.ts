@@ -140,6 +140,7 @@ export class Session {
       'CREATE-SPECIAL-USE',
       'MULTIAPPEND',
       'BINARY',
+      'CATENATE',
       `APPENDLIMIT=${this.ctx.config.maxMessageSize}`,
     );
     return caps;

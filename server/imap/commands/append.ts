@@ -1,8 +1,10 @@
-// APPEND (RFC 3501 §6.3.11) of one message or several (MULTIAPPEND, RFC 3502): flags, internal
-// date, the message literal byte for byte; APPENDUID with every new UID (RFC 4315 §3); TRYCREATE
-// for a missing mailbox; TOOBIG is decided before a literal is read.
-import { IMAP_MAX_APPEND_MESSAGES } from '../../limits.ts';
+// APPEND (RFC 3501 §6.3.11) of one message or several (MULTIAPPEND, RFC 3502), each a literal or
+// built by CATENATE (RFC 4469): flags, internal date, the message byte for byte; APPENDUID with
+// every new UID (RFC 4315 §3); TRYCREATE for a missing mailbox; TOOBIG is decided before a
+// literal is read.
+import { IMAP_MAX_APPEND_MESSAGES, IMAP_MAX_CATENATE_PARTS } from '../../limits.ts';
 import type { AddMessageResult, MailboxInfo } from '../../store/index.ts';
+import { catenate } from '../catenate.ts';
 import { AUTHENTICATED, no, ok, type CommandSpec, type Reply } from '../command.ts';
 import { normalizePath } from '../mailbox-names.ts';
 import { ProtocolError } from '../protocol/errors.ts';
@@ -15,20 +17,31 @@ export const append: CommandSpec = {
   states: AUTHENTICATED,
   sync: 'all',
   async run({ session, args }) {
-    const req = parseAppendArgs(args, IMAP_MAX_APPEND_MESSAGES);
+    const req = parseAppendArgs(args, { messages: IMAP_MAX_APPEND_MESSAGES, parts: IMAP_MAX_CATENATE_PARTS });
     const path = normalizePath(req.mailbox);
     if (path === '') throw new ProtocolError('Empty mailbox name');
     const max = session.ctx.config.maxMessageSize;
+    const what = req.messages.length > 1 ? 'Messages together larger' : 'Message larger';
+    const tooBig = no(`${what} than the APPENDLIMIT of ${max} bytes`, 'TOOBIG');
     let total = 0;
-    for (const m of req.messages) total += m.message.length;
-    if (total > max) {
-      const what = req.messages.length > 1 ? 'Messages together larger' : 'Message larger';
-      return no(`${what} than the APPENDLIMIT of ${max} bytes`, 'TOOBIG');
-    }
+    for (const m of req.messages) if (Buffer.isBuffer(m.data)) total += m.data.length;
+    if (total > max) return tooBig;
     const { store } = session;
     const box = await store.mailboxes.get(session.userId, path);
     if (!box) return no('No such mailbox', 'TRYCREATE');
-    return addAll(session, box, req.messages);
+    // every message is whole before the first is stored: a bad URL stores nothing
+    const raws: Buffer[] = [];
+    for (const m of req.messages) {
+      if (Buffer.isBuffer(m.data)) {
+        raws.push(m.data);
+        continue;
+      }
+      const built = await catenate(session, m.data, max - total);
+      if (!Buffer.isBuffer(built)) return built.code === 'TOOBIG' ? tooBig : built;
+      total += built.length;
+      raws.push(built);
+    }
+    return addAll(session, box, req.messages, raws);
   },
 };
 
@@ -39,16 +52,17 @@ async function addAll(
   session: Session,
   box: MailboxInfo,
   messages: readonly AppendMessage[],
+  raws: readonly Buffer[],
 ): Promise<Reply> {
   const { store } = session;
   const added: AddMessageResult[] = [];
   try {
-    for (const m of messages) {
+    for (const [i, m] of messages.entries()) {
       added.push(
         await store.messages.add({
           user: session.userId,
           mailbox: box.id,
-          raw: m.message,
+          raw: raws[i]!,
           flags: m.flags,
           ...(m.date ? { idate: m.date.date } : {}),
         }),

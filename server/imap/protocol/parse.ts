@@ -572,12 +572,16 @@ export function parseStatusItems(tok: Token | undefined): StatusItem[] {
   return [...out];
 }
 
-// ---- APPEND (RFC 3501 §6.3.11, RFC 3502 MULTIAPPEND) ----
+// ---- APPEND (RFC 3501 §6.3.11, RFC 3502 MULTIAPPEND, RFC 4469 CATENATE) ----
+
+/** RFC 4469 §5 cat-part: literal text, or an IMAP URL naming a message or a part of one. */
+export type CatPart = { kind: 'text'; data: Buffer } | { kind: 'url'; url: string };
 
 export interface AppendMessage {
   flags: string[];
   date?: ImapDateTime;
-  message: Buffer;
+  /** The message literal, or the parts CATENATE builds it from. */
+  data: Buffer | CatPart[];
 }
 
 export interface AppendArgs {
@@ -586,14 +590,38 @@ export interface AppendArgs {
   messages: AppendMessage[];
 }
 
-/** APPEND mailbox 1*([SP flag-list] [SP date-time] SP literal); at most `maxMessages`. */
-export function parseAppendArgs(args: readonly Token[], maxMessages = Infinity): AppendArgs {
+/** `CATENATE (TEXT literal / URL astring …)` (RFC 4469 §5), at most `maxParts` parts. */
+function catenateParts(tok: Token | undefined, maxParts: number): CatPart[] {
+  if (tok?.kind !== 'list' || tok.items.length === 0)
+    throw new ProtocolError('CATENATE needs a list of parts');
+  const parts: CatPart[] = [];
+  const items = tok.items;
+  for (let i = 0; i < items.length; i += 2) {
+    if (parts.length >= maxParts) throw new ProtocolError(`More than ${maxParts} CATENATE parts`);
+    const kind = atom(items[i], 'CATENATE part').toUpperCase();
+    const value = items[i + 1];
+    if (kind === 'TEXT') {
+      if (value?.kind !== 'literal') throw new ProtocolError('TEXT needs a literal');
+      parts.push({ kind: 'text', data: value.value });
+    } else if (kind === 'URL') {
+      parts.push({ kind: 'url', url: astring(value, 'URL') });
+    } else throw new ProtocolError(`Unknown CATENATE part: ${kind.slice(0, 40)}`);
+  }
+  return parts;
+}
+
+/** APPEND mailbox 1*([SP flag-list] [SP date-time] SP (literal / CATENATE (…))); at most
+ * `limits.messages` messages of at most `limits.parts` CATENATE parts each. */
+export function parseAppendArgs(
+  args: readonly Token[],
+  limits: { messages: number; parts: number } = { messages: Infinity, parts: Infinity },
+): AppendArgs {
   const mailbox = mailboxName(args[0]);
   const messages: AppendMessage[] = [];
   let i = 1;
   do {
-    if (messages.length >= maxMessages)
-      throw new ProtocolError(`More than ${maxMessages} messages in one APPEND`);
+    if (messages.length >= limits.messages)
+      throw new ProtocolError(`More than ${limits.messages} messages in one APPEND`);
     let flags: string[] = [];
     const maybeFlags = args[i];
     if (maybeFlags?.kind === 'list') {
@@ -606,10 +634,16 @@ export function parseAppendArgs(args: readonly Token[], maxMessages = Infinity):
       date = parseDateTime(maybeDate.value);
       i++;
     }
-    const lit = args[i];
-    if (lit?.kind !== 'literal') throw new ProtocolError('Missing message literal');
-    i++;
-    const m: AppendMessage = { flags, message: lit.value };
+    const next = args[i];
+    let data: Buffer | CatPart[];
+    if (next?.kind === 'literal') {
+      data = next.value;
+      i++;
+    } else if (next?.kind === 'atom' && next.value.toUpperCase() === 'CATENATE') {
+      data = catenateParts(args[i + 1], limits.parts);
+      i += 2;
+    } else throw new ProtocolError('Missing message literal');
+    const m: AppendMessage = { flags, data };
     if (date) m.date = date;
     messages.push(m);
   } while (i < args.length);

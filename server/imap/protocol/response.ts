@@ -141,7 +141,8 @@ export type ResponseCode =
   | { code: 'PERMANENTFLAGS'; flags: string[] }
   | { code: 'UIDVALIDITY' | 'UIDNEXT' | 'UNSEEN' | 'HIGHESTMODSEQ'; value: number | bigint }
   | { code: 'CAPABILITY'; capabilities: string[] }
-  | { code: 'BADCHARSET'; charsets: string[] };
+  | { code: 'BADCHARSET'; charsets: string[] }
+  | { code: 'BADURL'; url: string };
 
 /** The text between `[` and `]`. */
 export function formatCode(code: ResponseCode): string {
@@ -157,6 +158,8 @@ export function formatCode(code: ResponseCode): string {
       return `CAPABILITY ${code.capabilities.join(' ')}`;
     case 'BADCHARSET':
       return code.charsets.length ? `BADCHARSET (${code.charsets.join(' ')})` : 'BADCHARSET';
+    case 'BADURL':
+      return `BADURL ${code.url}`;
     default:
       return `${code.code} ${code.value}`;
   }

@@ -245,24 +245,24 @@ test('STATUS items and APPEND arguments', () => {
       {
         flags: ['\\Seen'],
         date: { date: new Date('2024-02-01T10:00:00Z'), offsetMinutes: 0 },
-        message: Buffer.from('hello'),
+        data: Buffer.from('hello'),
       },
     ],
   });
   assert.deepEqual(parseAppendArgs(args('Sent {2+}\r\nhi')), {
     mailbox: 'Sent',
-    messages: [{ flags: [], message: Buffer.from('hi') }],
+    messages: [{ flags: [], data: Buffer.from('hi') }],
   });
   // RFC 3502 §6: several messages, each with its own flags and date
   assert.deepEqual(parseAppendArgs(args('Sent {2+}\r\nhi (\\Draft) {3+}\r\nyou')), {
     mailbox: 'Sent',
     messages: [
-      { flags: [], message: Buffer.from('hi') },
-      { flags: ['\\Draft'], message: Buffer.from('you') },
+      { flags: [], data: Buffer.from('hi') },
+      { flags: ['\\Draft'], data: Buffer.from('you') },
     ],
   });
   bad(
-    () => parseAppendArgs(args('Sent {2+}\r\nhi {1+}\r\nx {1+}\r\ny'), 2),
+    () => parseAppendArgs(args('Sent {2+}\r\nhi {1+}\r\nx {1+}\r\ny'), { messages: 2, parts: 9 }),
     'More than 2 messages in one APPEND',
   );
   bad(() => parseAppendArgs(args('Sent {2+}\r\nhi (\\Seen)')), 'Missing message literal');
