@@ -133,7 +133,8 @@ export type SimpleCode =
   | 'CLOSED'
   | 'UIDNOTSTICKY'
   | 'USEATTR'
-  | 'UNKNOWN-CTE';
+  | 'UNKNOWN-CTE'
+  | 'COMPRESSIONACTIVE';
 export type ResponseCode =
   | SimpleCode
   | { code: 'APPENDUID'; uidValidity: number; uids: number[] }
@@ -227,12 +228,15 @@ const GATHER = 16 * 1024;
 export class ResponseWriter {
   private pending: Array<string | Buffer> = [];
   private pendingBytes = 0;
+  private afterFlush: (() => void) | undefined;
 
   constructor(private out: Writable) {}
 
-  /** After STARTTLS the same writer goes on over the TLS socket (RFC 3501 §6.2.1). */
-  setOutput(out: Writable): void {
+  /** After STARTTLS the same writer goes on over the TLS socket (RFC 3501 §6.2.1); after COMPRESS
+   * over a compressor, with `afterFlush` to push out what it holds (RFC 4978 §4). */
+  setOutput(out: Writable, afterFlush?: () => void): void {
     this.out = out;
+    this.afterFlush = afterFlush;
   }
 
   get closed(): boolean {
@@ -259,6 +263,7 @@ export class ResponseWriter {
       this.pendingBytes = 0;
       if (this.closed) return;
       this.out.write(parts.length === 1 ? parts[0]! : join(parts));
+      this.afterFlush?.();
     }
     if (this.out.writableNeedDrain && !this.closed) await this.drained().catch(() => undefined);
   }
