@@ -15,6 +15,9 @@ export interface Compression {
  * know compression would start and is dropped (RFC 4978 §3, as for STARTTLS). */
 export function compressInput(socket: Duplex, input: CommandInput): Duplex {
   const inflate = createInflateRaw();
+  // a stream cut short fails as 'unexpected end of file', also after the session let go of it:
+  // never an uncaught error (the session sees the end through its own listeners)
+  inflate.on('error', () => undefined);
   input.detach();
   input.attach(inflate);
   socket.pipe(inflate);

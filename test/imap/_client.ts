@@ -60,6 +60,8 @@ export class RawImap {
     old.socket.removeAllListeners('data');
     const deflate = createDeflateRaw();
     const inflate = createInflateRaw();
+    deflate.on('error', () => undefined);
+
     deflate.pipe(old.socket);
     const c = new RawImap(Duplex.from({ readable: inflate, writable: deflate }) as unknown as Socket);
     old.socket.on('data', (d: Buffer) => {
@@ -69,6 +71,7 @@ export class RawImap {
     // what is still in the inflater is read before the connection counts as closed
     old.socket.on('close', () => inflate.end());
     inflate.on('end', () => c.socket.destroy());
+    inflate.on('error', () => c.socket.destroy());
     c.deflate = deflate;
     return c;
   }

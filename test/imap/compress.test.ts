@@ -89,3 +89,27 @@ test('garbage instead of deflated input ends the connection, not the server', as
   assert.deepEqual(await d.command('e2', 'NOOP'), ['e2 OK NOOP completed']);
   d.close();
 });
+
+test('a compressed stream that ends early or after LOGOUT leaves the server running', async () => {
+  for (let i = 0; i < 3; i++) {
+    const c = await env.login();
+    assert.deepEqual(await c.command(`f${i}`, 'COMPRESS DEFLATE'), [`f${i} OK DEFLATE active`]);
+    const z = RawImap.compress(c);
+    if (i === 0) {
+      // the start of a deflate stream with no end, then the connection is gone
+      c.write(Buffer.from([0x0a, 0x49, 0xcd]));
+      c.socket.end();
+    } else {
+      assert.deepEqual(await z.command(`g${i}`, 'LOGOUT'), [
+        '* BYE Nestbox logging out',
+        `g${i} OK LOGOUT completed`,
+      ]);
+    }
+    await new Promise((resolve) => c.socket.once('close', resolve));
+  }
+  // an error of a stream nobody listens to any more would surface (and fail this file) by now
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const d = await env.login();
+  assert.deepEqual(await d.command('f9', 'NOOP'), ['f9 OK NOOP completed']);
+  d.close();
+});
