@@ -45,6 +45,21 @@ export const IMAP_MAX_LIST_PATTERN = 1 * KiB;
 /** Wildcards (`*`, `%`) in one LIST/LSUB pattern: real clients send one or two. */
 export const IMAP_MAX_LIST_WILDCARDS = 32;
 
+/** Patterns in one extended LIST (RFC 5258 §3): each costs a match over every mailbox name, and
+ * clients send a handful (one per namespace or special folder). */
+export const IMAP_MAX_LIST_PATTERNS = 32;
+
+/** Messages in one APPEND (RFC 3502 MULTIAPPEND): each is a store write under the mailbox lock and
+ * is undone if a later one fails, so a command may not grow without end; a client uploading a
+ * folder sends a few dozen at a time. Their bytes together stay within the APPENDLIMIT, since the
+ * whole command is held in memory until its last literal has arrived. */
+export const IMAP_MAX_APPEND_MESSAGES = 1000;
+
+/** Parts of one CATENATE message (RFC 4469): each URL part is a message read from the store, so
+ * their number bounds the reads one command causes; a forwarded draft has a handful. The parts
+ * together stay within the APPENDLIMIT like any message. */
+export const IMAP_MAX_CATENATE_PARTS = 100;
+
 /** Keywords a mailbox lists in FLAGS and PERMANENTFLAGS at SELECT: the list lives in the mailbox
  * document and goes out with every SELECT. Keywords past it are still stored on messages and
  * announced to a session when it first sees them. */

@@ -17,7 +17,12 @@ function readArgs(args: readonly Token[]): { reference: string; pattern: string 
   const reference = astring(args[0], 'reference');
   const pattern = astring(args[1], 'mailbox pattern');
   expectEnd(args, 2);
-  // the matcher is linear, but a client still may not make every LIST arbitrarily expensive
+  checkPattern(reference, pattern);
+  return { reference, pattern };
+}
+
+/** The matcher is linear, but a client still may not make every LIST arbitrarily expensive. */
+export function checkPattern(reference: string, pattern: string): void {
   const full = reference + pattern;
   if (full.length > IMAP_MAX_LIST_PATTERN)
     throw new ProtocolError(`Reference and pattern longer than ${IMAP_MAX_LIST_PATTERN} characters`);
@@ -25,7 +30,6 @@ function readArgs(args: readonly Token[]): { reference: string; pattern: string 
   for (const c of full) if (c === '*' || c === '%') wildcards++;
   if (wildcards > IMAP_MAX_LIST_WILDCARDS)
     throw new ProtocolError(`More than ${IMAP_MAX_LIST_WILDCARDS} wildcards in the pattern`);
-  return { reference, pattern };
 }
 
 export function listCommand(name: 'LIST' | 'LSUB', select: SelectEntries): CommandSpec {

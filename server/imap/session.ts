@@ -21,6 +21,7 @@ import type { SelectedMailbox } from './selected.ts';
 import type { RecentMarks } from './recent.ts';
 import { bad, no, type CommandSpec, type Reply, type SessionState } from './command.ts';
 import { storeErrorReply } from './store-errors.ts';
+import { compressInput, compressOutput, type Compression } from './compress.ts';
 import { ProtocolError } from './protocol/errors.ts';
 import {
   AUTOLOGOUT_AUTHENTICATED_MS,
@@ -143,6 +144,13 @@ export class Session {
       'ESORT',
       'THREAD=ORDEREDSUBJECT',
       'THREAD=REFERENCES',
+      'LIST-EXTENDED',
+      'LIST-STATUS',
+      'CREATE-SPECIAL-USE',
+      'MULTIAPPEND',
+      'BINARY',
+      'CATENATE',
+      'COMPRESS=DEFLATE',
       `APPENDLIMIT=${this.ctx.config.maxMessageSize}`,
     );
     return caps;
@@ -369,6 +377,23 @@ export class Session {
     return line.toString('latin1');
   }
 
+  /** COMPRESS=DEFLATE is on (RFC 4978). */
+  get compressed(): boolean {
+    return this.compression !== null;
+  }
+
+  private compression: Compression | null = null;
+
+  /** COMPRESS DEFLATE (RFC 4978 §3): input is inflated from now on; responses are deflated after
+   * the tagged OK, which goes out as it is. Over TLS, compression runs inside it. */
+  startCompression(): void {
+    const socket = this.socket;
+    compressInput(socket, this.input);
+    this.afterReply = () => {
+      this.compression = compressOutput(socket, this.out);
+    };
+  }
+
   /** Upgrades the connection after `OK Begin TLS` (RFC 3501 §6.2.1). */
   async startTls(): Promise<void> {
     // pipelined plaintext after STARTTLS is discarded, never executed (RFC 3501 §6.2.1, RFC 2595 §3.1)
@@ -430,7 +455,8 @@ export class Session {
 
   end(): void {
     if (!this.socket.destroyed) {
-      this.socket.end();
+      // a compressor ends the socket after the last of its output
+      (this.compression?.output ?? this.socket).end();
       const s = this.socket;
       setTimeout(() => s.destroy(), 2000).unref();
     }

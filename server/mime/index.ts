@@ -16,3 +16,4 @@ export type {
   ParseOptions,
 } from './types.ts';
 export { sentDay } from './sent-date.ts';
+export { binaryEncoding, decodeBinary, knownEncoding } from './binary.ts';

@@ -2,6 +2,7 @@
 import type { Readable } from 'node:stream';
 import { parseMessage, resolveSection, streamMessage } from '../mime/index.ts';
 export { sentDay } from '../mime/index.ts';
+import { binaryEncoding, decodeBinary, knownEncoding } from '../mime/index.ts';
 import type { MimeTree, ParsedMessage, SectionKind, SectionSpec } from '../mime/index.ts';
 import type { ByteRange } from './index.ts';
 
@@ -43,4 +44,16 @@ export function section(
 ): { size: number; stream(openBody: OpenBody, range?: ByteRange): Readable } | null {
   const spec = sectionSpec(name);
   return spec ? resolveSection(tree as MimeTree, spec) : null;
+}
+
+/** What RFC 3516 BINARY needs of a part: how to decode its body; undefined when there is no such
+ * part, 'unknown' for an encoding the MIME layer cannot undo. */
+export function partDecoder(
+  tree: unknown,
+  part: readonly number[],
+): ((body: Buffer) => Buffer) | 'unknown' | undefined {
+  const encoding = binaryEncoding(tree as MimeTree, part);
+  if (encoding === undefined) return undefined;
+  if (!knownEncoding(encoding)) return 'unknown';
+  return (body) => decodeBinary(body, encoding);
 }

@@ -9,7 +9,7 @@ import { bodyOpener } from './attachments.ts';
 import { readByUid } from './by-id.ts';
 import { unpack, type Content } from './content.ts';
 import { oid } from './ids.ts';
-import { rebuild, section } from './mime.ts';
+import { partDecoder, rebuild, section } from './mime.ts';
 
 export interface OpenedMessage {
   size: number;
@@ -17,6 +17,10 @@ export interface OpenedMessage {
   raw(range?: ByteRange): ContentStream;
   /** A section as `openSection` names it ('', 'HEADER', '1.2', '2.TEXT'…); null if absent. */
   section(name: string, range?: ByteRange): ContentStream | null;
+  /** RFC 3516 BINARY[part]: the part's body with its content-transfer-encoding removed (`[]`: the
+   * whole message as it is); null when there is no such part, 'unknown-cte' when its encoding is
+   * not one we can undo. Read whole, as its decoded size must be known before it is sent. */
+  binary(part: readonly number[]): Promise<Buffer | 'unknown-cte' | null>;
 }
 
 /** Null when the mailbox holds no message with this UID (any more). */
@@ -45,7 +49,21 @@ async function opened(ctx: Ctx, d: Readable): Promise<OpenedMessage> {
       const s = section(tree, name);
       return s ? { size: s.size, stream: s.stream(open, range) } : null;
     },
+    async binary(part) {
+      if (part.length === 0) return readAll(rebuild(tree, open));
+      const decode = partDecoder(tree, part);
+      const body = section(tree, part.join('.'));
+      if (decode === undefined || !body) return null;
+      if (decode === 'unknown') return 'unknown-cte';
+      return decode(await readAll(body.stream(open)));
+    },
   };
+}
+
+async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c);
+  return Buffer.concat(chunks);
 }
 
 /** Messages per page: 2^5. A page is one query; its messages' trees are held while it is sent

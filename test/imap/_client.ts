@@ -1,7 +1,9 @@
 // A raw IMAP client for strict tests: sends exact bytes, returns whole responses (a response with
 // literals comes back as one string with the literal bytes inline, latin1-decoded).
 import { connect, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
+import { constants, createDeflateRaw, createInflateRaw } from 'node:zlib';
 
 export class RawImap {
   private buf = Buffer.alloc(0);
@@ -48,8 +50,39 @@ export class RawImap {
     return new RawImap(socket as unknown as Socket);
   }
 
+  /** Compressed bytes the server sent, after COMPRESS (see `compress`). */
+  wireBytes = 0;
+  private deflate: ReturnType<typeof createDeflateRaw> | undefined;
+
+  /** Switches to raw DEFLATE both ways after `OK` to COMPRESS DEFLATE (RFC 4978); each write is
+   * sync-flushed so the server can read it at once. Works over TLS as well. */
+  static compress(old: RawImap): RawImap {
+    old.socket.removeAllListeners('data');
+    const deflate = createDeflateRaw();
+    const inflate = createInflateRaw();
+    deflate.on('error', () => undefined);
+
+    deflate.pipe(old.socket);
+    const c = new RawImap(Duplex.from({ readable: inflate, writable: deflate }) as unknown as Socket);
+    old.socket.on('data', (d: Buffer) => {
+      c.wireBytes += d.length;
+      inflate.write(d);
+    });
+    // what is still in the inflater is read before the connection counts as closed
+    old.socket.on('close', () => inflate.end());
+    inflate.on('end', () => c.socket.destroy());
+    inflate.on('error', () => c.socket.destroy());
+    c.deflate = deflate;
+    return c;
+  }
+
   write(data: string | Buffer): void {
-    this.socket.write(data);
+    if (!this.deflate) {
+      this.socket.write(data);
+      return;
+    }
+    this.deflate.write(data);
+    this.deflate.flush(constants.Z_SYNC_FLUSH);
   }
 
   private async waitData(timeoutMs: number): Promise<void> {

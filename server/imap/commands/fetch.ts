@@ -1,14 +1,29 @@
 // FETCH (RFC 3501 §6.4.5) and UID FETCH (§6.4.8: always with UID). Messages stream from the store
 // one by one and bodies as literals, waiting for the socket between messages (DESIGN §6).
-import type { MessageField } from '../../store/index.ts';
-import { SELECTED, ok, type CommandSpec } from '../command.ts';
+import type { MessageField, OpenedMessage } from '../../store/index.ts';
+import { SELECTED, no, ok, type CommandSpec } from '../command.ts';
 import { flagList } from '../format.ts';
+import { binaryParts, writeBinary } from '../fetch-binary.ts';
 import { writeSection } from '../fetch-body.ts';
 import { readAhead } from '../read-ahead.ts';
 import { FETCH_READ_AHEAD } from '../limits.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import { parseFetchArgs, sectionResponseName, type FetchItem, type Section } from '../protocol/parse.ts';
 import { formatDateTime } from '../protocol/response.ts';
+
+/** Every binary part the items name, read and decoded once each. */
+async function readBinaries(
+  opened: OpenedMessage,
+  items: readonly FetchItem[],
+): Promise<Map<string, Buffer | null> | 'unknown-cte'> {
+  const out = new Map<string, Buffer | null>();
+  for (const part of binaryParts(items)) {
+    const data = await opened.binary(part);
+    if (data === 'unknown-cte') return data;
+    out.set(part.join('.'), data);
+  }
+  return out;
+}
 
 const FIELDS: Partial<Record<FetchItem['kind'], MessageField>> = {
   FLAGS: 'flags',
@@ -72,7 +87,8 @@ export const fetch: CommandSpec = {
 
     // RFC 3501 §6.4.5: the new FLAGS of messages marked \Seen go in the same response
     const seen = new Map<number, string[]>();
-    if (!box.readOnly && [...bodies.values()].some((b) => b?.setsSeen)) {
+    const binarySeen = items.some((i) => i.kind === 'BINARY[]' && !i.peek);
+    if (!box.readOnly && (binarySeen || [...bodies.values()].some((b) => b?.setsSeen))) {
       const res = await messages.updateFlags({
         user: session.userId,
         mailbox: box.id,
@@ -93,7 +109,8 @@ export const fetch: CommandSpec = {
     const expected = box.countInView(uids);
     let sent = 0;
 
-    const wantsBody = [...bodies.values()].some((b) => b !== null);
+    const wantsBinary = binaryParts(items).length > 0;
+    const wantsBody = wantsBinary || [...bodies.values()].some((b) => b !== null);
 
     // a page of messages per read, for all their sections, with the next page read ahead; a
     // message expunged since the listing is left out below
@@ -105,6 +122,12 @@ export const fetch: CommandSpec = {
       const seq = box.seqOf(m.uid);
       if (!seq) continue; // not yet announced to this session
       if (wantsBody && !opened) continue;
+      // RFC 3516 §4.3: decoded before anything of this message is written, so an encoding we
+      // cannot undo ends the FETCH with NO [UNKNOWN-CTE] between two responses
+      const binaries = wantsBinary && opened ? await readBinaries(opened, items) : null;
+      if (binaries === 'unknown-cte') {
+        return no('Unknown Content-Transfer-Encoding', 'UNKNOWN-CTE');
+      }
       sent++;
       const shown = seen.get(m.uid) ?? (wantsFlags ? m.flags : undefined);
       if (shown) box.announceKeywords(shown, out);
@@ -116,6 +139,10 @@ export const fetch: CommandSpec = {
         const body = bodies.get(item);
         if (body) {
           if (opened) await writeSection(out, opened, body.name, body.section, body.partial);
+          continue;
+        }
+        if (item.kind === 'BINARY[]' || item.kind === 'BINARY.SIZE') {
+          writeBinary(out, item, binaries?.get(item.part.join('.')) ?? null);
           continue;
         }
         switch (item.kind) {

@@ -5,6 +5,7 @@ import { authenticate } from './authenticate.ts';
 import { capability } from './capability.ts';
 import { check } from './check.ts';
 import { close } from './close.ts';
+import { compress } from './compress.ts';
 import { copy } from './copy.ts';
 import { create } from './create.ts';
 import { del } from './delete.ts';
@@ -39,6 +40,7 @@ const ALL: CommandSpec[] = [
   capability,
   check,
   close,
+  compress,
   copy,
   create,
   del,

@@ -1,12 +1,46 @@
 // STATUS (RFC 3501 §6.3.10): MESSAGES, RECENT, UIDNEXT, UIDVALIDITY, UNSEEN in the order asked.
+// LIST … RETURN (STATUS (…)) (RFC 5819) answers with the same lines through `writeStatus`.
 import { AUTHENTICATED, no, ok, type CommandSpec } from '../command.ts';
 import { mailboxName } from '../format.ts';
 import { readMailbox } from '../mailbox-names.ts';
 import { ProtocolError } from '../protocol/errors.ts';
-import { expectEnd, parseStatusItems } from '../protocol/parse.ts';
+import { expectEnd, parseStatusItems, type StatusItem } from '../protocol/parse.ts';
+import type { Session } from '../session.ts';
+import type { MailboxInfo } from '../../store/index.ts';
 
 /** The IMAP4rev1 items; DELETED and SIZE (RFC 9051) and HIGHESTMODSEQ (RFC 7162) are not offered. */
 const ITEMS = new Set(['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN']);
+
+/** Refuses the items this server does not offer (a BAD, as for an unknown item). */
+export function checkStatusItems(items: readonly StatusItem[]): void {
+  for (const i of items) if (!ITEMS.has(i)) throw new ProtocolError(`Unknown status item: ${i}`);
+}
+
+/** Writes `* STATUS <name> (…)` for one mailbox. */
+export async function writeStatus(
+  session: Session,
+  box: MailboxInfo,
+  items: readonly StatusItem[],
+): Promise<void> {
+  const { store } = session;
+  const st = await store.mailboxes.status(session.userId, box.id);
+  let recent = 0;
+  if (items.includes('RECENT')) {
+    // messages no session has claimed as \Recent yet
+    const mark = await session.recentMarks.peek(box.id);
+    if (mark < st.uidNext - 1) {
+      recent = (await store.messages.search(box.id, { type: 'uid', uids: [[mark + 1, st.uidNext]] })).length;
+    }
+  }
+  const value: Record<string, number> = {
+    MESSAGES: st.messages,
+    RECENT: recent,
+    UIDNEXT: st.uidNext,
+    UIDVALIDITY: st.uidValidity,
+    UNSEEN: st.unseen,
+  };
+  session.out.untagged(`STATUS ${mailboxName(box.path)} (${items.map((i) => `${i} ${value[i]}`).join(' ')})`);
+}
 
 export const status: CommandSpec = {
   name: 'STATUS',
@@ -16,30 +50,10 @@ export const status: CommandSpec = {
     const path = readMailbox(args[0]);
     const items = parseStatusItems(args[1]);
     expectEnd(args, 2);
-    for (const i of items) if (!ITEMS.has(i)) throw new ProtocolError(`Unknown status item: ${i}`);
-    const { store } = session;
-    const box = await store.mailboxes.get(session.userId, path);
+    checkStatusItems(items);
+    const box = await session.store.mailboxes.get(session.userId, path);
     if (!box) return no('No such mailbox', 'NONEXISTENT');
-    const st = await store.mailboxes.status(session.userId, box.id);
-    let recent = 0;
-    if (items.includes('RECENT')) {
-      // messages no session has claimed as \Recent yet
-      const mark = await session.recentMarks.peek(box.id);
-      if (mark < st.uidNext - 1) {
-        recent = (await store.messages.search(box.id, { type: 'uid', uids: [[mark + 1, st.uidNext]] }))
-          .length;
-      }
-    }
-    const value: Record<string, number> = {
-      MESSAGES: st.messages,
-      RECENT: recent,
-      UIDNEXT: st.uidNext,
-      UIDVALIDITY: st.uidValidity,
-      UNSEEN: st.unseen,
-    };
-    session.out.untagged(
-      `STATUS ${mailboxName(box.path)} (${items.map((i) => `${i} ${value[i]}`).join(' ')})`,
-    );
+    await writeStatus(session, box, items);
     return ok('STATUS completed');
   },
 };

@@ -256,7 +256,10 @@ export type SimpleFetchItem =
 export type FetchItem =
   | { kind: SimpleFetchItem }
   /** BODY[section]<partial>; `peek` for BODY.PEEK (does not set \Seen). */
-  | { kind: 'BODY[]'; peek: boolean; section: Section; partial?: PartialRange };
+  | { kind: 'BODY[]'; peek: boolean; section: Section; partial?: PartialRange }
+  /** RFC 3516 BINARY[part]<partial> (BINARY.PEEK does not set \Seen) and BINARY.SIZE[part]. */
+  | { kind: 'BINARY[]'; peek: boolean; part: number[]; partial?: PartialRange }
+  | { kind: 'BINARY.SIZE'; part: number[] };
 
 const SIMPLE_ITEMS = new Set<string>([
   'FLAGS',
@@ -344,8 +347,23 @@ function fetchItem(tok: Token): FetchItem {
 function bodySection(tok: AtomToken): FetchItem {
   const { base, section, after } = tok.bracket!;
   const b = base.toUpperCase();
+  if (b === 'BINARY' || b === 'BINARY.PEEK' || b === 'BINARY.SIZE') return binarySection(b, section, after);
   if (b !== 'BODY' && b !== 'BODY.PEEK') throw new ProtocolError(`Unknown fetch item: ${base.slice(0, 40)}`);
   const item: FetchItem = { kind: 'BODY[]', peek: b === 'BODY.PEEK', section: parseSection(section) };
+  if (after !== '') item.partial = parsePartial(after);
+  return item;
+}
+
+/** RFC 3516 §6: section-binary = "[" [section-part] "]"; BINARY.SIZE takes no partial. */
+function binarySection(base: string, section: string, after: string): FetchItem {
+  if (!/^(?:[1-9]\d{0,8}(?:\.[1-9]\d{0,8})*)?$/.test(section))
+    throw new ProtocolError('Invalid binary section');
+  const part = section === '' ? [] : section.split('.').map(Number);
+  if (base === 'BINARY.SIZE') {
+    if (after !== '') throw new ProtocolError('BINARY.SIZE takes no partial');
+    return { kind: 'BINARY.SIZE', part };
+  }
+  const item: FetchItem = { kind: 'BINARY[]', peek: base === 'BINARY.PEEK', part };
   if (after !== '') item.partial = parsePartial(after);
   return item;
 }
@@ -565,35 +583,80 @@ export function parseStatusItems(tok: Token | undefined): StatusItem[] {
   return [...out];
 }
 
-// ---- APPEND (RFC 3501 §6.3.11) ----
+// ---- APPEND (RFC 3501 §6.3.11, RFC 3502 MULTIAPPEND, RFC 4469 CATENATE) ----
+
+/** RFC 4469 §5 cat-part: literal text, or an IMAP URL naming a message or a part of one. */
+export type CatPart = { kind: 'text'; data: Buffer } | { kind: 'url'; url: string };
+
+export interface AppendMessage {
+  flags: string[];
+  date?: ImapDateTime;
+  /** The message literal, or the parts CATENATE builds it from. */
+  data: Buffer | CatPart[];
+}
 
 export interface AppendArgs {
   mailbox: string;
-  flags: string[];
-  date?: ImapDateTime;
-  message: Buffer;
+  /** One or more (RFC 3502 §6: append = "APPEND" SP mailbox 1*append-message). */
+  messages: AppendMessage[];
 }
 
-/** APPEND mailbox [(flags)] ["date-time"] literal. */
-export function parseAppendArgs(args: readonly Token[]): AppendArgs {
+/** `CATENATE (TEXT literal / URL astring …)` (RFC 4469 §5), at most `maxParts` parts. */
+function catenateParts(tok: Token | undefined, maxParts: number): CatPart[] {
+  if (tok?.kind !== 'list' || tok.items.length === 0)
+    throw new ProtocolError('CATENATE needs a list of parts');
+  const parts: CatPart[] = [];
+  const items = tok.items;
+  for (let i = 0; i < items.length; i += 2) {
+    if (parts.length >= maxParts) throw new ProtocolError(`More than ${maxParts} CATENATE parts`);
+    const kind = atom(items[i], 'CATENATE part').toUpperCase();
+    const value = items[i + 1];
+    if (kind === 'TEXT') {
+      if (value?.kind !== 'literal') throw new ProtocolError('TEXT needs a literal');
+      parts.push({ kind: 'text', data: value.value });
+    } else if (kind === 'URL') {
+      parts.push({ kind: 'url', url: astring(value, 'URL') });
+    } else throw new ProtocolError(`Unknown CATENATE part: ${kind.slice(0, 40)}`);
+  }
+  return parts;
+}
+
+/** APPEND mailbox 1*([SP flag-list] [SP date-time] SP (literal / CATENATE (…))); at most
+ * `limits.messages` messages of at most `limits.parts` CATENATE parts each. */
+export function parseAppendArgs(
+  args: readonly Token[],
+  limits: { messages: number; parts: number } = { messages: Infinity, parts: Infinity },
+): AppendArgs {
   const mailbox = mailboxName(args[0]);
+  const messages: AppendMessage[] = [];
   let i = 1;
-  let flags: string[] = [];
-  const maybeFlags = args[i];
-  if (maybeFlags?.kind === 'list') {
-    flags = parseFlagList([maybeFlags]);
-    i++;
-  }
-  let date: ImapDateTime | undefined;
-  const maybeDate = args[i];
-  if (maybeDate?.kind === 'quoted') {
-    date = parseDateTime(maybeDate.value);
-    i++;
-  }
-  const lit = args[i];
-  if (lit?.kind !== 'literal') throw new ProtocolError('Missing message literal');
-  expectEnd(args, i + 1);
-  const out: AppendArgs = { mailbox, flags, message: lit.value };
-  if (date) out.date = date;
-  return out;
+  do {
+    if (messages.length >= limits.messages)
+      throw new ProtocolError(`More than ${limits.messages} messages in one APPEND`);
+    let flags: string[] = [];
+    const maybeFlags = args[i];
+    if (maybeFlags?.kind === 'list') {
+      flags = parseFlagList([maybeFlags]);
+      i++;
+    }
+    let date: ImapDateTime | undefined;
+    const maybeDate = args[i];
+    if (maybeDate?.kind === 'quoted') {
+      date = parseDateTime(maybeDate.value);
+      i++;
+    }
+    const next = args[i];
+    let data: Buffer | CatPart[];
+    if (next?.kind === 'literal') {
+      data = next.value;
+      i++;
+    } else if (next?.kind === 'atom' && next.value.toUpperCase() === 'CATENATE') {
+      data = catenateParts(args[i + 1], limits.parts);
+      i += 2;
+    } else throw new ProtocolError('Missing message literal');
+    const m: AppendMessage = { flags, data };
+    if (date) m.date = date;
+    messages.push(m);
+  } while (i < args.length);
+  return { mailbox, messages };
 }

@@ -25,10 +25,12 @@ export interface QuotedToken {
   kind: 'quoted';
   value: string;
 }
-/** A literal `{n}` or `{n+}` (RFC 3501 §4.3, RFC 7888). */
+/** A literal `{n}` or `{n+}` (RFC 3501 §4.3, RFC 7888), or a literal8 `~{n}` (RFC 3516 §4.1). */
 export interface LiteralToken {
   kind: 'literal';
   value: Buffer;
+  /** Sent as a literal8: the bytes may hold NUL. */
+  binary?: true;
 }
 /** The atom NIL (RFC 3501 §4.5); `raw` keeps its case for commands that take it as an astring. */
 export interface NilToken {
@@ -86,7 +88,7 @@ export interface ReaderLimits {
 
 type State =
   | { s: 'line' }
-  | { s: 'literal'; remaining: number }
+  | { s: 'literal'; remaining: number; binary: boolean }
   | { s: 'discardLine'; markers: boolean }
   | { s: 'discardLiteral'; remaining: number }
   | { s: 'closed' };
@@ -252,7 +254,7 @@ export class CommandReader {
       if (st.s === 'closed') return undefined;
       if (st.s === 'literal' && st.remaining === 0) {
         const value = this.litParts.length === 1 ? this.litParts[0]! : Buffer.concat(this.litParts);
-        this.segments.push({ kind: 'literal', value });
+        this.segments.push(st.binary ? { kind: 'literal', value, binary: true } : { kind: 'literal', value });
         this.litParts = [];
         this.litLen = 0;
         this.state = { s: 'line' };
@@ -388,9 +390,10 @@ export class CommandReader {
       this.discarded = 0;
       return tokenize(segments, this.limits.maxDepth);
     }
-    if (marker.binary) {
-      // RFC 3516 literal8 is only for BINARY, which is not offered.
-      return this.refuse(tag, 'literal8 is not supported', marker);
+    const command = commandName(head);
+    if (marker.binary && command !== 'APPEND') {
+      // RFC 3516 §4.1: literal8 carries a message (APPEND, and CATENATE's TEXT within it)
+      return this.refuse(tag, 'literal8 is only for APPEND', marker);
     }
     const body = line.subarray(0, marker.start);
     const before = body[body.length - 1];
@@ -401,7 +404,6 @@ export class CommandReader {
       const check = tokenize([body], this.limits.maxDepth, true);
       if (check.kind === 'error') return this.refuse(tag, check.message, marker);
     }
-    const command = commandName(head);
     const max = command !== undefined && this.literalLimit ? this.literalLimit(command) : this.maxLiteral;
     if (marker.size > max || this.literalTotal + marker.size > max + this.limits.maxCommandText) {
       // RFC 7888 §4, RFC 9051 §7.1: no `+` for a literal we will not take.
@@ -411,7 +413,7 @@ export class CommandReader {
     }
     this.literalTotal += marker.size;
     this.segments.push(body);
-    this.state = { s: 'literal', remaining: marker.size };
+    this.state = { s: 'literal', remaining: marker.size, binary: marker.binary };
     if (marker.sync) return { kind: 'continue', tag: tag ?? '', size: marker.size };
     return undefined;
   }

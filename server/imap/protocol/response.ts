@@ -131,7 +131,10 @@ export type SimpleCode =
   | 'EXPIRED'
   | 'CORRUPTION'
   | 'CLOSED'
-  | 'UIDNOTSTICKY';
+  | 'UIDNOTSTICKY'
+  | 'USEATTR'
+  | 'UNKNOWN-CTE'
+  | 'COMPRESSIONACTIVE';
 export type ResponseCode =
   | SimpleCode
   | { code: 'APPENDUID'; uidValidity: number; uids: number[] }
@@ -139,7 +142,8 @@ export type ResponseCode =
   | { code: 'PERMANENTFLAGS'; flags: string[] }
   | { code: 'UIDVALIDITY' | 'UIDNEXT' | 'UNSEEN' | 'HIGHESTMODSEQ'; value: number | bigint }
   | { code: 'CAPABILITY'; capabilities: string[] }
-  | { code: 'BADCHARSET'; charsets: string[] };
+  | { code: 'BADCHARSET'; charsets: string[] }
+  | { code: 'BADURL'; url: string };
 
 /** The text between `[` and `]`. */
 export function formatCode(code: ResponseCode): string {
@@ -155,6 +159,8 @@ export function formatCode(code: ResponseCode): string {
       return `CAPABILITY ${code.capabilities.join(' ')}`;
     case 'BADCHARSET':
       return code.charsets.length ? `BADCHARSET (${code.charsets.join(' ')})` : 'BADCHARSET';
+    case 'BADURL':
+      return `BADURL ${code.url}`;
     default:
       return `${code.code} ${code.value}`;
   }
@@ -222,12 +228,15 @@ const GATHER = 16 * 1024;
 export class ResponseWriter {
   private pending: Array<string | Buffer> = [];
   private pendingBytes = 0;
+  private afterFlush: (() => void) | undefined;
 
   constructor(private out: Writable) {}
 
-  /** After STARTTLS the same writer goes on over the TLS socket (RFC 3501 §6.2.1). */
-  setOutput(out: Writable): void {
+  /** After STARTTLS the same writer goes on over the TLS socket (RFC 3501 §6.2.1); after COMPRESS
+   * over a compressor, with `afterFlush` to push out what it holds (RFC 4978 §4). */
+  setOutput(out: Writable, afterFlush?: () => void): void {
     this.out = out;
+    this.afterFlush = afterFlush;
   }
 
   get closed(): boolean {
@@ -254,6 +263,7 @@ export class ResponseWriter {
       this.pendingBytes = 0;
       if (this.closed) return;
       this.out.write(parts.length === 1 ? parts[0]! : join(parts));
+      this.afterFlush?.();
     }
     if (this.out.writableNeedDrain && !this.closed) await this.drained().catch(() => undefined);
   }

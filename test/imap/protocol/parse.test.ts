@@ -101,7 +101,15 @@ test('FETCH macros, simple items, sections and partials', () => {
   bad(() => parseFetchItems(args('BODY[]<1.0>')[0]), 'Invalid number: 0');
   bad(() => parseFetchItems(args('BODY[]<1>')[0]), 'Invalid partial');
   bad(() => parseFetchItems(args('(ALL)')[0]), 'Unknown fetch item: ALL');
-  bad(() => parseFetchItems(args('BINARY[1]')[0]), 'Unknown fetch item: BINARY');
+  // RFC 3516 §6 BINARY items
+  assert.deepEqual(parseFetchItems(args('(BINARY[1.2]<0.10> BINARY.PEEK[] BINARY.SIZE[3])')[0]), [
+    { kind: 'BINARY[]', peek: false, part: [1, 2], partial: { start: 0, length: 10 } },
+    { kind: 'BINARY[]', peek: true, part: [] },
+    { kind: 'BINARY.SIZE', part: [3] },
+  ]);
+  bad(() => parseFetchItems(args('BINARY[1.MIME]')[0]), 'Invalid binary section');
+  bad(() => parseFetchItems(args('BINARY.SIZE[1]<0.5>')[0]), 'BINARY.SIZE takes no partial');
+  bad(() => parseFetchItems(args('BINARYX[1]')[0]), 'Unknown fetch item: BINARYX');
   bad(() => parseFetchArgs(args('1 FLAGS extra'), false), 'Too many arguments');
 });
 
@@ -237,15 +245,31 @@ test('STATUS items and APPEND arguments', () => {
   bad(() => parseStatusItems(args('(FOO)')[0]), 'Unknown status item: FOO');
   assert.deepEqual(parseAppendArgs(args('inbox (\\Seen) "01-Feb-2024 10:00:00 +0000" {5+}\r\nhello')), {
     mailbox: 'INBOX',
-    flags: ['\\Seen'],
-    date: { date: new Date('2024-02-01T10:00:00Z'), offsetMinutes: 0 },
-    message: Buffer.from('hello'),
+    messages: [
+      {
+        flags: ['\\Seen'],
+        date: { date: new Date('2024-02-01T10:00:00Z'), offsetMinutes: 0 },
+        data: Buffer.from('hello'),
+      },
+    ],
   });
   assert.deepEqual(parseAppendArgs(args('Sent {2+}\r\nhi')), {
     mailbox: 'Sent',
-    flags: [],
-    message: Buffer.from('hi'),
+    messages: [{ flags: [], data: Buffer.from('hi') }],
   });
+  // RFC 3502 §6: several messages, each with its own flags and date
+  assert.deepEqual(parseAppendArgs(args('Sent {2+}\r\nhi (\\Draft) {3+}\r\nyou')), {
+    mailbox: 'Sent',
+    messages: [
+      { flags: [], data: Buffer.from('hi') },
+      { flags: ['\\Draft'], data: Buffer.from('you') },
+    ],
+  });
+  bad(
+    () => parseAppendArgs(args('Sent {2+}\r\nhi {1+}\r\nx {1+}\r\ny'), { messages: 2, parts: 9 }),
+    'More than 2 messages in one APPEND',
+  );
+  bad(() => parseAppendArgs(args('Sent {2+}\r\nhi (\\Seen)')), 'Missing message literal');
   bad(() => parseAppendArgs(args('Sent "hello"')), 'Invalid date-time');
   bad(() => parseAppendArgs(args('Sent ()')), 'Missing message literal');
 });

@@ -111,6 +111,29 @@ test('non-synchronising literal (RFC 7888) needs no continuation; literal inside
   ]);
 });
 
+test('literal8 (RFC 3516 §4.1): APPEND takes ~{n} and ~{n+}, NUL included, marked binary', () => {
+  const r = new CommandReader();
+  assert.deepEqual(feedAll(r, 'A APPEND x ~{3}\r\n', 'a\x00b ~{2+}\r\n\x00\x01\r\n'), [
+    { kind: 'continue', tag: 'A', size: 3 },
+    {
+      kind: 'command',
+      tag: 'A',
+      name: 'APPEND',
+      uid: false,
+      args: [
+        { kind: 'atom', value: 'x' },
+        { kind: 'literal', value: Buffer.from('a\x00b', 'latin1'), binary: true },
+        { kind: 'literal', value: Buffer.from([0, 1]), binary: true },
+      ],
+    },
+  ]);
+  // other commands may not send one; a synchronising one gets no continuation
+  assert.deepEqual(feedAll(r, 'B LOGIN ~{3}\r\n', 'C NOOP\r\n'), [
+    err('B', 'literal8 is only for APPEND'),
+    { kind: 'command', tag: 'C', name: 'NOOP', uid: false, args: [] },
+  ]);
+});
+
 test('large literal in many chunks is collected into one Buffer', () => {
   const r = new CommandReader();
   const size = 5 * 1024 * 1024;
@@ -187,7 +210,7 @@ test('syntax errors give structured errors with the tag when readable', () => {
       'I X "a""b"\r\n',
       'J X ((((((((((((((((((x))))))))))))))))))\r\n',
       'K LOGIN{3}\r\n',
-      'L APPEND x ~{3+}\r\nabc\r\n',
+      'L SEARCH TEXT ~{3+}\r\nabc\r\n',
       'M NOOP\r\n',
       'N LIST "" ~foo\r\n',
     ),
@@ -205,7 +228,7 @@ test('syntax errors give structured errors with the tag when readable', () => {
       err('I', 'Missing space between arguments'),
       err('J', 'Lists nested too deeply'),
       err('K', 'Missing space before literal'),
-      err('L', 'literal8 is not supported'),
+      err('L', 'literal8 is only for APPEND'),
       { kind: 'command', tag: 'M', name: 'NOOP', uid: false, args: [] },
       {
         kind: 'command',
