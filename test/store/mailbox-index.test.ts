@@ -290,3 +290,40 @@ test('a checkpoint rewrites only the chunks that changed and loads back exactly'
   assert.deepEqual(loaded.expungedSince(5), [2]);
   assert.deepEqual(loaded.expungedSince(6), []);
 });
+
+test('a checkpoint written while changes keep arriving holds exactly the MODSEQ it claims', async () => {
+  const notify = new Notifier({ db: t.db, redis: t.redis, prefix: t.store.notify.prefix });
+  const ctx = makeCtx(t.db, t.redis, notify, resolveOptions({ channelPrefix: t.store.notify.prefix }));
+  const mailbox = new ObjectId();
+  const sets = new FlagSets();
+  const state = new MailboxState(mailbox.toHexString(), 'u', sets, { entries: [], modseq: 0 });
+  const add = (uid: number) =>
+    state.apply({
+      user: 'u',
+      mailbox: state.mailbox,
+      modseq: uid,
+      command: 'EXISTS',
+      uid,
+      msg: new ObjectId().toHexString(),
+      size: 10,
+      idate: 1_700_000_000_000,
+      flags: [],
+    });
+  add(1);
+  // entries keep arriving while the checkpoint awaits its reads and writes
+  let uid = 1;
+  const feeding = setInterval(() => add(++uid), 0);
+  try {
+    assert.equal(await saveCheckpoint(ctx, mailbox, state), true);
+  } finally {
+    clearInterval(feeding);
+  }
+  assert.ok(uid > 1, 'changes arrived during the save');
+  const loaded = await loadCheckpoint(ctx, mailbox, 'u', new FlagSets());
+  assert.ok(loaded);
+  assert.equal(loaded.entries.length, loaded.modseq, 'one entry per MODSEQ up to the one claimed');
+  assert.deepEqual(
+    loaded.entries.map((e) => e.uid),
+    Array.from({ length: loaded.modseq }, (_, i) => i + 1),
+  );
+});

@@ -86,7 +86,12 @@ export async function loadCheckpoint(
  */
 export async function saveCheckpoint(ctx: Ctx, mailbox: ObjectId, state: MailboxState): Promise<boolean> {
   const current = await readHeader(ctx, mailbox);
-  if (current && current.modseq >= state.modseq) return false;
+  // The state goes on changing while this awaits its writes: everything written is taken from
+  // this one snapshot, so the header never claims a MODSEQ its chunks do not hold.
+  const modseq = state.modseq;
+  const vanished = state.vanished.slice();
+  const vanishedFloor = state.vanishedFloor;
+  if (current && current.modseq >= modseq) return false;
   const hex = mailbox.toHexString();
   const table = new FlagTable();
   // keep the numbering of the chunks that are reused
@@ -97,9 +102,9 @@ export async function saveCheckpoint(ctx: Ctx, mailbox: ObjectId, state: Mailbox
 
   // a bucket changed when one of its entries did or one of its UIDs was expunged since then
   const dirty = new Set<number>();
-  const allDirty = !current || state.vanishedFloor > prevModseq;
-  for (let i = 0; i < state.vanished.length; i += 2) {
-    if (state.vanished[i + 1]! > prevModseq) dirty.add(state.vanished[i]! >>> BUCKET_SHIFT);
+  const allDirty = !current || vanishedFloor > prevModseq;
+  for (let i = 0; i < vanished.length; i += 2) {
+    if (vanished[i + 1]! > prevModseq) dirty.add(vanished[i]! >>> BUCKET_SHIFT);
   }
   const groups = new Map<number, IndexEntry[]>();
   for (const e of state.entries) {
@@ -116,7 +121,7 @@ export async function saveCheckpoint(ctx: Ctx, mailbox: ObjectId, state: Mailbox
     const keep = !allDirty && !dirty.has(b) ? reuse.get(b) : undefined;
     let id = keep;
     if (!id) {
-      id = `${hex}:${b}:${state.modseq}`;
+      id = `${hex}:${b}:${modseq}`;
       written.push({ _id: id, mailbox, data: new Binary(encodeEntries(entries, table)) });
     }
     buckets.push(b);
@@ -126,12 +131,12 @@ export async function saveCheckpoint(ctx: Ctx, mailbox: ObjectId, state: Mailbox
   const header: IndexHeaderDoc = {
     _id: hex,
     mailbox,
-    modseq: state.modseq,
+    modseq,
     buckets,
     chunks,
     flagSets: new Binary(table.toBuffer()),
-    vanished: new Binary(encodeVanished(state.vanished)),
-    vanishedFloor: state.vanishedFloor,
+    vanished: new Binary(encodeVanished(vanished)),
+    vanishedFloor,
     updated: new Date(),
   };
   await coll(ctx).replaceOne({ _id: hex }, header, { upsert: true });
