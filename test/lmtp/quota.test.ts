@@ -5,18 +5,19 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { createLmtpServer, type LmtpServer } from '../../server/lmtp/server.ts';
-import { createStore, type AddStep } from '../../server/store/index.ts';
+import { createStore, type AddStep, type Store } from '../../server/store/index.ts';
 import { lmtpTalk, mailboxRaw, makeUser } from './_util.ts';
 
 let srv: TestServer;
 let lmtp: LmtpServer;
+let failing: Store;
 let port: number;
 let failAt: AddStep | null = null;
 
 before(async () => {
   srv = await startTestServer({ services: ['lmtp'] });
   const { db, redis } = srv.server.ctx.backends;
-  const store = createStore({
+  const store = (failing = createStore({
     db,
     redis,
     options: {
@@ -24,13 +25,14 @@ before(async () => {
         if (step === failAt) throw new Error(`failure injected at ${step}`);
       },
     },
-  });
+  }));
   lmtp = createLmtpServer({ ...srv.server.ctx, store });
   await new Promise<void>((r) => lmtp.smtp.listen(0, '127.0.0.1', () => r()));
   port = (lmtp.smtp.server.address() as AddressInfo).port;
 });
 after(async () => {
   await lmtp?.close();
+  await failing?.close();
   await srv?.stop();
 });
 
