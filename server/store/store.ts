@@ -51,6 +51,7 @@ export function createStoreImpl(params: CreateStoreParams): Store {
     async close() {
       for (const s of [...stops]) s();
       await notify.close();
+      await ctx.locks.close();
     },
   };
 }
