@@ -5,7 +5,8 @@
 // runs under its lock, on MongoDB too, so both back ends take the same code path.
 //
 // Lock order (never the other way round, never two of the inner ones at once):
-//   messages of a mailbox (`mm:`)  →  one of: mailbox (`m:`), user (`u:`), attachment (`f:`)
+//   [a sweep slice (`sweep`)  →]  messages of a mailbox (`mm:`)  →  one of: mailbox (`m:`),
+//   user (`u:`), attachment (`f:`)
 //
 // Owners (docs/ARCHITECTURE.md §3): each process keeps a short heartbeat key alive while it runs,
 // and a lock's value names that owner. A waiter that finds the lock's owner without a heartbeat
@@ -124,6 +125,8 @@ export const lockName = {
   mailbox: (id: { toHexString(): string }) => `m:${id.toHexString()}`,
   mailboxMessages: (id: { toHexString(): string }) => `mm:${id.toHexString()}`,
   file: (sha256: string) => `f:${sha256}`,
+  /** One slice of the sweep at a time per database; outermost, taken by nothing else. */
+  sweep: 'sweep',
   /** Writing a mailbox's index checkpoint; taken alone, never with another lock. */
   mailboxIndex: (id: { toHexString(): string }) => `ix:${id.toHexString()}`,
 };

@@ -8,7 +8,7 @@ import { Mailboxes } from './mailboxes.ts';
 import { Messages } from './messages.ts';
 import { Attachments } from './attachments.ts';
 import { ensureIndexesImpl } from './indexes.ts';
-import { sweepStore } from './sweep.ts';
+import { lastSweepEnd, sweepInProgress, sweepSlice, sweepStore } from './sweep.ts';
 
 export function createStoreImpl(params: CreateStoreParams): Store {
   const opts = resolveOptions(params.options);
@@ -18,7 +18,8 @@ export function createStoreImpl(params: CreateStoreParams): Store {
   const stops = new Set<() => void>();
 
   const sweep = (o: SweepOptions = {}): Promise<SweepReport> =>
-    sweepStore(ctx, o.graceMs ?? opts.sweepGraceMs);
+    sweepStore(ctx, o.graceMs ?? opts.sweepGraceMs, o.slice);
+  const slice = (o: SweepOptions = {}) => sweepSlice(ctx, o.graceMs ?? opts.sweepGraceMs, o.slice);
 
   return {
     db: params.db,
@@ -30,10 +31,24 @@ export function createStoreImpl(params: CreateStoreParams): Store {
     notify,
     ensureIndexes: () => ensureIndexesImpl(params.db),
     sweep,
+    sweepSlice: slice,
     startMaintenance(o = {}) {
+      // one slice per tick, so a large store never keeps the process busy for long
+      const passEvery = o.sweepEveryMs ?? 15 * 60 * 1000;
+      let busy = false;
+      const tick = async () => {
+        if (busy) return;
+        busy = true;
+        try {
+          if (!(await sweepInProgress(ctx)) && Date.now() - (await lastSweepEnd(ctx)) < passEvery) return;
+          await slice();
+        } finally {
+          busy = false;
+        }
+      };
       const sweepTimer = setInterval(
-        () => void sweep().catch(() => undefined),
-        o.sweepEveryMs ?? 15 * 60 * 1000,
+        () => void tick().catch(() => undefined),
+        Math.min(passEvery, o.sweepSliceEveryMs ?? 5000),
       );
       sweepTimer.unref();
       const stopPrune = notify.startPruning({
