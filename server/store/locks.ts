@@ -17,13 +17,14 @@ import type { Redis } from 'ioredis';
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 // Takes the lock if it is free or if its owner's heartbeat key is gone. Runs atomically, so the
-// value checked is the value replaced. KEYS[1] lock; ARGV: new value, TTL, owner key prefix.
-// A value without an owner (written by an older version) is only ever freed by its TTL.
+// value checked is the value replaced. KEYS[1] lock; ARGV: new value, TTL, owner key prefix, own
+// owner id. A value without an owner (written by an older version) is only ever freed by its TTL,
+// and a process never takes over its own locks (its heartbeat may only be late after a stall).
 const ACQUIRE = `
 local v = redis.call('get', KEYS[1])
 if v then
   local owner = string.match(v, '^([0-9a-f]+):')
-  if not owner or redis.call('exists', ARGV[3] .. owner) == 1 then return 0 end
+  if not owner or owner == ARGV[4] or redis.call('exists', ARGV[3] .. owner) == 1 then return 0 end
 end
 redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
 if v then return 2 end
@@ -91,7 +92,15 @@ export class Locks {
     const deadline = Date.now() + this.waitMs;
     const ownerPrefix = `${this.prefix}:owner:`;
     for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
-      const got = (await this.redis.eval(ACQUIRE, 1, key, value, String(this.ttlMs), ownerPrefix)) as number;
+      const got = (await this.redis.eval(
+        ACQUIRE,
+        1,
+        key,
+        value,
+        String(this.ttlMs),
+        ownerPrefix,
+        this.owner,
+      )) as number;
       if (got === 2) this.takeovers++;
       if (got > 0) break;
       if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${name}`);

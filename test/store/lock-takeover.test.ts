@@ -65,3 +65,25 @@ test('a lock whose owner still beats is not taken over', async () => {
   await a.close();
   await b.close();
 });
+
+test('a process never takes over its own lock, even when its heartbeat is late', async () => {
+  const prefix = `${t.store.notify.prefix}y`;
+  const a = new Locks(t.redis, prefix, 5_000);
+  let inside = 0;
+  let most = 0;
+  const work = async () => {
+    most = Math.max(most, ++inside);
+    await new Promise((r) => setTimeout(r, 300));
+    inside--;
+  };
+  const first = a.with('k', async () => {
+    // as if the event loop had stalled past the owner lease
+    await t.redis.del(`${prefix}:owner:${a.owner}`);
+    await work();
+  });
+  await new Promise((r) => setTimeout(r, 20));
+  await Promise.all([first, a.with('k', work)]);
+  assert.equal(most, 1);
+  assert.equal(a.takeovers, 0);
+  await a.close();
+});
