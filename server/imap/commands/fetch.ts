@@ -5,7 +5,17 @@ import { SELECTED, ok, type CommandSpec } from '../command.ts';
 import { flagList } from '../format.ts';
 import { writeSection } from '../fetch-body.ts';
 import { ProtocolError } from '../protocol/errors.ts';
-import { parseFetchArgs, sectionResponseName, type FetchItem, type Section } from '../protocol/parse.ts';
+import {
+  expectEnd,
+  parseFetchItems,
+  sequenceSet,
+  sectionResponseName,
+  type FetchItem,
+  type Section,
+} from '../protocol/parse.ts';
+import { parseFetchModifiers } from '../condstore-args.ts';
+import { storedModseq, wireModseq } from '../modseq.ts';
+import { vanishedEarlier } from '../qresync.ts';
 import { formatDateTime } from '../protocol/response.ts';
 
 const FIELDS: Partial<Record<FetchItem['kind'], MessageField>> = {
@@ -15,6 +25,7 @@ const FIELDS: Partial<Record<FetchItem['kind'], MessageField>> = {
   ENVELOPE: 'envelope',
   BODY: 'body',
   BODYSTRUCTURE: 'bodystructure',
+  MODSEQ: 'modseq',
 };
 
 /** A body item as the fetch loop needs it: the response name, the section, and \Seen. */
@@ -59,17 +70,37 @@ export const fetch: CommandSpec = {
   sync: 'no-expunge',
   uidSync: 'all',
   async run({ session, args, uid }) {
-    const { set, items } = parseFetchArgs(args, uid);
-    // RFC 7162 §3.1.4: MODSEQ belongs to CONDSTORE, which is not offered
-    if (items.some((i) => i.kind === 'MODSEQ')) throw new ProtocolError('Unknown fetch item: MODSEQ');
+    const set = sequenceSet(args[0]);
+    const items = parseFetchItems(args[1]);
+    const mods = parseFetchModifiers(args[2]);
+    expectEnd(args, 3);
+    // RFC 3501 §6.4.8: UID FETCH always returns UID
+    if (uid && !items.some((i) => i.kind === 'UID')) items.unshift({ kind: 'UID' });
+    // RFC 7162 §3.2.6: VANISHED needs UID FETCH, CHANGEDSINCE and QRESYNC enabled
+    if (mods.vanished && (!uid || mods.changedSince === undefined || !session.qresync)) {
+      throw new ProtocolError('VANISHED needs UID FETCH with CHANGEDSINCE after ENABLE QRESYNC');
+    }
+    // RFC 7162 §3.1.4.1: CHANGEDSINCE answers with MODSEQ too
+    if (mods.changedSince !== undefined && !items.some((i) => i.kind === 'MODSEQ'))
+      items.push({ kind: 'MODSEQ' });
+    // RFC 7162 §3.1: FETCH MODSEQ and CHANGEDSINCE enable CONDSTORE
+    if (items.some((i) => i.kind === 'MODSEQ')) session.enableCondstore();
     const bodies = new Map(items.map((i) => [i, bodyItem(i)]));
     const box = session.selected!;
     const uids = uid ? box.uidRanges(set) : box.seqToUids(set);
     const { messages } = session.store;
     const out = session.out;
+    const changedSince = mods.changedSince === undefined ? undefined : storedModseq(mods.changedSince);
+
+    if (mods.vanished && changedSince !== undefined) {
+      // RFC 7162 §3.2.6: the UIDs of the set expunged since, before any FETCH
+      const view = await messages.view(box.id);
+      const gone = view ? vanishedEarlier(box, view, uids, changedSince) : null;
+      if (gone) out.untagged(`VANISHED (EARLIER) ${gone}`);
+    }
 
     // RFC 3501 §6.4.5: the new FLAGS of messages marked \Seen go in the same response
-    const seen = new Map<number, string[]>();
+    const seen = new Map<number, { flags: string[]; modseq: number }>();
     if (!box.readOnly && [...bodies.values()].some((b) => b?.setsSeen)) {
       const res = await messages.updateFlags({
         user: session.userId,
@@ -79,7 +110,7 @@ export const fetch: CommandSpec = {
         flags: ['\\Seen'],
       });
       box.markOwn(res.updated.map((u) => u.modseq));
-      for (const u of res.updated) seen.set(u.uid, u.flags);
+      for (const u of res.updated) seen.set(u.uid, { flags: u.flags, modseq: u.modseq });
     }
 
     const fields = new Set<MessageField>();
@@ -87,6 +118,7 @@ export const fetch: CommandSpec = {
       const f = FIELDS[i.kind];
       if (f) fields.add(f);
     }
+    if (changedSince !== undefined) fields.add('modseq');
     const wantsFlags = items.some((i) => i.kind === 'FLAGS');
     const expected = box.countInView(uids);
     let sent = 0;
@@ -96,11 +128,18 @@ export const fetch: CommandSpec = {
     for await (const m of messages.fetch(box.id, uids, [...fields])) {
       const seq = box.seqOf(m.uid);
       if (!seq) continue; // not yet announced to this session
+      const setSeen = seen.get(m.uid);
+      const modseq = setSeen?.modseq ?? m.modseq;
+      // RFC 7162 §3.1.4.1: only what changed after CHANGEDSINCE (a \Seen set just now did)
+      if (changedSince !== undefined && (modseq ?? 0) <= changedSince) {
+        sent++;
+        continue;
+      }
       // one read for all its sections; a message expunged since the listing is left out below
       const opened = wantsBody ? await messages.open(box.id, m.uid) : null;
       if (wantsBody && !opened) continue;
       sent++;
-      const shown = seen.get(m.uid) ?? (wantsFlags ? m.flags : undefined);
+      const shown = setSeen?.flags ?? (wantsFlags ? m.flags : undefined);
       if (shown) box.announceKeywords(shown, out);
       out.queue(`* ${seq} FETCH (`);
       let first = true;
@@ -117,7 +156,10 @@ export const fetch: CommandSpec = {
             out.queue(`UID ${m.uid}`);
             break;
           case 'FLAGS':
-            out.queue(`FLAGS ${flagList(seen.get(m.uid) ?? m.flags ?? [], box.recent.has(m.uid))}`);
+            out.queue(`FLAGS ${flagList(setSeen?.flags ?? m.flags ?? [], box.recent.has(m.uid))}`);
+            break;
+          case 'MODSEQ':
+            out.queue(`MODSEQ (${wireModseq(modseq ?? 0)})`);
             break;
           case 'INTERNALDATE':
             out.queue(`INTERNALDATE ${formatDateTime(m.idate ?? new Date(0))}`);
@@ -138,8 +180,9 @@ export const fetch: CommandSpec = {
             break;
         }
       }
-      const changed = seen.get(m.uid);
-      if (changed && !wantsFlags) out.queue(` FLAGS ${flagList(changed, box.recent.has(m.uid))}`);
+      if (setSeen && !wantsFlags) out.queue(` FLAGS ${flagList(setSeen.flags, box.recent.has(m.uid))}`);
+      // RFC 7162 §3.1.3: a flag change is reported with its MODSEQ once CONDSTORE is on
+      if (setSeen && !items.some((i) => i.kind === 'MODSEQ')) out.queue(box.modseqItem(setSeen.modseq));
       out.queue(')\r\n');
       await out.maybeFlush();
       if (out.closed) break;

@@ -1,12 +1,14 @@
-// STATUS (RFC 3501 §6.3.10): MESSAGES, RECENT, UIDNEXT, UIDVALIDITY, UNSEEN in the order asked.
+// STATUS (RFC 3501 §6.3.10): MESSAGES, RECENT, UIDNEXT, UIDVALIDITY, UNSEEN, HIGHESTMODSEQ
+// (RFC 7162 §3.1.7) and SIZE (RFC 8438) in the order asked.
 import { AUTHENTICATED, no, ok, type CommandSpec } from '../command.ts';
 import { mailboxName } from '../format.ts';
 import { readMailbox } from '../mailbox-names.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import { expectEnd, parseStatusItems } from '../protocol/parse.ts';
+import { wireModseq } from '../modseq.ts';
 
-/** The IMAP4rev1 items; DELETED and SIZE (RFC 9051) and HIGHESTMODSEQ (RFC 7162) are not offered. */
-const ITEMS = new Set(['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN']);
+/** The items offered; DELETED (RFC 9051) is not. */
+const ITEMS = new Set(['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'HIGHESTMODSEQ', 'SIZE']);
 
 export const status: CommandSpec = {
   name: 'STATUS',
@@ -30,7 +32,13 @@ export const status: CommandSpec = {
           .length;
       }
     }
+    // RFC 7162 §3.1: STATUS HIGHESTMODSEQ enables CONDSTORE
+    if (items.includes('HIGHESTMODSEQ')) session.enableCondstore();
+    // RFC 8438 §3: the total of the messages' RFC822.SIZEs, from the mailbox index
+    const size = items.includes('SIZE') ? ((await store.messages.view(box.id))?.counts().size ?? 0) : 0;
     const value: Record<string, number> = {
+      HIGHESTMODSEQ: wireModseq(st.highestModseq),
+      SIZE: size,
       MESSAGES: st.messages,
       RECENT: recent,
       UIDNEXT: st.uidNext,
