@@ -144,6 +144,8 @@ export class Session {
       'CONDSTORE',
       'QRESYNC',
       'STATUS=SIZE',
+      'QUOTA',
+      'QUOTA=RES-STORAGE',
     );
     return caps;
   }

@@ -1,4 +1,4 @@
-// CONDSTORE and QRESYNC (RFC 7162), and STATUS=SIZE (RFC 8438) over a raw socket,
+// CONDSTORE and QRESYNC (RFC 7162), STATUS=SIZE (RFC 8438) and QUOTA (RFC 9208) over a raw socket,
 // whole responses asserted; the RFC's examples replayed with this server's numbers. MODSEQs on the
 // wire are the stored ones plus 1 (server/imap/modseq.ts): a fresh mailbox has HIGHESTMODSEQ 1.
 import { test, before, after } from 'node:test';
@@ -311,4 +311,38 @@ test('STATUS=SIZE: the sum of the messages’ sizes, 0 for an empty mailbox', as
     'f2 OK STATUS completed',
   ]);
   assert.deepEqual(await c.command('f3', 'STATUS Nope (SIZE)'), ['f3 NO [NONEXISTENT] No such mailbox']);
+});
+
+test('QUOTA: one root "" with STORAGE in KiB; no quota, no root; SETQUOTA refused', async () => {
+  const u = await userWith('quoted', 2);
+  await env.srv.store.users.update(u.id, { quota: 10 * 1024 * 1024 + 1000 });
+  const used = (await env.srv.store.users.get(u.id))!.storageUsed;
+  assert.ok(used > 0 && used < 1024);
+  const c = await login('quoted');
+  // RFC 9208 §4.1.2 example shape: QUOTAROOT then QUOTA; usage rounded up, the limit down
+  assert.deepEqual(await c.command('g1', 'GETQUOTAROOT INBOX'), [
+    '* QUOTAROOT "INBOX" ""',
+    '* QUOTA "" (STORAGE 1 10240)',
+    'g1 OK GETQUOTAROOT completed',
+  ]);
+  assert.deepEqual(await c.command('g2', 'GETQUOTA ""'), [
+    '* QUOTA "" (STORAGE 1 10240)',
+    'g2 OK GETQUOTA completed',
+  ]);
+  assert.deepEqual(await c.command('g3', 'GETQUOTA "INBOX"'), ['g3 NO [NONEXISTENT] No such quota root']);
+  assert.deepEqual(await c.command('g4', 'GETQUOTAROOT Nope'), ['g4 NO [NONEXISTENT] No such mailbox']);
+  assert.deepEqual(await c.command('g5', 'SETQUOTA "" (STORAGE 512)'), [
+    'g5 NO [NOPERM] Quotas are set by the administrator',
+  ]);
+  assert.deepEqual(await c.command('g6', 'SETQUOTA "" (STORAGE)'), ['g6 BAD Invalid quota list']);
+  assert.deepEqual(await c.command('g7', 'SETQUOTA "" (STORAGE x)'), ['g7 BAD Invalid resource limit']);
+  assert.deepEqual(await c.command('g8', 'GETQUOTA'), ['g8 BAD Missing or invalid quota root']);
+  // a user without a quota has no quota root (RFC 9208 §4.1.2: QUOTAROOT with no root)
+  await userWith('free', 1);
+  const d = await login('free');
+  assert.deepEqual(await d.command('g9', 'GETQUOTAROOT INBOX'), [
+    '* QUOTAROOT "INBOX"',
+    'g9 OK GETQUOTAROOT completed',
+  ]);
+  assert.deepEqual(await d.command('g10', 'GETQUOTA ""'), ['g10 NO [NONEXISTENT] No such quota root']);
 });

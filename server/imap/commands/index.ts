@@ -12,6 +12,8 @@ import { enable } from './enable.ts';
 import { examine } from './examine.ts';
 import { expunge } from './expunge.ts';
 import { fetch } from './fetch.ts';
+import { getquota } from './getquota.ts';
+import { getquotaroot } from './getquotaroot.ts';
 import { id } from './id.ts';
 import { idle } from './idle.ts';
 import { list } from './list.ts';
@@ -24,6 +26,7 @@ import { noop } from './noop.ts';
 import { rename } from './rename.ts';
 import { search } from './search.ts';
 import { select } from './select.ts';
+import { setquota } from './setquota.ts';
 import { starttls } from './starttls.ts';
 import { status } from './status.ts';
 import { store } from './store.ts';
@@ -44,6 +47,8 @@ const ALL: CommandSpec[] = [
   examine,
   expunge,
   fetch,
+  getquota,
+  getquotaroot,
   id,
   idle,
   list,
@@ -56,6 +61,7 @@ const ALL: CommandSpec[] = [
   rename,
   search,
   select,
+  setquota,
   starttls,
   status,
   store,
