@@ -107,9 +107,14 @@ test('CONDSTORE: SELECT (CONDSTORE), FETCH MODSEQ, CHANGEDSINCE, STORE UNCHANGED
     '* 2 FETCH (UID 2 FLAGS (\\Deleted $Work \\Recent) MODSEQ (8))',
     'a11 OK NOOP completed',
   ]);
+  // with CHANGEDSINCE, a FETCH that would set \Seen sets it only on the messages it answers
+  assert.deepEqual(await c.command('a12a', 'FETCH 1:3 (BODY[TEXT]) (CHANGEDSINCE 7)'), [
+    '* 2 FETCH (BODY[TEXT] {8}\r\nbody 2\r\n MODSEQ (9) FLAGS (\\Deleted $Work \\Seen \\Recent))',
+    'a12a OK FETCH completed',
+  ]);
   // a FETCH that sets \Seen reports the new MODSEQ with the flags
   assert.deepEqual(await c.command('a12', 'FETCH 1 (BODY[TEXT])'), [
-    '* 1 FETCH (BODY[TEXT] {8}\r\nbody 1\r\n FLAGS (\\Deleted \\Seen \\Recent) MODSEQ (9))',
+    '* 1 FETCH (BODY[TEXT] {8}\r\nbody 1\r\n FLAGS (\\Deleted \\Seen \\Recent) MODSEQ (10))',
     'a12 OK FETCH completed',
   ]);
 });

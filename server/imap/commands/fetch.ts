@@ -1,6 +1,7 @@
 // FETCH (RFC 3501 §6.4.5) and UID FETCH (§6.4.8: always with UID). Messages stream from the store
 // one by one and bodies as literals, waiting for the socket between messages (DESIGN §6).
-import type { MessageField } from '../../store/index.ts';
+import type { MessageField, UidSet } from '../../store/index.ts';
+import type { Session } from '../session.ts';
 import { SELECTED, ok, type CommandSpec } from '../command.ts';
 import { flagList } from '../format.ts';
 import { writeSection } from '../fetch-body.ts';
@@ -63,6 +64,20 @@ function bodyItem(item: FetchItem): BodyItem | null {
   }
 }
 
+/** The UIDs of `uids` whose MODSEQ is above `since`, from the mailbox index. */
+async function changedUids(
+  session: Session,
+  mailbox: string,
+  uids: UidSet,
+  since: number,
+): Promise<number[]> {
+  const out: number[] = [];
+  for await (const m of session.store.messages.fetch(mailbox, uids, ['modseq'])) {
+    if ((m.modseq ?? 0) > since) out.push(m.uid);
+  }
+  return out;
+}
+
 export const fetch: CommandSpec = {
   name: 'FETCH',
   states: SELECTED,
@@ -102,10 +117,12 @@ export const fetch: CommandSpec = {
     // RFC 3501 §6.4.5: the new FLAGS of messages marked \Seen go in the same response
     const seen = new Map<number, { flags: string[]; modseq: number }>();
     if (!box.readOnly && [...bodies.values()].some((b) => b?.setsSeen)) {
+      // with CHANGEDSINCE only the messages answered are read, so only they become \Seen
+      const read = changedSince === undefined ? uids : await changedUids(session, box.id, uids, changedSince);
       const res = await messages.updateFlags({
         user: session.userId,
         mailbox: box.id,
-        uids,
+        uids: read,
         action: 'add',
         flags: ['\\Seen'],
       });
