@@ -2,12 +2,28 @@
 // (docs/ARCHITECTURE.md §4), claim
 // \Recent (read-write only), and send the required untagged responses.
 import { no, ok, type Reply } from './command.ts';
+import type { SelectParams } from './condstore-args.ts';
+import { wireModseq } from './modseq.ts';
+import { ProtocolError } from './protocol/errors.ts';
+import { resyncMailbox } from './qresync.ts';
 import { SelectedMailbox } from './selected.ts';
 import type { Session } from './session.ts';
 
-export async function openMailbox(session: Session, path: string, readOnly: boolean): Promise<Reply> {
+export async function openMailbox(
+  session: Session,
+  path: string,
+  readOnly: boolean,
+  params: SelectParams = { condstore: false },
+): Promise<Reply> {
+  // RFC 7162 §3.2.5: the QRESYNC parameter needs ENABLE QRESYNC first
+  if (params.qresync && !session.qresync) throw new ProtocolError('QRESYNC is not enabled');
   // RFC 3501 §6.3.1: a SELECT, even a failing one, first leaves the selected mailbox
+  const wasSelected = session.selected !== null;
   session.deselect();
+  // RFC 7162 §3.2.11: with QRESYNC the client is told where one mailbox's responses end
+  if (wasSelected && session.qresync) session.out.untagged('OK [CLOSED] Previous mailbox closed');
+  // RFC 7162 §3.1.8: SELECT (CONDSTORE) enables CONDSTORE
+  if (params.condstore) session.enableCondstore();
   const { store } = session;
   const box = await store.mailboxes.get(session.userId, path);
   if (!box) return no('No such mailbox', 'NONEXISTENT');
@@ -49,6 +65,12 @@ export async function openMailbox(session: Session, path: string, readOnly: bool
   if (firstUnseen) out.untagged(`OK [UNSEEN ${firstUnseen}] First unseen message`);
   out.untagged(`OK [UIDVALIDITY ${box.uidValidity}] UIDs valid`);
   out.untagged(`OK [UIDNEXT ${selected.uidNext}] Predicted next UID`);
+  // RFC 7162 §3.1.2.1
+  if (session.condstore) out.untagged(`OK [HIGHESTMODSEQ ${wireModseq(modseq)}] Highest`);
   session.select(selected);
+  // RFC 7162 §3.2.5: what changed since the client's last visit, when it still knows this mailbox
+  if (params.qresync && params.qresync.uidValidity === box.uidValidity) {
+    await resyncMailbox(selected, view, params.qresync, out);
+  }
   return ok(`${readOnly ? 'EXAMINE' : 'SELECT'} completed`, readOnly ? 'READ-ONLY' : 'READ-WRITE');
 }

@@ -4,6 +4,7 @@ import type { SearchKey as StoreKey, UidSet } from '../store/index.ts';
 import type { ImapDate, SearchKey } from './protocol/parse.ts';
 import type { SelectedMailbox } from './selected.ts';
 import { resolveStar } from './selected.ts';
+import { storedModseq } from './modseq.ts';
 
 const DAY = 24 * 3600 * 1000;
 const NOTHING: StoreKey = { type: 'not', key: { type: 'all' } };
@@ -67,11 +68,29 @@ export function toStoreKey(key: SearchKey, box: SelectedMailbox): StoreKey {
       return uidKey(box.uidRanges(key.set));
     case 'seq':
       return uidKey(seqUids(box, key.set));
+    case 'modseq':
+      return { type: 'modseq', gte: storedModseq(key.value) };
     case 'not':
       return { type: 'not', key: toStoreKey(key.key, box) };
     case 'or':
       return { type: 'or', keys: [toStoreKey(key.left, box), toStoreKey(key.right, box)] };
     case 'and':
       return { type: 'and', keys: key.keys.map((k) => toStoreKey(k, box)) };
+  }
+}
+
+/** True when the query has a MODSEQ key: the result then ends with `(MODSEQ n)` (RFC 7162 §3.1.5). */
+export function usesModseq(key: SearchKey): boolean {
+  switch (key.type) {
+    case 'modseq':
+      return true;
+    case 'not':
+      return usesModseq(key.key);
+    case 'or':
+      return usesModseq(key.left) || usesModseq(key.right);
+    case 'and':
+      return key.keys.some(usesModseq);
+    default:
+      return false;
   }
 }

@@ -84,6 +84,8 @@ export function esearchResponse(
   results: readonly number[],
   o: ReturnOptions,
   ordered: boolean,
+  /** With a MODSEQ search key (RFC 7162 §3.1.5): the MODSEQ, as sent, of each result. */
+  modseqs?: readonly number[],
 ): string | null {
   if (!o.min && !o.max && !o.all && !o.count && !o.partial) return null;
   let line = `ESEARCH (TAG "${tag}")${uid ? ' UID' : ''}`;
@@ -97,6 +99,14 @@ export function esearchResponse(
     const [lo, hi] = o.partial;
     const part = results.slice(lo - 1, hi);
     line += ` PARTIAL (${lo}:${hi} ${part.length ? formatSequenceSet(part, ordered) : 'NIL'})`;
+  }
+  if (modseqs && n) {
+    // RFC 7162 §3.1.5 with RFC 4731: the highest MODSEQ of the messages the reply returns
+    const returned =
+      o.all || o.count ? modseqs : o.partial ? modseqs.slice(o.partial[0] - 1, o.partial[1]) : [];
+    let highest = Math.max(0, ...(o.min ? [modseqs[0]!] : []), ...(o.max ? [modseqs[n - 1]!] : []));
+    for (const m of returned) highest = Math.max(highest, m);
+    if (highest > 0) line += ` MODSEQ ${highest}`;
   }
   return line;
 }

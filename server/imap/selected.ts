@@ -7,6 +7,8 @@ import type { SequenceSet } from './protocol/parse.ts';
 import type { ResponseWriter } from './protocol/response.ts';
 import type { RecentMarks } from './recent.ts';
 import { SYSTEM_FLAGS, flagList } from './format.ts';
+import { wireModseq } from './modseq.ts';
+import { formatSequenceSet } from './protocol/response.ts';
 
 /** The shared mailbox index, with every change up to `atLeast` (default: the mailbox's latest). */
 export type ViewOf = (mailbox: string, atLeast?: number) => Promise<MailboxView | null>;
@@ -47,6 +49,10 @@ export class SelectedMailbox {
   /** The saved search result (RFC 5182 §2.1) as UIDs, ascending: empty at SELECT; expunged
    * messages drop out of it as they leave `uids`. */
   saved: number[] = [];
+  /** RFC 7162 §3.1: flag changes come with MODSEQ once CONDSTORE is enabled. */
+  condstore = false;
+  /** RFC 7162 §3.2.10: expunges come as VANISHED once QRESYNC is enabled. */
+  qresync = false;
   /** Keywords the client has been told of in FLAGS (RFC 3501 §7.2.6): lower case → spelling. */
   private readonly told = new Map<string, string>();
 
@@ -84,6 +90,32 @@ export class SelectedMailbox {
       fresh = true;
     }
     if (fresh) this.writeFlags(out);
+  }
+
+  /** The stored MODSEQ the session's view is complete up to (HIGHESTMODSEQ, RFC 7162 §3.1.2.1). */
+  get highestModseq(): number {
+    return this.cursor;
+  }
+
+  /** ` MODSEQ (n)` for a FETCH response once CONDSTORE is enabled, else nothing. */
+  modseqItem(stored: number | undefined): string {
+    return this.condstore && stored !== undefined ? ` MODSEQ (${wireModseq(stored)})` : '';
+  }
+
+  /** Removes expunged UIDs from the view and tells the client: one `VANISHED` with QRESYNC
+   * (RFC 7162 §3.2.10), else an EXPUNGE each, every number counting the ones before it
+   * (RFC 3501 §7.4.1). */
+  private forget(uids: readonly number[], out: ResponseWriter): void {
+    const told: number[] = [];
+    for (const uid of uids) {
+      const i = this.indexOf(uid);
+      if (i < 0) continue;
+      this.uids.splice(i, 1);
+      this.recent.delete(uid);
+      if (this.qresync) told.push(uid);
+      else out.untagged(`${i + 1} EXPUNGE`);
+    }
+    if (told.length) out.untagged(`VANISHED ${formatSequenceSet(told)}`);
   }
 
   get exists(): number {
@@ -180,16 +212,9 @@ export class SelectedMailbox {
     for (const m of modseqs) this.own.add(m);
   }
 
-  /** Forgets `uids` after this session sent their EXPUNGE responses itself; returns their numbers. */
+  /** Forgets `uids` this session expunged itself and tells the client (EXPUNGE, MOVE). */
   removeOwn(uids: readonly number[], out: ResponseWriter): void {
-    for (const uid of uids) {
-      const i = this.indexOf(uid);
-      if (i < 0) continue;
-      this.uids.splice(i, 1);
-      this.recent.delete(uid);
-      // RFC 3501 §7.4.1: each number already reflects the EXPUNGEs sent before it
-      out.untagged(`${i + 1} EXPUNGE`);
-    }
+    this.forget(uids, out);
   }
 
   /**
@@ -214,13 +239,14 @@ export class SelectedMailbox {
 
     // everything below reads the shared index before the next await
     const gone: number[] = [];
-    const changed: Array<{ uid: number; flags: readonly string[] }> = [];
+    const changed: Array<{ uid: number; flags: readonly string[]; modseq: number }> = [];
     let j = 0;
     for (const uid of this.uids) {
       while (j < v.entries.length && v.entries[j]!.uid < uid) j++;
       const e = v.entries[j];
       if (!e || e.uid !== uid) gone.push(uid);
-      else if (e.modseq > this.cursor && !this.own.has(e.modseq)) changed.push({ uid, flags: e.flags });
+      else if (e.modseq > this.cursor && !this.own.has(e.modseq))
+        changed.push({ uid, flags: e.flags, modseq: e.modseq });
     }
     const top = this.maxUid;
     const added: number[] = [];
@@ -239,13 +265,7 @@ export class SelectedMailbox {
       heldBack = true;
       this.dirty = true;
     } else if (gone.length) {
-      for (const uid of gone) {
-        const i = this.indexOf(uid);
-        this.uids.splice(i, 1);
-        this.recent.delete(uid);
-        // RFC 3501 §7.4.1: each number reflects the EXPUNGEs sent before it
-        out.untagged(`${i + 1} EXPUNGE`);
-      }
+      this.forget(gone, out);
     }
     if (added.length) {
       for (const f of addedFlags) this.announceKeywords(f, out);
@@ -263,7 +283,8 @@ export class SelectedMailbox {
       const n = this.seqOf(c.uid);
       if (n === 0) continue;
       this.announceKeywords(c.flags, out);
-      out.untagged(`${n} FETCH (UID ${c.uid} FLAGS ${flagList([...c.flags], this.recent.has(c.uid))})`);
+      const fl = flagList([...c.flags], this.recent.has(c.uid));
+      out.untagged(`${n} FETCH (UID ${c.uid} FLAGS ${fl}${this.modseqItem(c.modseq)})`);
       await out.maybeFlush();
     }
     return heldBack;

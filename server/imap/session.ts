@@ -22,6 +22,7 @@ import type { RecentMarks } from './recent.ts';
 import { bad, no, type CommandSpec, type Reply, type SessionState } from './command.ts';
 import { storeErrorReply } from './store-errors.ts';
 import { compressInput, compressOutput, type Compression } from './compress.ts';
+import { wireModseq } from './modseq.ts';
 import { ProtocolError } from './protocol/errors.ts';
 import {
   AUTOLOGOUT_AUTHENTICATED_MS,
@@ -58,6 +59,10 @@ export class Session {
   readonly ctx: ServiceContext;
   readonly recentMarks: RecentMarks;
   authFailures = 0;
+  /** RFC 7162 §3.1: enabled by ENABLE or by the first command that uses it. */
+  condstore = false;
+  /** RFC 7162 §3.2.3: only by ENABLE QRESYNC (which enables CONDSTORE too). */
+  qresync = false;
   private errors = 0;
   private busy = false;
   private idling = false;
@@ -152,6 +157,11 @@ export class Session {
       'CATENATE',
       'COMPRESS=DEFLATE',
       `APPENDLIMIT=${this.ctx.config.maxMessageSize}`,
+      'CONDSTORE',
+      'QRESYNC',
+      'STATUS=SIZE',
+      'QUOTA',
+      'QUOTA=RES-STORAGE',
     );
     return caps;
   }
@@ -330,7 +340,30 @@ export class Session {
 
   private woken = false;
 
+  /**
+   * Turns CONDSTORE on (RFC 7162 §3.1: ENABLE, or any command that uses it). Turned on while a
+   * mailbox is selected, the client learns its HIGHESTMODSEQ at once (RFC 7162 §3.1.2.1).
+   */
+  enableCondstore(): void {
+    if (this.condstore) return;
+    this.condstore = true;
+    const box = this.selected;
+    if (!box) return;
+    box.condstore = true;
+    const highest = wireModseq(box.highestModseq);
+    this.out.untagged(`OK [HIGHESTMODSEQ ${highest}] Highest`);
+  }
+
+  /** RFC 7162 §3.2.3: QRESYNC implies CONDSTORE. */
+  enableQresync(): void {
+    this.enableCondstore();
+    this.qresync = true;
+    if (this.selected) this.selected.qresync = true;
+  }
+
   select(box: SelectedMailbox): void {
+    box.condstore = this.condstore;
+    box.qresync = this.qresync;
     this.selected = box;
     this.state = 'selected';
   }

@@ -546,6 +546,8 @@ export interface MessagesApi {
 export interface SweepOptions {
   /** Overrides `sweepGraceMs` (tests use 0). */
   graceMs?: number;
+  /** Documents one slice reads (default `SWEEP_SLICE`, server/store/sweep.ts). */
+  slice?: number;
 }
 
 export interface SweepReport {
@@ -559,6 +561,8 @@ export interface SweepReport {
   storageFixed: number;
   /** Mailboxes whose uidNext/modifyIndex was raised. */
   mailboxesFixed: number;
+  /** Documents read (messages, files, chunk owners, users, mailboxes). */
+  scanned: number;
 }
 
 export interface AttachmentsApi {
@@ -621,11 +625,28 @@ export interface Store {
   /**
    * Repairs what a crash can leave: deletes attachments no message references (older than the grace),
    * fixes refcounts, removes messages of deleted mailboxes, recounts storageUsed, raises uidNext /
-   * modifyIndex above the stored messages.
+   * modifyIndex above the stored messages. Runs slices to the end of a pass: a pass already under
+   * way is finished, then a whole new one runs.
    */
   sweep(opts?: SweepOptions): Promise<SweepReport>;
-  /** Starts the periodic sweep and journal prune; returns a stop function. */
-  startMaintenance(opts?: { sweepEveryMs?: number; pruneEveryMs?: number }): () => void;
+  /** Runs one bounded slice of the current sweep pass (starting one if none is under way); the pass
+   * position is kept in Redis, so a pass cut short resumes in any process. */
+  sweepSlice(opts?: SweepOptions): Promise<{
+    report: SweepReport;
+    done: boolean;
+    /** The phase this slice worked on: messages, files, chunks, users or mailboxes. */
+    phase: string;
+  }>;
+  /**
+   * Starts the periodic sweep and journal prune; returns a stop function. The sweep runs one slice
+   * every `sweepSliceEveryMs` (default 5 s) while a pass is under way, and starts a new pass
+   * `sweepEveryMs` (default 15 min) after the last one finished.
+   */
+  startMaintenance(opts?: {
+    sweepEveryMs?: number;
+    sweepSliceEveryMs?: number;
+    pruneEveryMs?: number;
+  }): () => void;
   /** Stops maintenance timers and the shared Redis subscriber (the Db and Redis stay open). */
   close(): Promise<void>;
 }

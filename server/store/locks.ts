@@ -5,44 +5,118 @@
 // runs under its lock, on MongoDB too, so both back ends take the same code path.
 //
 // Lock order (never the other way round, never two of the inner ones at once):
-//   messages of a mailbox (`mm:`)  →  one of: mailbox (`m:`), user (`u:`), attachment (`f:`)
+//   [a sweep slice (`sweep`)  →]  messages of a mailbox (`mm:`)  →  one of: mailbox (`m:`),
+//   user (`u:`), attachment (`f:`)
+//
+// Owners (docs/ARCHITECTURE.md §3): each process keeps a short heartbeat key alive while it runs,
+// and a lock's value names that owner. A waiter that finds the lock's owner without a heartbeat
+// (the process was killed) takes the lock over at once instead of waiting out the lock's TTL.
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+// Takes the lock if it is free or if its owner's heartbeat key is gone. Runs atomically, so the
+// value checked is the value replaced. KEYS[1] lock; ARGV: new value, TTL, owner key prefix, own
+// owner id. A value without an owner (written by an older version) is only ever freed by its TTL,
+// and a process never takes over its own locks (its heartbeat may only be late after a stall).
+const ACQUIRE = `
+local v = redis.call('get', KEYS[1])
+if v then
+  local owner = string.match(v, '^([0-9a-f]+):')
+  if not owner or owner == ARGV[4] or redis.call('exists', ARGV[3] .. owner) == 1 then return 0 end
+end
+redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if v then return 2 end
+return 1`;
 
 export class Locks {
+  /** This process's owner id, named in the value of every lock it holds. */
+  readonly owner = randomBytes(8).toString('hex');
+  private heartbeat: NodeJS.Timeout | undefined;
+  private registered: Promise<void> | undefined;
+  /** Locks taken over from owners that were gone (for logs and tests). */
+  takeovers = 0;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-    /** Lock lifetime: a holder that crashed frees it after this long. */
+    /** Lock lifetime: a holder whose owner key is still alive but stopped renewing frees it after this long. */
     private readonly ttlMs = 15_000,
     /** Give up waiting after this long. */
     private readonly waitMs = 60_000,
+    /**
+     * Lifetime of the owner heartbeat key, refreshed every fifth of it: a killed process's locks
+     * are taken over this long after its death. An event loop blocked longer than this would lose
+     * its locks, so it is kept well above any pause the process should ever see.
+     */
+    private readonly ownerLeaseMs = 2_000,
   ) {}
 
+  private ownerKey(id: string): string {
+    return `${this.prefix}:owner:${id}`;
+  }
+
+  private beat(): Promise<unknown> {
+    return this.redis.set(this.ownerKey(this.owner), '1', 'PX', this.ownerLeaseMs);
+  }
+
+  /** Registers the heartbeat before the first lock is taken, then keeps it alive. */
+  private register(): Promise<void> {
+    this.registered ??= this.beat().then(() => {
+      this.heartbeat = setInterval(
+        () => void this.beat().catch(() => undefined),
+        Math.max(100, Math.floor(this.ownerLeaseMs / 5)),
+      );
+      this.heartbeat.unref();
+    });
+    return this.registered.catch((err: unknown) => {
+      this.registered = undefined;
+      throw err;
+    });
+  }
+
+  /** Stops the heartbeat and removes the owner key (locks still held are then free to take). */
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    if (!this.registered) return;
+    this.registered = undefined;
+    await this.redis.del(this.ownerKey(this.owner)).catch(() => undefined);
+  }
+
   async with<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    await this.register();
     const key = `${this.prefix}:lock:${name}`;
-    const token = randomBytes(12).toString('hex');
+    const value = `${this.owner}:${randomBytes(12).toString('hex')}`;
     const deadline = Date.now() + this.waitMs;
+    const ownerPrefix = `${this.prefix}:owner:`;
     for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
-      const ok = await this.redis.set(key, token, 'PX', this.ttlMs, 'NX');
-      if (ok === 'OK') break;
+      const got = (await this.redis.eval(
+        ACQUIRE,
+        1,
+        key,
+        value,
+        String(this.ttlMs),
+        ownerPrefix,
+        this.owner,
+      )) as number;
+      if (got === 2) this.takeovers++;
+      if (got > 0) break;
       if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${name}`);
       await new Promise((r) => setTimeout(r, delay + Math.floor(Math.random() * delay)));
     }
     // the lease is renewed while fn runs, so a slow database cannot let it lapse under a live
-    // holder; only a holder that died stops renewing, and its lock is free after one TTL
+    // holder; a holder that died stops its heartbeat and its lock is taken over by the next waiter
     const renew = setInterval(
-      () => void this.redis.eval(RENEW, 1, key, token, String(this.ttlMs)).catch(() => undefined),
+      () => void this.redis.eval(RENEW, 1, key, value, String(this.ttlMs)).catch(() => undefined),
       Math.max(50, Math.floor(this.ttlMs / 3)),
     );
     try {
       return await fn();
     } finally {
       clearInterval(renew);
-      await this.redis.eval(RELEASE, 1, key, token).catch(() => undefined);
+      await this.redis.eval(RELEASE, 1, key, value).catch(() => undefined);
     }
   }
 }
@@ -60,6 +134,8 @@ export const lockName = {
   mailbox: (id: { toHexString(): string }) => `m:${id.toHexString()}`,
   mailboxMessages: (id: { toHexString(): string }) => `mm:${id.toHexString()}`,
   file: (sha256: string) => `f:${sha256}`,
+  /** One slice of the sweep at a time per database; outermost, taken by nothing else. */
+  sweep: 'sweep',
   /** Writing a mailbox's index checkpoint; taken alone, never with another lock. */
   mailboxIndex: (id: { toHexString(): string }) => `ix:${id.toHexString()}`,
 };

@@ -10,7 +10,7 @@ import { Attachments } from './attachments.ts';
 import { ImportMarks } from './import-marks.ts';
 import { DeliveryStatsImpl } from './delivery-stats.ts';
 import { ensureIndexesImpl } from './indexes.ts';
-import { sweepStore } from './sweep.ts';
+import { lastSweepEnd, sweepInProgress, sweepSlice, sweepStore } from './sweep.ts';
 
 export function createStoreImpl(params: CreateStoreParams): Store {
   const opts = resolveOptions(params.options);
@@ -20,7 +20,8 @@ export function createStoreImpl(params: CreateStoreParams): Store {
   const stops = new Set<() => void>();
 
   const sweep = (o: SweepOptions = {}): Promise<SweepReport> =>
-    sweepStore(ctx, o.graceMs ?? opts.sweepGraceMs);
+    sweepStore(ctx, o.graceMs ?? opts.sweepGraceMs, o.slice);
+  const slice = (o: SweepOptions = {}) => sweepSlice(ctx, o.graceMs ?? opts.sweepGraceMs, o.slice);
 
   return {
     db: params.db,
@@ -34,10 +35,24 @@ export function createStoreImpl(params: CreateStoreParams): Store {
     notify,
     ensureIndexes: () => ensureIndexesImpl(params.db),
     sweep,
+    sweepSlice: slice,
     startMaintenance(o = {}) {
+      // one slice per tick, so a large store never keeps the process busy for long
+      const passEvery = o.sweepEveryMs ?? 15 * 60 * 1000;
+      let busy = false;
+      const tick = async () => {
+        if (busy) return;
+        busy = true;
+        try {
+          if (!(await sweepInProgress(ctx)) && Date.now() - (await lastSweepEnd(ctx)) < passEvery) return;
+          await slice();
+        } finally {
+          busy = false;
+        }
+      };
       const sweepTimer = setInterval(
-        () => void sweep().catch(() => undefined),
-        o.sweepEveryMs ?? 15 * 60 * 1000,
+        () => void tick().catch(() => undefined),
+        Math.min(passEvery, o.sweepSliceEveryMs ?? 5000),
       );
       sweepTimer.unref();
       const stopPrune = notify.startPruning({
@@ -55,6 +70,7 @@ export function createStoreImpl(params: CreateStoreParams): Store {
     async close() {
       for (const s of [...stops]) s();
       await notify.close();
+      await ctx.locks.close();
     },
   };
 }

@@ -248,3 +248,68 @@ test('ENVELOPE, BODYSTRUCTURE and HEADER.FIELDS through imapflow', async () => {
     lock.release();
   }
 });
+
+test('QRESYNC: imapflow catches up on a mailbox another session changed while it was away', async () => {
+  const store = env.srv.store;
+  const box = await store.mailboxes.create(env.user.id, 'Resync');
+  for (let i = 1; i <= 4; i++) {
+    await store.messages.add({ user: env.user.id, mailbox: box.id, raw: Buffer.from(MSG(20 + i)) });
+  }
+  const connectQresync = async () => {
+    const c = new ImapFlow({
+      host: '127.0.0.1',
+      port: env.port,
+      secure: false,
+      auth: { user: env.user.username, pass: env.user.password },
+      logger: false,
+      tls: { rejectUnauthorized: false },
+      qresync: true,
+    });
+    await c.connect();
+    return c;
+  };
+  const first = await connectQresync();
+  assert.ok(first.enabled.has('QRESYNC') && first.enabled.has('CONDSTORE'));
+  const opened = await first.mailboxOpen('Resync');
+  const { uidValidity, highestModseq } = opened;
+  assert.equal(typeof highestModseq, 'bigint');
+  await first.logout();
+
+  // another client: a new flag on UID 1, UIDs 2 and 4 expunged
+  const other = newClient();
+  await other.connect();
+  await other.mailboxOpen('Resync');
+  await other.messageFlagsAdd('1', ['\\Flagged'], { uid: true });
+  await other.messageDelete('2,4', { uid: true });
+
+  const again = await connectQresync();
+  const expunged: Array<{ uid?: number | undefined; vanished: boolean; earlier?: boolean | undefined }> = [];
+  const flags: Array<{ uid?: number | undefined; flags: Set<string>; modseq?: bigint | undefined }> = [];
+  again.on('expunge', (e) => expunged.push({ uid: e.uid, vanished: e.vanished, earlier: e.earlier }));
+  again.on('flags', (e) => flags.push({ uid: e.uid, flags: e.flags, modseq: e.modseq }));
+  const back = await again.mailboxOpen('Resync', { changedSince: highestModseq, uidValidity });
+  assert.equal(back.exists, 2);
+  assert.ok(back.highestModseq! > highestModseq!);
+  assert.deepEqual(expunged, [
+    { uid: 2, vanished: true, earlier: true },
+    { uid: 4, vanished: true, earlier: true },
+  ]);
+  assert.equal(flags.length, 1);
+  assert.equal(flags[0]!.uid, 1);
+  assert.deepEqual([...flags[0]!.flags], ['\\Flagged']);
+  // the flag change came before the two deletes, each of which took MODSEQs of its own
+  assert.ok(flags[0]!.modseq! > highestModseq! && flags[0]!.modseq! < back.highestModseq!);
+
+  // while it is open: another expunge arrives as VANISHED, and a CHANGEDSINCE fetch sees the flag
+  expunged.length = 0;
+  await other.messageDelete('3', { uid: true });
+  await again.noop();
+  assert.deepEqual(expunged, [{ uid: 3, vanished: true, earlier: false }]);
+  const changed = [];
+  for await (const m of again.fetch('1:*', { flags: true }, { uid: true, changedSince: highestModseq! })) {
+    changed.push([m.uid, [...(m.flags ?? [])]]);
+  }
+  assert.deepEqual(changed, [[1, ['\\Flagged']]]);
+  await other.logout();
+  await again.logout();
+});

@@ -165,7 +165,7 @@ test('NAMESPACE, ENABLE, ID, UNSELECT outside a mailbox', async () => {
     '* NAMESPACE (("" "/")) NIL NIL',
     'h1 OK NAMESPACE completed',
   ]);
-  assert.deepEqual(await c.command('h2', 'ENABLE CONDSTORE'), ['* ENABLED', 'h2 OK ENABLE completed']);
+  assert.deepEqual(await c.command('h2', 'ENABLE UTF8=ACCEPT'), ['* ENABLED', 'h2 OK ENABLE completed']);
   assert.deepEqual(await c.command('h3', 'ID ("name" "test" "version" NIL)'), [
     '* ID ("name" "Nestbox" "vendor" "Nestbox")',
     'h3 OK ID completed',

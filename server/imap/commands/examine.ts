@@ -3,6 +3,7 @@ import { AUTHENTICATED, type CommandSpec } from '../command.ts';
 import { readMailbox } from '../mailbox-names.ts';
 import { expectEnd } from '../protocol/parse.ts';
 import { openMailbox } from '../open-mailbox.ts';
+import { parseSelectParams } from '../condstore-args.ts';
 
 export const examine: CommandSpec = {
   name: 'EXAMINE',
@@ -10,7 +11,8 @@ export const examine: CommandSpec = {
   sync: 'none',
   async run({ session, args }) {
     const path = readMailbox(args[0]);
-    expectEnd(args, 1);
-    return openMailbox(session, path, true);
+    const params = parseSelectParams(args[1]);
+    expectEnd(args, 2);
+    return openMailbox(session, path, true, params);
   },
 };

@@ -1,6 +1,7 @@
 // FETCH (RFC 3501 §6.4.5) and UID FETCH (§6.4.8: always with UID). Messages stream from the store
 // one by one and bodies as literals, waiting for the socket between messages (DESIGN §6).
-import type { MessageField, OpenedMessage } from '../../store/index.ts';
+import type { MessageField, OpenedMessage, UidSet } from '../../store/index.ts';
+import type { Session } from '../session.ts';
 import { SELECTED, no, ok, type CommandSpec } from '../command.ts';
 import { flagList } from '../format.ts';
 import { binaryParts, writeBinary } from '../fetch-binary.ts';
@@ -8,7 +9,17 @@ import { writeSection } from '../fetch-body.ts';
 import { readAhead } from '../read-ahead.ts';
 import { FETCH_READ_AHEAD } from '../limits.ts';
 import { ProtocolError } from '../protocol/errors.ts';
-import { parseFetchArgs, sectionResponseName, type FetchItem, type Section } from '../protocol/parse.ts';
+import {
+  expectEnd,
+  parseFetchItems,
+  sequenceSet,
+  sectionResponseName,
+  type FetchItem,
+  type Section,
+} from '../protocol/parse.ts';
+import { parseFetchModifiers } from '../condstore-args.ts';
+import { storedModseq, wireModseq } from '../modseq.ts';
+import { vanishedEarlier } from '../qresync.ts';
 import { formatDateTime } from '../protocol/response.ts';
 
 /** Every binary part the items name, read and decoded once each. */
@@ -32,6 +43,7 @@ const FIELDS: Partial<Record<FetchItem['kind'], MessageField>> = {
   ENVELOPE: 'envelope',
   BODY: 'body',
   BODYSTRUCTURE: 'bodystructure',
+  MODSEQ: 'modseq',
 };
 
 /** A body item as the fetch loop needs it: the response name, the section, and \Seen. */
@@ -69,6 +81,20 @@ function bodyItem(item: FetchItem): BodyItem | null {
   }
 }
 
+/** The UIDs of `uids` whose MODSEQ is above `since`, from the mailbox index. */
+async function changedUids(
+  session: Session,
+  mailbox: string,
+  uids: UidSet,
+  since: number,
+): Promise<number[]> {
+  const out: number[] = [];
+  for await (const m of session.store.messages.fetch(mailbox, uids, ['modseq'])) {
+    if ((m.modseq ?? 0) > since) out.push(m.uid);
+  }
+  return out;
+}
+
 export const fetch: CommandSpec = {
   name: 'FETCH',
   states: SELECTED,
@@ -76,28 +102,50 @@ export const fetch: CommandSpec = {
   sync: 'no-expunge',
   uidSync: 'all',
   async run({ session, args, uid }) {
-    const { set, items } = parseFetchArgs(args, uid);
-    // RFC 7162 §3.1.4: MODSEQ belongs to CONDSTORE, which is not offered
-    if (items.some((i) => i.kind === 'MODSEQ')) throw new ProtocolError('Unknown fetch item: MODSEQ');
+    const set = sequenceSet(args[0]);
+    const items = parseFetchItems(args[1]);
+    const mods = parseFetchModifiers(args[2]);
+    expectEnd(args, 3);
+    // RFC 3501 §6.4.8: UID FETCH always returns UID
+    if (uid && !items.some((i) => i.kind === 'UID')) items.unshift({ kind: 'UID' });
+    // RFC 7162 §3.2.6: VANISHED needs UID FETCH, CHANGEDSINCE and QRESYNC enabled
+    if (mods.vanished && (!uid || mods.changedSince === undefined || !session.qresync)) {
+      throw new ProtocolError('VANISHED needs UID FETCH with CHANGEDSINCE after ENABLE QRESYNC');
+    }
+    // RFC 7162 §3.1.4.1: CHANGEDSINCE answers with MODSEQ too
+    if (mods.changedSince !== undefined && !items.some((i) => i.kind === 'MODSEQ'))
+      items.push({ kind: 'MODSEQ' });
+    // RFC 7162 §3.1: FETCH MODSEQ and CHANGEDSINCE enable CONDSTORE
+    if (items.some((i) => i.kind === 'MODSEQ')) session.enableCondstore();
     const bodies = new Map(items.map((i) => [i, bodyItem(i)]));
     const box = session.selected!;
     const uids = uid ? box.uidRanges(set) : box.seqToUids(set);
     const { messages } = session.store;
     const out = session.out;
+    const changedSince = mods.changedSince === undefined ? undefined : storedModseq(mods.changedSince);
+
+    if (mods.vanished && changedSince !== undefined) {
+      // RFC 7162 §3.2.6: the UIDs of the set expunged since, before any FETCH
+      const view = await messages.view(box.id);
+      const gone = view ? vanishedEarlier(box, view, uids, changedSince) : null;
+      if (gone) out.untagged(`VANISHED (EARLIER) ${gone}`);
+    }
 
     // RFC 3501 §6.4.5: the new FLAGS of messages marked \Seen go in the same response
-    const seen = new Map<number, string[]>();
+    const seen = new Map<number, { flags: string[]; modseq: number }>();
     const binarySeen = items.some((i) => i.kind === 'BINARY[]' && !i.peek);
     if (!box.readOnly && (binarySeen || [...bodies.values()].some((b) => b?.setsSeen))) {
+      // with CHANGEDSINCE only the messages answered are read, so only they become \Seen
+      const read = changedSince === undefined ? uids : await changedUids(session, box.id, uids, changedSince);
       const res = await messages.updateFlags({
         user: session.userId,
         mailbox: box.id,
-        uids,
+        uids: read,
         action: 'add',
         flags: ['\\Seen'],
       });
       box.markOwn(res.updated.map((u) => u.modseq));
-      for (const u of res.updated) seen.set(u.uid, u.flags);
+      for (const u of res.updated) seen.set(u.uid, { flags: u.flags, modseq: u.modseq });
     }
 
     const fields = new Set<MessageField>();
@@ -105,6 +153,7 @@ export const fetch: CommandSpec = {
       const f = FIELDS[i.kind];
       if (f) fields.add(f);
     }
+    if (changedSince !== undefined) fields.add('modseq');
     const wantsFlags = items.some((i) => i.kind === 'FLAGS');
     const expected = box.countInView(uids);
     let sent = 0;
@@ -116,11 +165,21 @@ export const fetch: CommandSpec = {
     // message expunged since the listing is left out below
     const listed = messages.fetch(box.id, uids, [...fields]);
     const pages = messages.pager(box.id);
-    const open = (m: { uid: number }) =>
-      wantsBody && box.seqOf(m.uid) ? pages.open(m.uid) : Promise.resolve(null);
+    const modseqOf = (m: { uid: number; modseq?: number }) => seen.get(m.uid)?.modseq ?? m.modseq;
+    // RFC 7162 §3.1.4.1: only what changed after CHANGEDSINCE (a \Seen set just now did)
+    const unchanged = (m: { uid: number; modseq?: number }) =>
+      changedSince !== undefined && (modseqOf(m) ?? 0) <= changedSince;
+    const open = (m: { uid: number; modseq?: number }) =>
+      wantsBody && box.seqOf(m.uid) && !unchanged(m) ? pages.open(m.uid) : Promise.resolve(null);
     for await (const [m, opened] of readAhead(listed, open, FETCH_READ_AHEAD)) {
       const seq = box.seqOf(m.uid);
       if (!seq) continue; // not yet announced to this session
+      if (unchanged(m)) {
+        sent++;
+        continue;
+      }
+      const setSeen = seen.get(m.uid);
+      const modseq = modseqOf(m);
       if (wantsBody && !opened) continue;
       // RFC 3516 §4.3: decoded before anything of this message is written, so an encoding we
       // cannot undo ends the FETCH with NO [UNKNOWN-CTE] between two responses
@@ -129,7 +188,7 @@ export const fetch: CommandSpec = {
         return no('Unknown Content-Transfer-Encoding', 'UNKNOWN-CTE');
       }
       sent++;
-      const shown = seen.get(m.uid) ?? (wantsFlags ? m.flags : undefined);
+      const shown = setSeen?.flags ?? (wantsFlags ? m.flags : undefined);
       if (shown) box.announceKeywords(shown, out);
       out.queue(`* ${seq} FETCH (`);
       let first = true;
@@ -150,7 +209,10 @@ export const fetch: CommandSpec = {
             out.queue(`UID ${m.uid}`);
             break;
           case 'FLAGS':
-            out.queue(`FLAGS ${flagList(seen.get(m.uid) ?? m.flags ?? [], box.recent.has(m.uid))}`);
+            out.queue(`FLAGS ${flagList(setSeen?.flags ?? m.flags ?? [], box.recent.has(m.uid))}`);
+            break;
+          case 'MODSEQ':
+            out.queue(`MODSEQ (${wireModseq(modseq ?? 0)})`);
             break;
           case 'INTERNALDATE':
             out.queue(`INTERNALDATE ${formatDateTime(m.idate ?? new Date(0))}`);
@@ -171,8 +233,9 @@ export const fetch: CommandSpec = {
             break;
         }
       }
-      const changed = seen.get(m.uid);
-      if (changed && !wantsFlags) out.queue(` FLAGS ${flagList(changed, box.recent.has(m.uid))}`);
+      if (setSeen && !wantsFlags) out.queue(` FLAGS ${flagList(setSeen.flags, box.recent.has(m.uid))}`);
+      // RFC 7162 §3.1.3: a flag change is reported with its MODSEQ once CONDSTORE is on
+      if (setSeen && !items.some((i) => i.kind === 'MODSEQ')) out.queue(box.modseqItem(setSeen.modseq));
       out.queue(')\r\n');
       await out.maybeFlush();
       if (out.closed) break;

@@ -13,6 +13,8 @@ import { enable } from './enable.ts';
 import { examine } from './examine.ts';
 import { expunge } from './expunge.ts';
 import { fetch } from './fetch.ts';
+import { getquota } from './getquota.ts';
+import { getquotaroot } from './getquotaroot.ts';
 import { id } from './id.ts';
 import { idle } from './idle.ts';
 import { list } from './list.ts';
@@ -26,6 +28,7 @@ import { rename } from './rename.ts';
 import { search } from './search.ts';
 import { select } from './select.ts';
 import { sort } from './sort.ts';
+import { setquota } from './setquota.ts';
 import { starttls } from './starttls.ts';
 import { status } from './status.ts';
 import { store } from './store.ts';
@@ -48,6 +51,8 @@ const ALL: CommandSpec[] = [
   examine,
   expunge,
   fetch,
+  getquota,
+  getquotaroot,
   id,
   idle,
   list,
@@ -61,6 +66,7 @@ const ALL: CommandSpec[] = [
   search,
   select,
   sort,
+  setquota,
   starttls,
   status,
   store,

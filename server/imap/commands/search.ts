@@ -5,6 +5,8 @@ import { SELECTED, no, ok, type CommandSpec, type Reply } from '../command.ts';
 import { asksToSave, esearchResponse, parseReturn, savedPart } from '../search-return.ts';
 import { CHARSETS, findMatches } from '../search-run.ts';
 import { parseSearch } from '../protocol/parse.ts';
+import { usesModseq } from '../search-query.ts';
+import { wireModseq } from '../modseq.ts';
 
 export const search: CommandSpec = {
   name: 'SEARCH',
@@ -26,12 +28,21 @@ export const search: CommandSpec = {
       }
       const uids = await findMatches(session, req.key);
       const ids = uid ? uids : uids.map((u) => box.seqOf(u));
+      // RFC 7162 §3.1: SEARCH MODSEQ enables CONDSTORE, and the reply carries the highest MODSEQ
+      const withModseq = usesModseq(req.key);
+      if (withModseq) session.enableCondstore();
+      const view = withModseq ? await session.store.messages.view(box.id) : null;
+      const modseqs = view ? uids.map((u) => wireModseq(view.get(u)?.modseq ?? 0)) : undefined;
       const o = ret.options;
       if (!o) {
-        session.out.untagged(ids.length ? `SEARCH ${ids.join(' ')}` : 'SEARCH');
+        let highest = 0;
+        for (const m of modseqs ?? []) highest = Math.max(highest, m);
+        // RFC 7162 §3.1.5: "(MODSEQ n)" after the numbers, none when nothing matched
+        const suffix = highest > 0 ? ` (MODSEQ ${highest})` : '';
+        session.out.untagged(ids.length ? `SEARCH ${ids.join(' ')}${suffix}` : 'SEARCH');
       } else {
         if (o.save) box.saved = savedPart(uids, o);
-        const line = esearchResponse(tag, uid, ids, o, false);
+        const line = esearchResponse(tag, uid, ids, o, false, modseqs);
         if (line) session.out.untagged(line);
       }
       return (reply = ok(`${uid ? 'UID ' : ''}SEARCH completed`));

@@ -1,8 +1,9 @@
-// SELECT (RFC 3501 §6.3.1).
+// SELECT (RFC 3501 §6.3.1), with (CONDSTORE) or (QRESYNC …) (RFC 7162 §3.1.8, §3.2.5).
 import { AUTHENTICATED, type CommandSpec } from '../command.ts';
 import { readMailbox } from '../mailbox-names.ts';
 import { expectEnd } from '../protocol/parse.ts';
 import { openMailbox } from '../open-mailbox.ts';
+import { parseSelectParams } from '../condstore-args.ts';
 
 export const select: CommandSpec = {
   name: 'SELECT',
@@ -11,7 +12,8 @@ export const select: CommandSpec = {
   sync: 'none',
   async run({ session, args }) {
     const path = readMailbox(args[0]);
-    expectEnd(args, 1);
-    return openMailbox(session, path, false);
+    const params = parseSelectParams(args[1]);
+    expectEnd(args, 2);
+    return openMailbox(session, path, false, params);
   },
 };

@@ -1,4 +1,5 @@
-// STATUS (RFC 3501 §6.3.10): MESSAGES, RECENT, UIDNEXT, UIDVALIDITY, UNSEEN in the order asked.
+// STATUS (RFC 3501 §6.3.10): MESSAGES, RECENT, UIDNEXT, UIDVALIDITY, UNSEEN, HIGHESTMODSEQ
+// (RFC 7162 §3.1.7) and SIZE (RFC 8438) in the order asked.
 // LIST … RETURN (STATUS (…)) (RFC 5819) answers with the same lines through `writeStatus`.
 import { AUTHENTICATED, no, ok, type CommandSpec } from '../command.ts';
 import { mailboxName } from '../format.ts';
@@ -7,9 +8,10 @@ import { ProtocolError } from '../protocol/errors.ts';
 import { expectEnd, parseStatusItems, type StatusItem } from '../protocol/parse.ts';
 import type { Session } from '../session.ts';
 import type { MailboxInfo } from '../../store/index.ts';
+import { wireModseq } from '../modseq.ts';
 
-/** The IMAP4rev1 items; DELETED and SIZE (RFC 9051) and HIGHESTMODSEQ (RFC 7162) are not offered. */
-const ITEMS = new Set(['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN']);
+/** The items offered; DELETED (RFC 9051) is not. */
+const ITEMS = new Set(['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'HIGHESTMODSEQ', 'SIZE']);
 
 /** Refuses the items this server does not offer (a BAD, as for an unknown item). */
 export function checkStatusItems(items: readonly StatusItem[]): void {
@@ -32,7 +34,13 @@ export async function writeStatus(
       recent = (await store.messages.search(box.id, { type: 'uid', uids: [[mark + 1, st.uidNext]] })).length;
     }
   }
+  // RFC 7162 §3.1: STATUS HIGHESTMODSEQ enables CONDSTORE
+  if (items.includes('HIGHESTMODSEQ')) session.enableCondstore();
+  // RFC 8438 §3: the total of the messages' RFC822.SIZEs, from the mailbox index
+  const size = items.includes('SIZE') ? ((await store.messages.view(box.id))?.counts().size ?? 0) : 0;
   const value: Record<string, number> = {
+    HIGHESTMODSEQ: wireModseq(st.highestModseq),
+    SIZE: size,
     MESSAGES: st.messages,
     RECENT: recent,
     UIDNEXT: st.uidNext,

@@ -1,9 +1,13 @@
-// STORE (RFC 3501 §6.4.6) and UID STORE: FLAGS / +FLAGS / -FLAGS, .SILENT. The session reports its
-// own changes here and marks their MODSEQs so the journal does not report them again.
+// STORE (RFC 3501 §6.4.6) and UID STORE: FLAGS / +FLAGS / -FLAGS, .SILENT, and (UNCHANGEDSINCE n)
+// (RFC 7162 §3.1.3). The session reports its own changes here and marks their MODSEQs so the
+// journal does not report them again.
 import type { FlagAction } from '../../store/index.ts';
 import { SELECTED, no, ok, type CommandSpec } from '../command.ts';
+import { parseStoreModifiers } from '../condstore-args.ts';
 import { flagList } from '../format.ts';
+import { storedModseq } from '../modseq.ts';
 import { parseStoreArgs } from '../protocol/parse.ts';
+import { formatSequenceSet } from '../protocol/response.ts';
 
 const ACTIONS: Record<'add' | 'remove' | 'replace', FlagAction> = {
   add: 'add',
@@ -18,9 +22,13 @@ export const store: CommandSpec = {
   sync: 'no-expunge',
   uidSync: 'all',
   async run({ session, args, uid }) {
-    const req = parseStoreArgs(args);
+    const modifiers = args[1]?.kind === 'list' ? args[1] : undefined;
+    const unchangedSince = modifiers ? parseStoreModifiers(modifiers) : undefined;
+    const req = parseStoreArgs(modifiers ? [args[0]!, ...args.slice(2)] : args);
     const box = session.selected!;
     if (box.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
+    // RFC 7162 §3.1: UNCHANGEDSINCE enables CONDSTORE
+    if (unchangedSince !== undefined) session.enableCondstore();
     const uids = uid ? box.uidRanges(req.set) : box.seqToUids(req.set);
     const { messages } = session.store;
     const res = await messages.updateFlags({
@@ -29,18 +37,33 @@ export const store: CommandSpec = {
       uids,
       action: ACTIONS[req.op],
       flags: req.flags,
+      ...(unchangedSince === undefined ? {} : { unchangedSince: storedModseq(unchangedSince) }),
     });
     box.markOwn(res.updated.map((u) => u.modseq));
+    const uidItem = (u: number) => (uid ? `UID ${u} ` : '');
     if (!req.silent) {
-      // RFC 3501 §6.4.6: the new flags of every message in the set
-      for await (const v of messages.fetch(box.id, uids, ['flags'])) {
+      // RFC 3501 §6.4.6: the new flags of every message in the set, except those left alone
+      const skipped = new Set(res.modified);
+      const fields = box.condstore ? (['flags', 'modseq'] as const) : (['flags'] as const);
+      for await (const v of messages.fetch(box.id, uids, fields)) {
         const seq = box.seqOf(v.uid);
-        if (!seq) continue;
+        if (!seq || skipped.has(v.uid)) continue;
         box.announceKeywords(v.flags ?? [], session.out);
         const fl = flagList(v.flags ?? [], box.recent.has(v.uid));
-        session.out.untagged(`${seq} FETCH (${uid ? `UID ${v.uid} ` : ''}FLAGS ${fl})`);
+        session.out.untagged(`${seq} FETCH (${uidItem(v.uid)}FLAGS ${fl}${box.modseqItem(v.modseq)})`);
         await session.out.maybeFlush();
       }
+    } else if (box.condstore) {
+      // RFC 7162 §3.1.3: even .SILENT reports the new MODSEQ of what changed
+      for (const u of res.updated) {
+        const seq = box.seqOf(u.uid);
+        if (seq) session.out.untagged(`${seq} FETCH (${uidItem(u.uid)}${box.modseqItem(u.modseq).trim()})`);
+      }
+    }
+    const left = res.modified.map((u) => (uid ? u : box.seqOf(u))).filter((n) => n > 0);
+    if (left.length) {
+      // RFC 7162 §3.1.3: the messages not changed because they changed after UNCHANGEDSINCE
+      return ok('Conditional STORE failed', { code: 'MODIFIED', set: formatSequenceSet(left) });
     }
     return ok(`${uid ? 'UID ' : ''}STORE completed`);
   },

@@ -425,6 +425,8 @@ export type SearchKey =
   | { type: 'within'; op: 'older' | 'younger'; seconds: number }
   | { type: 'uid'; set: SequenceSet }
   | { type: 'seq'; set: SequenceSet }
+  /** MODSEQ n (RFC 7162 §3.1.5): changed at or after the wire value n. */
+  | { type: 'modseq'; value: number }
   | { type: 'not'; key: SearchKey }
   | { type: 'or'; left: SearchKey; right: SearchKey }
   | { type: 'and'; keys: SearchKey[] };
@@ -545,6 +547,8 @@ function searchKey(c: Cursor, depth: number): SearchKey {
       };
     case 'UID':
       return { type: 'uid', set: sequenceSet(c.tokens[c.i++]) };
+    case 'MODSEQ':
+      return modseqKey(c);
     case 'NOT':
       return { type: 'not', key: searchKey(c, depth + 1) };
     case 'OR': {
@@ -554,6 +558,25 @@ function searchKey(c: Cursor, depth: number): SearchKey {
   }
   if (/^[\d*$]/.test(name)) return { type: 'seq', set: parseSequenceSet(tok.value) };
   throw new ProtocolError(`Unknown search key: ${tok.value.slice(0, 40)}`);
+}
+
+/** RFC 7162 §3.1.5: MODSEQ [entry-name entry-type-req] mod-sequence-valzer. The entry (a flag's
+ * metadata) only narrows which change counted; every change gives a message a new MODSEQ here, so
+ * it is checked and then not needed. */
+function modseqKey(c: Cursor): SearchKey {
+  const next = c.tokens[c.i];
+  if (next?.kind === 'quoted') {
+    if (!/^\/flags\/\\?[^\s"%*()\]{}]+$/i.test(next.value))
+      throw new ProtocolError('Invalid MODSEQ entry name');
+    c.i++;
+    const type = atom(c.tokens[c.i++], 'MODSEQ entry type').toLowerCase();
+    if (!['priv', 'shared', 'all'].includes(type)) throw new ProtocolError('Invalid MODSEQ entry type');
+  }
+  const text = atom(c.tokens[c.i++], 'MODSEQ value');
+  if (!/^\d{1,16}$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new ProtocolError(`Invalid mod-sequence value: ${text.slice(0, 24)}`);
+  }
+  return { type: 'modseq', value: Number(text) };
 }
 
 // ---- STATUS (RFC 3501 §6.3.10, RFC 9051 §6.3.11) ----

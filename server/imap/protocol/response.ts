@@ -143,7 +143,9 @@ export type ResponseCode =
   | { code: 'UIDVALIDITY' | 'UIDNEXT' | 'UNSEEN' | 'HIGHESTMODSEQ'; value: number | bigint }
   | { code: 'CAPABILITY'; capabilities: string[] }
   | { code: 'BADCHARSET'; charsets: string[] }
-  | { code: 'BADURL'; url: string };
+  | { code: 'BADURL'; url: string }
+  /** RFC 7162 §3.1.3: the messages a conditional STORE left alone, as a set text. */
+  | { code: 'MODIFIED'; set: string };
 
 /** The text between `[` and `]`. */
 export function formatCode(code: ResponseCode): string {
@@ -157,6 +159,8 @@ export function formatCode(code: ResponseCode): string {
       return `PERMANENTFLAGS (${code.flags.join(' ')})`;
     case 'CAPABILITY':
       return `CAPABILITY ${code.capabilities.join(' ')}`;
+    case 'MODIFIED':
+      return `MODIFIED ${code.set}`;
     case 'BADCHARSET':
       return code.charsets.length ? `BADCHARSET (${code.charsets.join(' ')})` : 'BADCHARSET';
     case 'BADURL':

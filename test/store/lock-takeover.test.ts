@@ -1,0 +1,89 @@
+// A process killed while holding locks does not stall the next one for the locks' TTL: its owner
+// heartbeat lapses and a waiter takes the locks over (docs/ARCHITECTURE.md §3).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { openStore, type TestStore } from './_store.ts';
+import { mail } from './_mail.ts';
+import { Locks } from '../../server/store/locks.ts';
+
+const fixture = fileURLToPath(new URL('./fixtures/hold-lock.ts', import.meta.url));
+
+let t: TestStore;
+before(async () => {
+  t = await openStore({ lockTtlMs: 15_000 });
+});
+after(async () => {
+  await t.close();
+});
+
+test('locks of a killed process are taken over well within their 15 s TTL', async () => {
+  const u = await t.store.users.create({ username: 'takeover', password: 'pw' });
+  const inbox = (await t.store.mailboxes.get(u.id, 'INBOX'))!;
+  const child = fork(fixture, [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, HOLD_PREFIX: t.store.notify.prefix, HOLD_MAILBOX: inbox.id },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise((r) => child.on('exit', r));
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (c) => reject(new Error(`child exited early: ${c}`)));
+  });
+
+  // while the holder lives, a delivery to that mailbox waits
+  const add = t.store.messages.add({ user: u.id, mailbox: inbox.id, raw: mail({ subject: 'after' }) });
+  const early = await Promise.race([
+    add.then(() => 'added'),
+    new Promise((r) => setTimeout(r, 2500, 'waiting')),
+  ]);
+  assert.equal(early, 'waiting', 'the live holder keeps its lock');
+
+  const killedAt = Date.now();
+  child.kill('SIGKILL');
+  await exited;
+  const res = await add;
+  const waited = Date.now() - killedAt;
+  assert.equal(res.uid, 1);
+  assert.ok(waited < 3000, `took the lock over ${waited} ms after the kill`);
+});
+
+test('a lock whose owner still beats is not taken over', async () => {
+  const a = new Locks(t.redis, `${t.store.notify.prefix}x`, 300);
+  const b = new Locks(t.redis, `${t.store.notify.prefix}x`, 300);
+  let inside = 0;
+  let most = 0;
+  const work = async () => {
+    most = Math.max(most, ++inside);
+    await new Promise((r) => setTimeout(r, 700)); // longer than the TTL: renewal keeps it
+    inside--;
+  };
+  await Promise.all([a.with('k', work), b.with('k', work), a.with('k', work)]);
+  assert.equal(most, 1);
+  assert.equal(a.takeovers + b.takeovers, 0);
+  await a.close();
+  await b.close();
+});
+
+test('a process never takes over its own lock, even when its heartbeat is late', async () => {
+  const prefix = `${t.store.notify.prefix}y`;
+  const a = new Locks(t.redis, prefix, 5_000);
+  let inside = 0;
+  let most = 0;
+  const work = async () => {
+    most = Math.max(most, ++inside);
+    await new Promise((r) => setTimeout(r, 300));
+    inside--;
+  };
+  const first = a.with('k', async () => {
+    // as if the event loop had stalled past the owner lease
+    await t.redis.del(`${prefix}:owner:${a.owner}`);
+    await work();
+  });
+  await new Promise((r) => setTimeout(r, 20));
+  await Promise.all([first, a.with('k', work)]);
+  assert.equal(most, 1);
+  assert.equal(a.takeovers, 0);
+  await a.close();
+});
