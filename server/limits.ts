@@ -1,5 +1,7 @@
-// Every protocol size limit of the server, each with its reason. Protocol readers import these;
-// values that the config can override (message size) are only the defaults here.
+// Limits shared across protocols or set by the server as a whole (connections, logins, literal
+// and line sizes of IMAP), each with its reason. Limits of one protocol alone live beside it in
+// server/pop3/limits.ts, server/lmtp/limits.ts and server/imap/limits.ts; values the config can
+// override (message size) are only the defaults here.
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -77,22 +79,12 @@ export const IMAP_THREAD_MAX_DEPTH = 256;
 
 // ---- POP3 ----
 
-/** RFC 2449 §4 allows 255 octets per command, but SASL (RFC 5034) responses such as XOAUTH2
- * tokens are longer. */
-export const POP3_MAX_LINE = 8 * KiB;
-
 // ---- LMTP ----
-
-/** RFC 5321 §4.5.3.1.8: at least 100 recipients per transaction must be accepted. */
-export const LMTP_MAX_RECIPIENTS = 100;
 
 /** Connections at once; one more is answered `421 4.7.0` and closed. An MTA opens a handful
  * (Postfix: 20 per destination by default), so 50 leaves room for a second MTA and retries, and
  * with LMTP_DATA_IN_MEMORY it bounds what DATA holds in memory to 12.5 MiB. */
 export const LMTP_MAX_CONNECTIONS = 50;
-
-/** Same as APPENDLIMIT, so whatever can be delivered can also be appended back. */
-export const LMTP_MAX_MESSAGE_SIZE = IMAP_MAX_LITERAL;
 
 /** DATA up to this size is held in memory while it arrives; a larger message goes to a file in
  * `<data>/spool/lmtp` and whatever passes the message size limit is only counted, then refused
@@ -100,14 +92,7 @@ export const LMTP_MAX_MESSAGE_SIZE = IMAP_MAX_LITERAL;
  * mail is smaller; larger mail costs one more write and read of its bytes. */
 export const LMTP_DATA_IN_MEMORY = 256 * KiB;
 
-/** RFC 5321 §4.5.3.1.4 and §4.5.3.1.6 ask for 512 (command) and 1000 (text) octets; kept larger
- * for senders that do not fold long header lines. */
-export const LMTP_MAX_LINE = 4 * KiB;
-
 // ---- HTTP API ----
-
-/** JSON request bodies; whole messages are uploaded as raw bodies limited by the message size. */
-export const API_MAX_JSON_BODY = 1 * MiB;
 
 // ---- Logins and connections (IMAP, POP3, the API's /authenticate) ----
 

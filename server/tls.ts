@@ -1,5 +1,5 @@
 // TLS material for the implicit-TLS ports and STARTTLS/STLS: the configured PEM files, or a
-// self-signed pair generated once into <data>/tls/ (DESIGN §6).
+// self-signed pair generated once into <data>/tls/ (docs/ARCHITECTURE.md §6).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';

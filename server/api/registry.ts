@@ -128,6 +128,7 @@ export function withoutSessionFields<T extends object>(body: T): Omit<T, 'sess' 
   return rest;
 }
 
+/** JSON request bodies; whole messages are uploaded as raw bodies limited by the message size. */
 const DEFAULT_JSON_LIMIT = 1024 * 1024;
 
 function validate<T>(schema: z.ZodType<T>, value: unknown, where: string): T {

@@ -30,7 +30,7 @@ async function connectMongo(uri: string): Promise<MongoClient> {
   const client = new MongoClient(uri, {
     serverSelectionTimeoutMS: CONNECT_TIMEOUT_MS,
     connectTimeoutMS: CONNECT_TIMEOUT_MS,
-    // durable acknowledgements everywhere unless a call asks for something else (DESIGN §3)
+    // durable acknowledgements everywhere unless a call asks for something else (docs/ARCHITECTURE.md §0)
     writeConcern: { w: 'majority', journal: true },
   });
   try {

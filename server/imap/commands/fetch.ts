@@ -1,5 +1,5 @@
 // FETCH (RFC 3501 §6.4.5) and UID FETCH (§6.4.8: always with UID). Messages stream from the store
-// one by one and bodies as literals, waiting for the socket between messages (DESIGN §6).
+// one by one and bodies as literals, waiting for the socket between messages (docs/ARCHITECTURE.md §6).
 import type { MessageField, OpenedMessage, UidSet } from '../../store/index.ts';
 import type { Session } from '../session.ts';
 import { SELECTED, no, ok, type CommandSpec } from '../command.ts';

@@ -227,7 +227,7 @@ export function formatDateTime(d: Date): string {
 const GATHER = 16 * 1024;
 
 /** Writes responses to a socket, waiting for 'drain' whenever `write()` returns false, so a slow
- * client slows us down instead of growing our buffers (DESIGN §6). Small responses are queued with
+ * client slows us down instead of growing our buffers (docs/ARCHITECTURE.md §6). Small responses are queued with
  * `queue()` and written together by `flush()`. */
 export class ResponseWriter {
   private pending: Array<string | Buffer> = [];
