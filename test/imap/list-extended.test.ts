@@ -153,7 +153,7 @@ test('extended LIST syntax errors are BAD', async () => {
     ['LIST "" % RETURNS (CHILDREN)', 'Expected RETURN'],
     ['LIST "" () RETURN ()', 'Empty pattern list'],
     ['LIST "" % RETURN (STATUS (MESSAGES BOGUS))', 'Unknown status item: BOGUS'],
-    ['LIST "" % RETURN (STATUS (SIZE))', 'Unknown status item: SIZE'],
+    ['LIST "" % RETURN (STATUS (DELETED))', 'Unknown status item: DELETED'],
     ['LIST "" % RETURN (STATUS)', 'Invalid status item list'],
     [`LIST "" (${Array.from({ length: 33 }, (_, i) => `p${i}`).join(' ')})`, 'More than 32 patterns'],
   ];
