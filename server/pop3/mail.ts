@@ -70,13 +70,21 @@ const UIDL = listing(
 );
 
 /** RETR reads the maildrop a page of messages at a time, the next page while this one is sent:
- * POP3 clients fetch in order (store pager, docs/ARCHITECTURE.md §3). */
+ * POP3 clients fetch in order; one that downloads the maildrop is served by passes over it
+ * (store pager, docs/ARCHITECTURE.md §3). */
 const pagers = new WeakMap<Session, MessagePager>();
 
 async function open(s: Session, m: DropMessage): Promise<ContentStream | null> {
   const drop = dropOf(s);
   let pager = pagers.get(s);
-  if (!pager) pagers.set(s, (pager = s.deps.store.messages.pager(drop.inbox.id)));
+  if (!pager)
+    pagers.set(
+      s,
+      (pager = s.deps.store.messages.pager(
+        drop.inbox.id,
+        drop.messages.map((d) => d.uid),
+      )),
+    );
   const opened = await pager.open(m.uid);
   return opened ? opened.raw() : null;
 }

@@ -533,9 +533,10 @@ export interface MessagesApi {
   /**
    * Opens messages of one mailbox in ascending UID order a page at a time (FETCH of bodies over
    * a range, POP3 RETR): one query reads a page of messages, and the next page is read while
-   * this one is sent.
+   * this one is sent. Given the UIDs that will be asked for, a reader expecting many of them reads
+   * by passes over the mailbox instead (store/open-message.ts).
    */
-  pager(mailbox: Id): MessagePager;
+  pager(mailbox: Id, wanted?: UidSet): MessagePager;
   /** UIDs matching the query, ascending. */
   search(mailbox: Id, query: SearchKey): Promise<number[]>;
 }

@@ -831,8 +831,8 @@ export class Messages implements MessagesApi {
     return openMessage(this.ctx, mailbox, uid);
   }
 
-  pager(mailbox: Id): MessagePager {
-    return new PagedReader(this.ctx, mailbox);
+  pager(mailbox: Id, wanted?: UidSet): MessagePager {
+    return new PagedReader(this.ctx, mailbox, wanted);
   }
 
   async search(mailbox: Id, query: SearchKey): Promise<number[]> {

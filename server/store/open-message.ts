@@ -1,7 +1,7 @@
 // One message opened for reading its bytes: the document is read once, and every section a FETCH
 // asks for is cut from that one read. Reading it again per section raced with EXPUNGE: a message
 // listed by the FETCH could be gone by the time its second section was read.
-import type { ByteRange, ContentStream, Id, MessagePager } from './index.ts';
+import type { ByteRange, ContentStream, Id, MessagePager, UidSet } from './index.ts';
 import type { ObjectId } from 'mongodb';
 import type { Ctx } from './context.ts';
 import type { MessageDoc } from './docs.ts';
@@ -9,6 +9,7 @@ import { bodyOpener } from './attachments.ts';
 import { readByUid } from './by-id.ts';
 import { unpack, type Content } from './content.ts';
 import { oid } from './ids.ts';
+import { uidMatcher } from './uidset.ts';
 import { partDecoder, rebuild, section } from './mime.ts';
 
 export interface OpenedMessage {
@@ -76,44 +77,137 @@ export function pageOf(uid: number): number {
 
 type PageDoc = Readable & Pick<MessageDoc, 'uid'>;
 
+const PROJECTION = { uid: 1, content: 1, size: 1, attachmentRefs: 1 } as const;
+
+/** Bytes of wanted messages one pass over a mailbox may hold for later reads. */
+export const SCAN_BUFFER_BYTES = 8 * 1024 * 1024;
+/** A reader that still expects at least this many pages' worth of messages, and at least a quarter
+ * of the mailbox, reads by passes over the mailbox instead of by pages. */
+const SCAN_MIN_PAGES = 2;
+
 /**
  * Reads a mailbox's messages a page at a time: one query on (mailbox, page), two equalities that
  * FerretDB hands to its back end and MongoDB answers from the (mailbox, page) index, where a read
  * by _id per message scans the collection once each on FerretDB (docs/ARCHITECTURE.md §3). The
  * next page that the mailbox index lists is read while this one is used; pages behind are dropped.
  * A message stored before pages existed, or one the page did not hold, is read on its own.
+ *
+ * Told which UIDs will be asked for (`wanted`), a reader that has needed a second page and still
+ * expects many messages switches to passes: one query on the mailbox alone, whose documents come
+ * in the database's order, keeping the wanted ones (up to SCAN_BUFFER_BYTES) until they are asked
+ * for. On FerretDB every query costs a pass over the collection, so a FETCH of a whole mailbox or
+ * a POP3 client downloading its maildrop pays one pass per 8 MiB instead of one per 32 messages;
+ * on MongoDB the pass is a walk of the (mailbox, uid) index.
  */
 export class PagedReader implements MessagePager {
   private readonly pages = new Map<number, Promise<Map<number, PageDoc>>>();
   private readonly box: ObjectId | null;
+  private readonly wants: ((uid: number) => boolean) | null;
+  private pagesRead = 0;
+  /** Wanted messages a pass kept, by UID, and their bytes. */
+  private readonly kept = new Map<number, PageDoc>();
+  private keptBytes = 0;
+  /** UIDs already handed out (a pass skips them). */
+  private readonly given = new Set<number>();
+  private planned = 0;
+  /** One pass at a time; reads that arrive meanwhile wait for it, then look at what it kept. */
+  private passing: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly ctx: Ctx,
     private readonly mailbox: Id,
+    wanted?: UidSet,
+    private readonly passBytes = SCAN_BUFFER_BYTES,
   ) {
     this.box = oid(mailbox);
+    this.wants = wanted ? uidMatcher(wanted) : null;
+    if (this.wants) {
+      const index = ctx.index.peek(mailbox);
+      if (index) for (const e of index.entries) if (this.wants(e.uid)) this.planned++;
+    }
   }
 
   async open(uid: number): Promise<OpenedMessage | null> {
     if (!this.box) return null;
+    if (this.kept.has(uid) || this.passes()) {
+      const d = await this.fromPass(uid);
+      if (d) return opened(this.ctx, d);
+      // not in a whole pass: gone, or stored meanwhile; the page read below says which
+    }
     const p = pageOf(uid);
     for (const k of this.pages.keys()) if (k < p) this.pages.delete(k);
     const page = this.read(p);
     const next = this.nextListed(p);
     if (next !== null) this.read(next);
     const d = (await page).get(uid);
+    this.given.add(uid);
     return d ? opened(this.ctx, d) : openMessage(this.ctx, this.mailbox, uid);
+  }
+
+  /** Whether reading by passes is worth it now (see the class comment). */
+  private passes(): boolean {
+    if (!this.wants || this.pagesRead < 2) return false;
+    const index = this.ctx.index.peek(this.mailbox);
+    const left = this.planned - this.given.size;
+    return left >= SCAN_MIN_PAGES << PAGE_SHIFT && left * 4 >= (index?.exists ?? Infinity);
+  }
+
+  /** The message from what a pass kept, or from a new pass; null when a whole pass did not find it. */
+  private async fromPass(uid: number): Promise<PageDoc | null> {
+    const take = (d: PageDoc) => {
+      this.kept.delete(d.uid);
+      this.keptBytes -= d.size;
+      this.given.add(d.uid);
+      return d;
+    };
+    const run = this.passing.then(async () => {
+      const k = this.kept.get(uid);
+      if (k) return take(k);
+      return this.pass(uid);
+    });
+    this.passing = run.catch(() => undefined);
+    const d = await run;
+    if (d) this.given.add(d.uid);
+    return d;
+  }
+
+  /** One pass over the mailbox for `uid`, keeping other wanted messages on the way. */
+  private async pass(uid: number): Promise<PageDoc | null> {
+    const cursor = this.ctx.messages
+      .find({ mailbox: this.box! }, { projection: PROJECTION, promoteBuffers: true })
+      .batchSize(128);
+    let found: PageDoc | null = null;
+    let full = false;
+    try {
+      for await (const raw of cursor) {
+        const d = raw as PageDoc;
+        if (d.uid === uid) {
+          found = d;
+          if (full) break;
+          continue;
+        }
+        if (!this.wants!(d.uid) || this.given.has(d.uid) || this.kept.has(d.uid)) continue;
+        if (this.keptBytes + d.size > this.passBytes) {
+          full = true;
+          if (found) break;
+          continue;
+        }
+        this.kept.set(d.uid, d);
+        this.keptBytes += d.size;
+      }
+    } finally {
+      await cursor.close();
+    }
+    return found;
   }
 
   private read(p: number): Promise<Map<number, PageDoc>> {
     let page = this.pages.get(p);
     if (!page) {
+      this.pagesRead++;
       page = (async () => {
         const docs = await this.ctx.messages
-          .find(
-            { mailbox: this.box!, page: p },
-            { projection: { uid: 1, content: 1, size: 1, attachmentRefs: 1 }, promoteBuffers: true },
-          )
+          .find({ mailbox: this.box!, page: p }, { projection: PROJECTION, promoteBuffers: true })
           .toArray();
         return new Map(docs.map((d) => [d.uid, d as PageDoc]));
       })();

@@ -9,7 +9,9 @@ import { openStore, type TestStore } from './_store.ts';
 import { mail } from './_mail.ts';
 import { openTestRedis, testEnv } from '../helpers/backends.ts';
 import { createStore } from '../../server/store/index.ts';
-import { PAGE_SHIFT } from '../../server/store/open-message.ts';
+import { PAGE_SHIFT, PagedReader } from '../../server/store/open-message.ts';
+import { makeCtx, resolveOptions } from '../../server/store/context.ts';
+import { Notifier } from '../../server/notify/index.ts';
 
 let t: TestStore;
 before(async () => {
@@ -70,6 +72,74 @@ test('a range is read a page per query, byte for byte, old and moved messages in
     assert.ok(single.length <= 2, `single reads: ${single.length}`);
   } finally {
     await store.close();
+    redis.disconnect();
+    await client.close();
+  }
+});
+
+test('a reader told it will read most of a mailbox reads it in passes, whatever order it asks in', async () => {
+  const u = await t.store.users.create({ username: 'passes', password: 'pw' });
+  const inbox = (await t.store.mailboxes.get(u.id, 'INBOX'))!;
+  const count = 6 << PAGE_SHIFT; // six pages
+  const raws = new Map<number, Buffer>();
+  for (let i = 1; i <= count; i++) {
+    const raw = mail({ subject: `pass ${i}`, text: `line ${i}\n`.repeat(20 + (i % 7)) });
+    raws.set((await t.store.messages.add({ user: u.id, mailbox: inbox.id, raw })).uid, raw);
+  }
+  const totalBytes = [...raws.values()].reduce((n, r) => n + r.length, 0);
+
+  const client = new MongoClient(testEnv().mongodbUri, { monitorCommands: true });
+  await client.connect();
+  const redis = openTestRedis();
+  const finds: Array<Record<string, unknown>> = [];
+  client.on('commandStarted', (e: CommandStartedEvent) => {
+    if (e.commandName === 'find' && e.command.find === 'messages') finds.push(e.command.filter);
+  });
+  const notify = new Notifier({ db: client.db(t.dbName), redis, prefix: t.store.notify.prefix });
+  const ctx = makeCtx(
+    client.db(t.dbName),
+    redis,
+    notify,
+    resolveOptions({ channelPrefix: t.store.notify.prefix }),
+  );
+  try {
+    await ctx.index.current(new ObjectId(inbox.id));
+    const uids = [...raws.keys()];
+    const readAll = async (reader: PagedReader, order: number[]) => {
+      for (const uid of order) {
+        const m = await reader.open(uid);
+        assert.ok(m, `uid ${uid} opens`);
+        assert.deepEqual(await buffer(m.raw().stream), raws.get(uid), `uid ${uid} byte for byte`);
+      }
+    };
+
+    // in order, everything fits one pass: two page reads before it switches, then one pass
+    finds.length = 0;
+    await readAll(new PagedReader(ctx, inbox.id, [[1, uids.at(-1)!]]), uids);
+    assert.ok(finds.filter((f) => 'page' in f).length <= 2, JSON.stringify(finds));
+    assert.equal(finds.filter((f) => !('page' in f)).length, 1, JSON.stringify(finds));
+
+    // shuffled, with passes that hold only a third of the mailbox each: still every byte right,
+    // and a handful of passes rather than a read per message or per page
+    const shuffled = [...uids];
+    for (let i = shuffled.length - 1; i > 0; i--) {
+      const j = (i * 7919) % (i + 1);
+      [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+    }
+    finds.length = 0;
+    await readAll(new PagedReader(ctx, inbox.id, uids, Math.ceil(totalBytes / 3)), shuffled);
+    assert.ok(finds.length < count / 4, `queries: ${finds.length}`);
+
+    // a message expunged after the reader was made is reported gone, the rest still read
+    const reader = new PagedReader(ctx, inbox.id, uids);
+    await t.store.messages.expunge({ user: u.id, mailbox: inbox.id, uids: [100], requireDeleted: false });
+    for (const uid of uids) {
+      const m = await reader.open(uid);
+      if (uid === 100) assert.equal(m, null);
+      else assert.ok(m, `uid ${uid} opens`);
+    }
+  } finally {
+    await notify.close();
     redis.disconnect();
     await client.close();
   }

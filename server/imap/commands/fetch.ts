@@ -161,10 +161,10 @@ export const fetch: CommandSpec = {
     const wantsBinary = binaryParts(items).length > 0;
     const wantsBody = wantsBinary || [...bodies.values()].some((b) => b !== null);
 
-    // a page of messages per read, for all their sections, with the next page read ahead; a
-    // message expunged since the listing is left out below
+    // a page of messages per read (or passes over the mailbox for a large range), for all their
+    // sections, with the next page read ahead; a message expunged since the listing is left out
     const listed = messages.fetch(box.id, uids, [...fields]);
-    const pages = messages.pager(box.id);
+    const pages = messages.pager(box.id, uids);
     const modseqOf = (m: { uid: number; modseq?: number }) => seen.get(m.uid)?.modseq ?? m.modseq;
     // RFC 7162 §3.1.4.1: only what changed after CHANGEDSINCE (a \Seen set just now did)
     const unchanged = (m: { uid: number; modseq?: number }) =>
