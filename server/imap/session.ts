@@ -3,6 +3,7 @@
 // - one command at a time per connection; pipelined input waits in the reader (bounded, then TCP);
 // - untagged updates come only from the journal and only where the command's `sync` rule allows;
 // - no input and no store failure ends the process: BAD / NO and the session goes on.
+import type { Logger } from '../log/logger.ts';
 import { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
@@ -99,8 +100,22 @@ export class Session {
     socket.on('close', () => void this.cleanup());
   }
 
-  get log() {
-    return this.ctx.log;
+  private logger: Logger | undefined;
+  private loggedAs: string | undefined;
+
+  /** The service's logger with this connection's protocol, client address and, once known, user
+   * (docs/ARCHITECTURE.md §6). */
+  get log(): Logger {
+    const user = this.user?.username;
+    if (!this.logger || this.loggedAs !== user) {
+      this.logger = this.ctx.log.child({
+        protocol: 'imap',
+        remote: this.remoteAddress,
+        ...(user ? { user } : {}),
+      });
+      this.loggedAs = user;
+    }
+    return this.logger;
   }
 
   get store() {
