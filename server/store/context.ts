@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Notifier } from '../notify/index.ts';
 import { Locks } from './locks.ts';
 import { UidIds } from './uid-ids.ts';
-import { IndexCache } from './mailbox-index/cache.ts';
+import { CHECKPOINT_EVERY, IndexCache } from './mailbox-index/cache.ts';
 import type { AddStep, StoreOptions } from './index.ts';
 import {
   COLL,
@@ -28,6 +28,7 @@ export interface ResolvedOptions {
   lockTtlMs: number;
   uidCacheSize: number;
   indexCacheEntries: number;
+  indexCheckpointEvery: number;
   log: (msg: string, fields: Record<string, unknown>) => void;
   onStep: ((step: AddStep) => void | Promise<void>) | undefined;
 }
@@ -63,6 +64,7 @@ export function resolveOptions(o: StoreOptions = {}): ResolvedOptions {
     lockTtlMs: o.lockTtlMs ?? 15_000,
     uidCacheSize: o.uidCacheSize ?? 200_000,
     indexCacheEntries: o.indexCacheEntries ?? 1_000_000,
+    indexCheckpointEvery: o.indexCheckpointEvery ?? CHECKPOINT_EVERY,
     log: o.log ?? (() => undefined),
     onStep: o.onStep,
   };
@@ -85,6 +87,6 @@ export function makeCtx(db: Db, redis: Redis, notify: Notifier, opts: ResolvedOp
     index: null!,
     subscriptions: db.collection<SubscriptionDoc>(COLL.subscriptions),
   };
-  ctx.index = new IndexCache(ctx, opts.log, opts.indexCacheEntries);
+  ctx.index = new IndexCache(ctx, opts.log, opts.indexCacheEntries, opts.indexCheckpointEvery);
   return ctx;
 }

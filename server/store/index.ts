@@ -68,6 +68,8 @@ export interface StoreOptions {
    * about 150 bytes each); the least recently used mailboxes are dropped beyond it.
    */
   indexCacheEntries?: number;
+  /** A mailbox index checkpoint is written once this many changes followed the last (default 500). */
+  indexCheckpointEvery?: number;
   /** Where the store reports what an operator should see (index builds, repairs, failures). */
   log?: (msg: string, fields: Record<string, unknown>) => void;
   /** Redis channel prefix (default `nestbox`): beacons go to `<prefix>:u:<userId>` and `<prefix>:events`. */

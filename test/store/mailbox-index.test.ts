@@ -327,3 +327,20 @@ test('a checkpoint written while changes keep arriving holds exactly the MODSEQ 
     Array.from({ length: loaded.modseq }, (_, i) => i + 1),
   );
 });
+
+test('a store that only writes keeps the checkpoint current for the next reader', async () => {
+  const u = await t.store.users.create({ username: 'ixwriter', password: 'pw' });
+  const inbox = (await t.store.mailboxes.get(u.id, 'INBOX'))!;
+  const writer = await watchedStore({ indexCheckpointEvery: 5 });
+  try {
+    for (let i = 1; i <= 23; i++) {
+      await writer.store.messages.add({ user: u.id, mailbox: inbox.id, raw: mail({ subject: `w${i}` }) });
+    }
+    // checkpoints follow the writes, not only the first of them
+    const header = () =>
+      t.db.collection<{ _id: string; modseq: number }>(INDEX_COLLECTION).findOne({ _id: inbox.id });
+    await eventually(async () => ((await header())?.modseq ?? 0) >= 20);
+  } finally {
+    await writer.close();
+  }
+});

@@ -51,6 +51,7 @@ export class IndexCache {
     private readonly ctx: Ctx,
     private readonly log: IndexLog = () => undefined,
     private readonly maxEntries = DEFAULT_MAX_ENTRIES,
+    private readonly checkpointEvery = CHECKPOINT_EVERY,
   ) {}
 
   /**
@@ -121,10 +122,20 @@ export class IndexCache {
 
   /** Entries a writer of this process has just journaled, in MODSEQ order per mailbox. */
   applyLocal(entries: readonly NewJournalEntry[]): void {
+    const touched = new Map<string, Slot>();
     for (const e of entries) {
       const slot = this.slots.get(e.mailbox);
       if (e.command === 'MAILBOX_DELETE') this.forget(e.mailbox);
-      else if (slot?.state && e.modseq > 0) this.applyOne(slot, e);
+      else if (slot?.state && e.modseq > 0) {
+        this.applyOne(slot, e);
+        touched.set(e.mailbox, slot);
+      }
+    }
+    // a process that only writes (LMTP) keeps the checkpoints current too, so whoever opens the
+    // mailbox next reads a recent checkpoint instead of a long journal or every message
+    for (const [hex, slot] of touched) {
+      const m = oid(hex);
+      if (m) this.maybeSave(m, slot);
     }
   }
 
@@ -298,7 +309,7 @@ export class IndexCache {
   private maybeSave(mailbox: ObjectId, slot: Slot): void {
     const state = slot.state;
     if (!state || slot.saving) return;
-    if (slot.saved >= 0 && state.modseq - slot.saved < CHECKPOINT_EVERY) return;
+    if (slot.saved >= 0 && state.modseq - slot.saved < this.checkpointEvery) return;
     if (slot.saved === state.modseq) return;
     slot.saving = true;
     void this.checkpoint(mailbox, slot).finally(() => {
