@@ -18,6 +18,7 @@ import { startTestServices } from '../test/helpers/test-services.ts';
 import { mulberry32, randomBytes } from '../test/helpers/fuzz.ts';
 import { createStore } from '../server/store/index.ts';
 import { loadDeliveredCorpus } from './corpus.ts';
+import { dropAndDisconnect } from './teardown.ts';
 
 type Proto = 'imap' | 'pop3' | 'lmtp';
 const LINES = Number(process.env.FUZZ_LINES ?? 1_000_000);
@@ -442,12 +443,7 @@ try {
 } finally {
   if (died) console.error(srv.output().slice(-4000));
   srv.cleanup();
-  await mongo
-    .db(dbName)
-    .dropDatabase()
-    .catch(() => undefined);
-  await mongo.close();
-  redis.disconnect();
+  await dropAndDisconnect(mongo, dbName, redis);
   await services?.stop();
 }
 process.exit(exitCode);

@@ -9,6 +9,7 @@ import { MongoClient } from 'mongodb';
 import { Redis } from 'ioredis';
 import { spawnServer } from '../test/helpers/server-process.ts';
 import { createStore } from '../server/store/index.ts';
+import { dropAndDisconnect } from './teardown.ts';
 
 const TARGET = Number(process.env.IMAP_BENCH_MESSAGES ?? 100_000);
 /** Distinct messages added one by one through the store before the mailbox is doubled by COPY. */
@@ -214,14 +215,7 @@ try {
   );
 } finally {
   for (const s of sockets) s.destroy();
-  srv.child.kill('SIGTERM');
-  await srv.exited;
-  srv.cleanup();
+  await srv.stop();
   await store.close();
-  await mongo
-    .db(dbName)
-    .dropDatabase()
-    .catch(() => undefined);
-  await mongo.close();
-  redis.disconnect();
+  await dropAndDisconnect(mongo, dbName, redis);
 }

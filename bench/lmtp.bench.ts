@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { createTransport } from 'nodemailer';
 import { spawnServer } from '../test/helpers/server-process.ts';
 import { createStore } from '../server/store/index.ts';
+import { dropAndDisconnect } from './teardown.ts';
 import { loadDeliveredCorpus } from './corpus.ts';
 
 const PER_RUN = Number(process.env.BENCH_LMTP_MESSAGES ?? 600);
@@ -82,13 +83,6 @@ try {
   console.log(`server RSS: ${rssMiB(pid).toFixed(0)} MiB now, ${peak.toFixed(0)} MiB peak while delivering`);
   await store.close();
 } finally {
-  srv.child.kill('SIGTERM');
-  await srv.exited;
-  srv.cleanup();
-  await mongo
-    .db(dbName)
-    .dropDatabase()
-    .catch(() => undefined);
-  await mongo.close();
-  redis.disconnect();
+  await srv.stop();
+  await dropAndDisconnect(mongo, dbName, redis);
 }

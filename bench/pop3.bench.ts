@@ -8,6 +8,7 @@ import { MongoClient } from 'mongodb';
 import { Redis } from 'ioredis';
 import { spawnServer } from '../test/helpers/server-process.ts';
 import { createStore } from '../server/store/index.ts';
+import { dropAndDisconnect } from './teardown.ts';
 import { loadDeliveredCorpus } from './corpus.ts';
 import { Reader } from './compare/line-client.ts';
 
@@ -140,13 +141,6 @@ try {
   );
   await store.close();
 } finally {
-  srv.child.kill('SIGTERM');
-  await srv.exited;
-  srv.cleanup();
-  await mongo
-    .db(dbName)
-    .dropDatabase()
-    .catch(() => undefined);
-  await mongo.close();
-  redis.disconnect();
+  await srv.stop();
+  await dropAndDisconnect(mongo, dbName, redis);
 }

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { spawnServer, type ServerProcess } from '../../test/helpers/server-process.ts';
 import { createStore, type Store } from '../../server/store/index.ts';
 import type { Backend } from './backends.ts';
+import { dropAndDisconnect } from '../teardown.ts';
 
 export interface NestboxUser {
   name: string;
@@ -43,20 +44,9 @@ export async function startNestbox(
   let store: Store | null = null;
   const ids = new Map<string, string>();
   const stop = async () => {
-    if (srv) {
-      srv.child.kill('SIGTERM');
-      const killer = setTimeout(() => srv!.child.kill('SIGKILL'), 15_000);
-      await srv.exited;
-      clearTimeout(killer);
-      srv.cleanup();
-    }
+    await srv?.stop();
     await store?.close().catch(() => undefined);
-    await mongo
-      .db(dbName)
-      .dropDatabase()
-      .catch(() => undefined);
-    await mongo.close().catch(() => undefined);
-    redis.disconnect();
+    await dropAndDisconnect(mongo, dbName, redis);
   };
   try {
     srv = spawnServer({

@@ -15,6 +15,8 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Waits for ports.json (written once every service listens). */
   ready(timeoutMs?: number): Promise<Record<string, number>>;
+  /** SIGTERM, SIGKILL after 15 s if it is still running, then cleanup(). */
+  stop(): Promise<void>;
   cleanup(): void;
 }
 
@@ -61,6 +63,15 @@ export function spawnServer(
         await new Promise((r) => setTimeout(r, 50));
       }
       return JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(killer);
+      }
+      this.cleanup();
     },
     cleanup() {
       if (child.exitCode === null) child.kill('SIGKILL');
