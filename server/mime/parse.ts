@@ -1,22 +1,14 @@
 // parseMessage: the flat MIME tree plus everything computed once at delivery (BODYSTRUCTURE,
 // ENVELOPE, decoded headers, search text, attachment list).
-import libmime from 'libmime';
 import { decodedAddresses } from './addresses.ts';
 import { writeBodyStructure } from './bodystructure.ts';
+import { decodedFields, decodeWords } from './decoded-headers.ts';
 import { buildEnvelope } from './envelope.ts';
 import { filenameOf, readContent } from './message-content.ts';
 import { buildTree, TREE_DEFAULTS } from './parse-tree.ts';
-import type { ExternalBody, HeaderValue, ParsedMessage, ParseOptions } from './types.ts';
+import type { ExternalBody, ParsedMessage, ParseOptions } from './types.ts';
 
 const INTRO_LENGTH = 128;
-
-function decodeWords(value: string): string {
-  try {
-    return libmime.decodeWords(value).replace(/\0/g, '\ufffd').trim();
-  } catch {
-    return value.trim();
-  }
-}
 
 function messageIds(value: string | null): string[] {
   return value?.match(/<[^<>\s]+>/g) ?? [];
@@ -57,7 +49,6 @@ export function parseMessage(raw: Buffer, opts: ParseOptions = {}): ParsedMessag
     externalBodies.push(body);
   }
 
-  const headers: HeaderValue[] = top.fields.map((f) => ({ key: f.lower, value: decodeWords(f.value) }));
   return {
     tree: nodes,
     externalBodies,
@@ -65,8 +56,8 @@ export function parseMessage(raw: Buffer, opts: ParseOptions = {}): ParsedMessag
     bodystructure: writeBodyStructure(nodes, facts, 0, true),
     body: writeBodyStructure(nodes, facts, 0, false),
     envelope: buildEnvelope(top),
-    headers,
-    subject: decodeWords(top.first('subject') ?? ''),
+    headers: decodedFields(top),
+    subject: decodeWords(top.first('subject') ?? '').trim(),
     from: decodedAddresses(top.first('from')),
     to: decodedAddresses(top.first('to')),
     cc: decodedAddresses(top.first('cc')),
