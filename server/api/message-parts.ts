@@ -1,71 +1,31 @@
-// Reading parts of a stored message for the API: the decoded content of one attachment, and the
-// HTML bodies (the store keeps only text for search, so HTML is read back from the exact bytes).
-import { simpleParser } from 'mailparser';
+// Reading parts of a stored message for the API: the decoded content of one attachment and the
+// HTML bodies. The MIME module decodes both, from the tree the store keeps (docs/ARCHITECTURE.md §5).
 import type { Store } from '../store/index.ts';
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
+  for await (const c of stream) chunks.push(c);
   return Buffer.concat(chunks);
 }
 
-export async function readSection(
-  store: Store,
-  mailbox: string,
-  uid: number,
-  section: string,
-): Promise<Buffer | null> {
-  const s = await store.messages.openSection(mailbox, uid, section);
-  return s ? readAll(s.stream) : null;
-}
-
-/** RFC 2045 quoted-printable, tolerant of bare LF and stray `=`. */
-export function decodeQuotedPrintable(input: Buffer): Buffer {
-  const s = input.toString('latin1').replace(/=\r?\n/g, '');
-  const out = Buffer.alloc(s.length);
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x3d && /^[0-9A-Fa-f]{2}$/.test(s.slice(i + 1, i + 3))) {
-      out[n++] = parseInt(s.slice(i + 1, i + 3), 16);
-      i += 2;
-    } else {
-      out[n++] = c & 0xff;
-    }
-  }
-  return out.subarray(0, n);
-}
-
-/** The transfer-encoding of a part, from its MIME header section. */
-export function transferEncoding(mimeHeader: Buffer): string {
-  const text = mimeHeader.toString('latin1').replace(/\r?\n[ \t]+/g, ' ');
-  const m = /^content-transfer-encoding:\s*([^\s;]+)/im.exec(text);
-  return m ? m[1]!.toLowerCase() : '7bit';
-}
-
+/** The body of part `part` ("2", "1.3") with its transfer encoding undone; null when absent. */
 export async function decodedPart(
   store: Store,
   mailbox: string,
   uid: number,
   part: string,
 ): Promise<Buffer | null> {
-  const body = await readSection(store, mailbox, uid, part);
-  if (!body) return null;
-  const mime = await readSection(store, mailbox, uid, `${part}.MIME`);
-  const enc = mime ? transferEncoding(mime) : '7bit';
-  if (enc === 'base64') return Buffer.from(body.toString('latin1').replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
-  if (enc === 'quoted-printable') return decodeQuotedPrintable(body);
-  return body;
+  const message = await store.messages.open(mailbox, uid);
+  if (!message) return null;
+  const decoded = await message.binary(part.split('.').map(Number));
+  if (decoded !== 'unknown-cte') return decoded;
+  // an encoding nobody can undo (x-uuencode…): the bytes as they came
+  const body = message.section(part);
+  return body ? readAll(body.stream) : null;
 }
 
-/** HTML bodies of a message (none for plain-text mail). */
+/** HTML bodies of a message, one per HTML part (none for plain-text mail). */
 export async function htmlOf(store: Store, mailbox: string, uid: number): Promise<string[]> {
-  const raw = await store.messages.openRaw(mailbox, uid);
-  if (!raw) return [];
-  const parsed = await simpleParser(await readAll(raw.stream), {
-    skipImageLinks: true,
-    skipTextToHtml: true,
-    skipTextLinks: true,
-  });
-  return typeof parsed.html === 'string' && parsed.html ? [parsed.html] : [];
+  const message = await store.messages.open(mailbox, uid);
+  return message ? message.html() : [];
 }

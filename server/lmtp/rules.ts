@@ -1,7 +1,7 @@
 // Decides what happens to a message for one recipient: the user's filters in order (every match
 // adds its actions, later ones win per action, forward targets add up), then the spam verdict of
 // an upstream filter (SpamAssassin's X-Spam-Flag / X-Spam-Status) unless a filter said otherwise.
-import { simpleParser } from 'mailparser';
+import { messageContent } from '../mime/index.ts';
 import type { FilterInfo, FilterQuery } from '../store/filters.ts';
 import type { Headers } from './headers.ts';
 
@@ -17,9 +17,13 @@ export interface Decision {
   matched: string[];
 }
 
-/** The message as filters see it; body parsing happens only when a filter asks about the body. */
+/**
+ * The message as filters see it; the body is read only when a filter asks about it, by the MIME
+ * module, so a filter on text or attachments sees what SEARCH BODY and the API see of the stored
+ * message (docs/ARCHITECTURE.md §5).
+ */
 export class Candidate {
-  private parsed: Promise<{ text: string; attachments: boolean }> | undefined;
+  private content: { text: string; attachments: boolean } | undefined;
   constructor(
     readonly raw: Buffer,
     readonly headers: Headers,
@@ -29,14 +33,13 @@ export class Candidate {
     return this.raw.length;
   }
 
-  body(): Promise<{ text: string; attachments: boolean }> {
-    this.parsed ??= simpleParser(this.raw, { skipImageLinks: true, skipTextToHtml: true })
-      .then((m) => ({
-        text: (m.text ?? (typeof m.html === 'string' ? m.html.replace(/<[^>]*>/g, ' ') : '')).toLowerCase(),
-        attachments: m.attachments.some((a) => a.contentDisposition === 'attachment' || Boolean(a.filename)),
-      }))
-      .catch(() => ({ text: this.raw.toString('utf8').toLowerCase(), attachments: false }));
-    return this.parsed;
+  /** The body text (lower-cased) and whether the message has attachments. */
+  body(): { text: string; attachments: boolean } {
+    if (!this.content) {
+      const c = messageContent(this.raw);
+      this.content = { text: c.text.toLowerCase(), attachments: c.hasAttachments };
+    }
+    return this.content;
   }
 }
 
@@ -55,8 +58,8 @@ export async function matches(q: FilterQuery, m: Candidate): Promise<boolean> {
     if (q.size > 0 && !(m.size > q.size)) return false;
     if (q.size < 0 && !(m.size < -q.size)) return false;
   }
-  if (q.text !== undefined && !(await m.body()).text.includes(q.text.toLowerCase())) return false;
-  if (q.ha !== undefined && (await m.body()).attachments !== q.ha) return false;
+  if (q.text !== undefined && !m.body().text.includes(q.text.toLowerCase())) return false;
+  if (q.ha !== undefined && m.body().attachments !== q.ha) return false;
   return true;
 }
 

@@ -1,6 +1,6 @@
 // Address fields rendered for the IMAP ENVELOPE and decoded for search and the API.
-import libmime from 'libmime';
 import { parseAddressList } from './address-parser.ts';
+import { decodeWords } from './decoded-headers.ts';
 import type { ParsedAddress } from './address-parser.ts';
 import { humanString, nstring } from './imap-string.ts';
 import type { AddressValue } from './types.ts';
@@ -26,14 +26,6 @@ export function envelopeAddressList(values: string[]): string | null {
     } else out += envelopeAddress(item);
   }
   return `(${out})`;
-}
-
-function decodeWords(value: string): string {
-  try {
-    return libmime.decodeWords(value).replace(/\0/g, '\ufffd');
-  } catch {
-    return value;
-  }
 }
 
 function plainAddress(a: ParsedAddress): AddressValue {

@@ -1,6 +1,6 @@
 // BINARY[section] (RFC 3516 §4.2): which part a binary section names and how to undo its
 // content-transfer-encoding (RFC 2045 §6).
-import { decodeTransfer } from './body-text.ts';
+import { decodeTransfer } from './transfer-encoding.ts';
 import { indexHeader } from './headers.ts';
 import { readEntityMeta } from './entity.ts';
 import type { MimeTree } from './types.ts';

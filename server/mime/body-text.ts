@@ -1,43 +1,8 @@
-// Decoded text of text parts, for search and the message preview.
+// Decoded text of text parts: what search, the filters, previews and the API's text and html read.
 import libmime from 'libmime';
 import { paramValue } from './entity.ts';
 import type { EntityMeta } from './entity.ts';
-
-// RFC 2045 §6.7 quoted-printable.
-function decodeQuotedPrintable(buf: Buffer): Buffer {
-  const out = Buffer.alloc(buf.length);
-  let n = 0;
-  for (let i = 0; i < buf.length; i++) {
-    const c = buf[i]!;
-    if (c !== 0x3d) {
-      out[n++] = c;
-      continue;
-    }
-    const a = buf[i + 1];
-    const b = buf[i + 2];
-    if (a === 0x0d && b === 0x0a) i += 2;
-    else if (a === 0x0a) i += 1;
-    else {
-      const hex = a !== undefined && b !== undefined ? String.fromCharCode(a, b) : '';
-      if (/^[0-9A-Fa-f]{2}$/.test(hex)) {
-        out[n++] = parseInt(hex, 16);
-        i += 2;
-      } else out[n++] = c;
-    }
-  }
-  return out.subarray(0, n);
-}
-
-export function decodeTransfer(body: Buffer, encoding: string | null): Buffer {
-  switch ((encoding ?? '').toLowerCase()) {
-    case 'base64':
-      return Buffer.from(body.toString('latin1').replace(/[^A-Za-z0-9+/]/g, ''), 'base64');
-    case 'quoted-printable':
-      return decodeQuotedPrintable(body);
-    default:
-      return body;
-  }
-}
+import { decodeTransfer } from './transfer-encoding.ts';
 
 export function decodeCharset(bytes: Buffer, charset: string | null): string {
   let text: string;
@@ -70,9 +35,14 @@ export function htmlToText(html: string): string {
     .trim();
 }
 
-/** The text of a text/plain or text/html body, decoded; null for other types. */
+/** A text body as characters: transfer encoding undone, then its charset. */
+export function decodedText(body: Buffer, meta: EntityMeta): string {
+  return decodeCharset(decodeTransfer(body, meta.encoding), paramValue(meta, 'charset'));
+}
+
+/** The text of a text/plain or text/html body, decoded (HTML rendered plain); null for other types. */
 export function textOf(body: Buffer, meta: EntityMeta, contentType: string): string | null {
   if (contentType !== 'text/plain' && contentType !== 'text/html') return null;
-  const text = decodeCharset(decodeTransfer(body, meta.encoding), paramValue(meta, 'charset'));
+  const text = decodedText(body, meta);
   return contentType === 'text/html' ? htmlToText(text) : text;
 }

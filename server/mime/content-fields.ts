@@ -1,6 +1,7 @@
 // Content-Type / Content-Disposition values: token, parameters (RFC 2045 §5.1, RFC 2183) with
 // RFC 2231 continuations merged the way Dovecot reports them in BODYSTRUCTURE.
 import libmime from 'libmime';
+import { decodeWords } from './decoded-headers.ts';
 
 export interface Param {
   name: string;
@@ -147,9 +148,5 @@ export function decodedParam(raw: string, name: string): string | null {
   const parsed = libmime.parseHeaderValue(raw);
   const value = parsed.params[name];
   if (typeof value !== 'string' || value === '') return null;
-  try {
-    return libmime.decodeWords(value).replace(/\0/g, '\ufffd');
-  } catch {
-    return value;
-  }
+  return decodeWords(value);
 }

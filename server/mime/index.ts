@@ -17,3 +17,5 @@ export type {
 } from './types.ts';
 export { sentDay } from './sent-date.ts';
 export { binaryEncoding, decodeBinary, knownEncoding } from './binary.ts';
+export { htmlBodies, messageContent } from './message-content.ts';
+export type { MessageContent } from './message-content.ts';

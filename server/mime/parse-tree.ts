@@ -5,7 +5,8 @@ import { findBodyStart, indexHeader } from './headers.ts';
 import type { HeaderIndex } from './headers.ts';
 import { paramValue, readEntityMeta } from './entity.ts';
 import type { EntityMeta } from './entity.ts';
-import type { ExternalRef, MimeNode } from './types.ts';
+import { storedBytes } from './stored-bytes.ts';
+import type { ExternalRef, MimeNode, MimeTree } from './types.ts';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -18,11 +19,31 @@ const NO_FIELDS: HeaderIndex = {
   all: () => [],
 };
 
+/**
+ * What an entity's header says about its content. Dovecot reads Content-* fields only in MIME
+ * entities: parts of a multipart, or an entity with MIME-Version or Content-Type.
+ */
+export function entityMeta(header: HeaderIndex, inMultipart: boolean): EntityMeta {
+  const isMime = inMultipart || header.has('mime-version') || header.has('content-type');
+  return readEntityMeta(isMime ? header : NO_FIELDS);
+}
+
+/** The same for a node of a stored tree, read again from its header bytes. */
+export function storedEntityMeta(tree: MimeTree, index: number): EntityMeta {
+  const node = tree[index]!;
+  const inMultipart = node.parent >= 0 && tree[node.parent]!.kind === 'multipart';
+  return entityMeta(indexHeader(storedBytes(node.header)), inMultipart);
+}
+
 export interface TreeLimits {
   externalizeAbove: number;
   maxDepth: number;
   maxParts: number;
 }
+
+/** Bodies above 64 KiB leave the tree; nesting and part counts are bounded so a crafted message
+ * cannot make parsing slow (deeper or further parts stay opaque bytes). */
+export const TREE_DEFAULTS: TreeLimits = { externalizeAbove: 64 * 1024, maxDepth: 50, maxParts: 1000 };
 
 /** Parse-time facts per node, kept beside the stored tree (same indexes) and not stored. */
 export interface NodeFacts {
@@ -119,13 +140,7 @@ export function buildTree(raw: Buffer, limits: TreeLimits): BuiltTree {
   ): void => {
     const bodyStart = findBodyStart(raw, start, end);
     const header = indexHeader(raw.subarray(start, bodyStart));
-    // Dovecot reads Content-* fields only in MIME entities: parts of a multipart, or an
-    // entity with MIME-Version or Content-Type.
-    const isMime =
-      (parent >= 0 && nodes[parent]!.kind === 'multipart') ||
-      header.has('mime-version') ||
-      header.has('content-type');
-    const meta = readEntityMeta(isMime ? header : NO_FIELDS);
+    const meta = entityMeta(header, parent >= 0 && nodes[parent]!.kind === 'multipart');
     let contentType: string;
     if (meta.type && meta.subtype) contentType = `${meta.type}/${meta.subtype}`.toLowerCase();
     // RFC 2046 §5.1.5: parts of multipart/digest default to message/rfc822.

@@ -3,6 +3,7 @@
 import type { Binary, ObjectId } from 'mongodb';
 import type { AspScope, SpecialUse } from './index.ts';
 import { JOURNAL_COLLECTION } from '../notify/index.ts';
+import type { AddressValue, AttachmentInfo } from './mime.ts';
 
 export const COLL = {
   users: 'users',
@@ -88,19 +89,7 @@ export interface SubscriptionDoc {
   created: Date;
 }
 
-export interface AddressValue {
-  name: string;
-  address: string;
-}
-
-export interface AttachmentValue {
-  id: string;
-  filename: string | null;
-  contentType: string;
-  disposition: string | null;
-  size: number;
-  contentId?: string;
-}
+export type { AddressValue };
 
 export interface MessageDoc {
   _id: ObjectId;
@@ -137,7 +126,7 @@ export interface MessageDoc {
   bodystructure: string;
   body: string;
   intro: string;
-  attachments: AttachmentValue[];
+  attachments: AttachmentInfo[];
   hasAttachments: boolean;
   /** Distinct SHA-256 of the GridFS bodies this message holds one reference to each. */
   attachmentRefs: string[];

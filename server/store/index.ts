@@ -15,6 +15,7 @@ import type { Notifier } from '../notify/index.ts';
 import { createStoreImpl } from './store.ts';
 import { ensureIndexesImpl } from './indexes.ts';
 import type { OpenedMessage } from './open-message.ts';
+import type { AddressValue as MailAddress, AttachmentInfo } from './mime.ts';
 
 export { StoreError, isStoreError } from './errors.ts';
 export type { OpenedMessage } from './open-message.ts';
@@ -368,19 +369,8 @@ export type MessageField =
   | 'text'
   | 'attachments';
 
-export interface MailAddress {
-  name: string;
-  address: string;
-}
-
-export interface AttachmentInfo {
-  id: string;
-  filename: string | null;
-  contentType: string;
-  disposition: string | null;
-  size: number;
-  contentId?: string;
-}
+/** A decoded address and an attachment as the MIME module describes them (server/mime/types.ts). */
+export type { AddressValue as MailAddress, AttachmentInfo } from './mime.ts';
 
 /** A message as returned by lookups; optional fields are present when their MessageField was asked for. */
 export interface MessageView {

@@ -1,13 +1,19 @@
 // The store's only door to server/mime: parse at delivery, rebuild exact bytes and sections.
 import type { Readable } from 'node:stream';
-import { parseMessage, resolveSection, streamMessage } from '../mime/index.ts';
+import { htmlBodies as htmlBodiesOf, parseMessage, resolveSection, streamMessage } from '../mime/index.ts';
 export { sentDay } from '../mime/index.ts';
 import { binaryEncoding, decodeBinary, knownEncoding } from '../mime/index.ts';
 import type { MimeTree, ParsedMessage, SectionKind, SectionSpec } from '../mime/index.ts';
+export type { AddressValue, AttachmentInfo } from '../mime/index.ts';
 import type { ByteRange } from './index.ts';
 
 export type OpenBody = (sha256: string) => Readable;
 export type Parsed = ParsedMessage;
+
+/** The HTML bodies of a stored message, decoded (the API's `html`). */
+export function htmlBodies(tree: unknown, openBody: OpenBody): Promise<string[]> {
+  return htmlBodiesOf(tree as MimeTree, openBody);
+}
 
 export function parse(raw: Buffer, externalizeAbove: number): Parsed {
   return parseMessage(raw, { externalizeAbove });

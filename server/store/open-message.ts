@@ -10,7 +10,7 @@ import { readByUid } from './by-id.ts';
 import { unpack, type Content } from './content.ts';
 import { oid } from './ids.ts';
 import { uidMatcher } from './uidset.ts';
-import { partDecoder, rebuild, section } from './mime.ts';
+import { htmlBodies, partDecoder, rebuild, section } from './mime.ts';
 
 export interface OpenedMessage {
   size: number;
@@ -22,6 +22,8 @@ export interface OpenedMessage {
    * whole message as it is); null when there is no such part, 'unknown-cte' when its encoding is
    * not one we can undo. Read whole, as its decoded size must be known before it is sent. */
   binary(part: readonly number[]): Promise<Buffer | 'unknown-cte' | null>;
+  /** Its HTML body parts, decoded (attached HTML files are not among them). */
+  html(): Promise<string[]>;
 }
 
 /** Null when the mailbox holds no message with this UID (any more). */
@@ -58,6 +60,7 @@ async function opened(ctx: Ctx, d: Readable): Promise<OpenedMessage> {
       if (decode === 'unknown') return 'unknown-cte';
       return decode(await readAll(body.stream(open)));
     },
+    html: () => htmlBodies(tree, open),
   };
 }
 

@@ -6,7 +6,6 @@ import { PassThrough, Readable, type Transform } from 'node:stream';
 import express from 'express';
 import { asctime, dateOfFromLine, mboxEntry, quoteMboxrd, readMbox } from '../../server/api/mail-io/mbox.ts';
 import { maildirFlags, maildirTime } from '../../server/api/mail-io/maildir.ts';
-import { decodeQuotedPrintable } from '../../server/api/message-parts.ts';
 import { openSse } from '../../server/api/sse.ts';
 import { countSeparators, countZipMessages } from '../../server/api/mail-io/stream-counters.ts';
 import { ZipWriter } from '../../server/api/mail-io/zip-writer.ts';
@@ -73,13 +72,6 @@ test('Maildir names: flags after ":2,", new/ is unseen, time from the unique nam
   assert.deepEqual(maildirFlags('1.M.h', false), []);
   assert.equal(maildirTime('1700000000.M1.h:2,')?.getTime(), 1_700_000_000_000);
   assert.equal(maildirTime('abc'), null);
-});
-
-test('quoted-printable decoding', () => {
-  assert.equal(
-    decodeQuotedPrintable(Buffer.from('caf=C3=A9 soft=\r\nbreak =ZZ')).toString('utf8'),
-    'café softbreak =ZZ',
-  );
 });
 
 test('SSE streams send keep-alive comments', async () => {

@@ -1,10 +1,19 @@
-// Every message of the SpamAssassin corpus comes back byte for byte, whole and in ranges.
+// Every message of the SpamAssassin corpus comes back byte for byte, whole and in ranges, and its
+// stored tree reads back the text and attachments computed at delivery.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { messageSize, parseMessage, streamMessage } from '../../server/mime/index.ts';
+import {
+  htmlBodies,
+  messageContent,
+  messageSize,
+  parseMessage,
+  streamMessage,
+} from '../../server/mime/index.ts';
+import { readerParts } from '../../server/mime/message-content.ts';
+import { storedEntityMeta } from '../../server/mime/parse-tree.ts';
 import { bodiesOf, collect, seededRandom, storageProblems, storedPart } from './support.ts';
 
 const require = createRequire(import.meta.url);
@@ -43,4 +52,25 @@ test('every corpus message round-trips byte for byte, whole and in ranges', asyn
   }
   assert.ok(externalized > 1000, `only ${externalized} bodies were externalized`);
   console.log(`corpus: ${files.length} messages in ${Date.now() - started} ms`);
+});
+
+test('the stored tree says of every corpus message what delivery computed: text parts, attachments', async () => {
+  let html = 0;
+  for (let i = 0; i < files.length; i++) {
+    const file = files[i]!;
+    const raw = readFileSync(join(dataDir, file));
+    const parsed = parseMessage(raw, i % 3 === 0 ? { externalizeAbove: 256 } : {});
+    // as the filters read the bytes, and as the API reads the tree back from the database
+    assert.deepEqual(messageContent(raw).text, parsed.text, file);
+    const stored = readerParts(parsed.tree, (n) => storedEntityMeta(parsed.tree, n));
+    const attachments = stored.flatMap((p) => (p.attachment ? [p.attachment] : []));
+    assert.deepEqual(attachments, parsed.attachments, file);
+    const bodies = await htmlBodies(parsed.tree, bodiesOf(parsed, 1000));
+    const htmlParts = stored.filter(
+      (p) => !p.attachment && parsed.tree[p.index]!.contentType === 'text/html',
+    );
+    assert.equal(bodies.length, htmlParts.length, file);
+    html += bodies.length;
+  }
+  assert.ok(html > 1000, `only ${html} HTML bodies`);
 });
