@@ -1,4 +1,5 @@
 // Wires the store's parts together on an injected Db and Redis.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Notifier } from '../notify/index.ts';
 import type { CreateStoreParams, Store, SweepOptions, SweepReport } from './index.ts';
 import { makeCtx, resolveOptions } from './context.ts';
@@ -11,6 +12,9 @@ import { ImportMarks } from './import-marks.ts';
 import { DeliveryStatsImpl } from './delivery-stats.ts';
 import { ensureIndexesImpl } from './indexes.ts';
 import { lastSweepEnd, sweepInProgress, sweepSlice, sweepStore } from './sweep.ts';
+
+/** How long close() waits for the last mailbox index checkpoints. */
+const FLUSH_LIMIT_MS = 5_000;
 
 export function createStoreImpl(params: CreateStoreParams): Store {
   const opts = resolveOptions(params.options);
@@ -69,6 +73,11 @@ export function createStoreImpl(params: CreateStoreParams): Store {
     },
     async close() {
       for (const s of [...stops]) s();
+      // bounded: a back end that has gone away must not hold up the shutdown
+      await Promise.race([
+        ctx.index.flush().catch(() => undefined),
+        sleep(FLUSH_LIMIT_MS, undefined, { ref: false }),
+      ]);
       await notify.close();
       await ctx.locks.close();
     },

@@ -332,15 +332,18 @@ test('a store that only writes keeps the checkpoint current for the next reader'
   const u = await t.store.users.create({ username: 'ixwriter', password: 'pw' });
   const inbox = (await t.store.mailboxes.get(u.id, 'INBOX'))!;
   const writer = await watchedStore({ indexCheckpointEvery: 5 });
+  const header = () =>
+    t.db.collection<{ _id: string; modseq: number }>(INDEX_COLLECTION).findOne({ _id: inbox.id });
   try {
-    for (let i = 1; i <= 23; i++) {
+    for (let i = 1; i <= 24; i++) {
       await writer.store.messages.add({ user: u.id, mailbox: inbox.id, raw: mail({ subject: `w${i}` }) });
     }
     // checkpoints follow the writes, not only the first of them
-    const header = () =>
-      t.db.collection<{ _id: string; modseq: number }>(INDEX_COLLECTION).findOne({ _id: inbox.id });
     await eventually(async () => ((await header())?.modseq ?? 0) >= 20);
   } finally {
     await writer.close();
   }
+  // and a clean close leaves a checkpoint of everything: the next reader replays no journal
+  const status = await t.store.mailboxes.status(u.id, inbox.id);
+  assert.equal((await header())?.modseq, status.highestModseq);
 });

@@ -46,6 +46,7 @@ export class IndexCache {
   readonly flagSets = new FlagSets();
   private entriesHeld = 0;
   private listening: Promise<void> | null = null;
+  private readonly saves = new Set<Promise<number>>();
 
   constructor(
     private readonly ctx: Ctx,
@@ -312,9 +313,28 @@ export class IndexCache {
     if (slot.saved >= 0 && state.modseq - slot.saved < this.checkpointEvery) return;
     if (slot.saved === state.modseq) return;
     slot.saving = true;
-    void this.checkpoint(mailbox, slot).finally(() => {
+    const before = slot.saved;
+    const saving = this.checkpoint(mailbox, slot).finally(() => {
       slot.saving = false;
+      this.saves.delete(saving);
+      // changes that came while it was written may already call for the next one (not after a
+      // failure: the next change or read tries again)
+      if (slot.saved > before && this.slots.get(mailbox.toHexString()) === slot)
+        this.maybeSave(mailbox, slot);
     });
+    this.saves.add(saving);
+  }
+
+  /**
+   * Waits for the checkpoints being written, then writes one for every mailbox whose index moved
+   * since its last (a clean shutdown leaves the next process no journal to replay).
+   */
+  async flush(): Promise<void> {
+    await Promise.all([...this.saves]);
+    for (const [hex, slot] of this.slots) {
+      const m = oid(hex);
+      if (m && slot.state && slot.state.modseq > slot.saved) await this.checkpoint(m, slot);
+    }
   }
 
   /** Writes the current state as the checkpoint now (also before the journal is pruned). */
