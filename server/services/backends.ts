@@ -75,16 +75,8 @@ function dbNameFor(uri: string, fallback: string): string {
   return path ? decodeURIComponent(path) : fallback;
 }
 
-/**
- * `prepare` runs once the database answers (index creation); `command` names the holder of the data
- * folder's lock when a back end is embedded.
- */
-export async function startBackends(
-  config: Config,
-  log: Logger,
-  prepare?: (db: Db) => Promise<void>,
-  command = 'serve',
-): Promise<Backends> {
+/** `command` names the holder of the data folder's lock when a back end is embedded. */
+export async function startBackends(config: Config, log: Logger, command = 'serve'): Promise<Backends> {
   const stops: Array<() => Promise<void>> = [];
   let mongoUri = config.mongodbUri;
   let redisUrl = config.redisUrl;
@@ -118,7 +110,6 @@ export async function startBackends(
       await redis.quit().catch(() => redis.disconnect());
     });
     const db = mongo.db(dbNameFor(mongoUri!, config.dbName));
-    await prepare?.(db);
     log.info(
       { mode, mongodb: redactUri(mongoUri!), redis: redactUri(redisUrl!), db: db.databaseName },
       'back ends ready',

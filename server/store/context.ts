@@ -6,6 +6,7 @@ import { Locks } from './locks.ts';
 import { UidIds } from './uid-ids.ts';
 import { IndexCache } from './mailbox-index/cache.ts';
 import type { AddStep, StoreOptions } from './index.ts';
+import { AUTHLOG_MAX_AGE_MS } from './authlog.ts';
 import {
   COLL,
   type AddressDoc,
@@ -28,6 +29,8 @@ export interface ResolvedOptions {
   lockTtlMs: number;
   uidCacheSize: number;
   indexCacheEntries: number;
+  relayConfigured: boolean;
+  authlogMaxAgeMs: number;
   log: (msg: string, fields: Record<string, unknown>) => void;
   onStep: ((step: AddStep) => void | Promise<void>) | undefined;
 }
@@ -63,6 +66,8 @@ export function resolveOptions(o: StoreOptions = {}): ResolvedOptions {
     lockTtlMs: o.lockTtlMs ?? 15_000,
     uidCacheSize: o.uidCacheSize ?? 200_000,
     indexCacheEntries: o.indexCacheEntries ?? 1_000_000,
+    relayConfigured: o.relayConfigured ?? false,
+    authlogMaxAgeMs: o.authlogMaxAgeMs ?? AUTHLOG_MAX_AGE_MS,
     log: o.log ?? (() => undefined),
     onStep: o.onStep,
   };

@@ -15,6 +15,9 @@ import type { Notifier } from '../notify/index.ts';
 import { createStoreImpl } from './store.ts';
 import { ensureIndexesImpl } from './indexes.ts';
 import type { OpenedMessage } from './open-message.ts';
+import type { Filters } from './filters.ts';
+import type { Autoreplies } from './autoreply.ts';
+import type { AuthLog } from './authlog.ts';
 
 export { StoreError, isStoreError } from './errors.ts';
 export type { OpenedMessage } from './open-message.ts';
@@ -70,6 +73,13 @@ export interface StoreOptions {
   indexCacheEntries?: number;
   /** Where the store reports what an operator should see (index builds, repairs, failures). */
   log?: (msg: string, fields: Record<string, unknown>) => void;
+  /**
+   * Whether an SMTP relay is configured (the server's `relayUrl`): without one, filters that
+   * forward and switching an autoreply on are refused with `RELAY_REQUIRED` (default false).
+   */
+  relayConfigured?: boolean;
+  /** Auth log entries older than this are pruned by maintenance (default `AUTHLOG_MAX_AGE_MS`, 30 days). */
+  authlogMaxAgeMs?: number;
   /** Redis channel prefix (default `nestbox`): beacons go to `<prefix>:u:<userId>` and `<prefix>:events`. */
   channelPrefix?: string;
   /** Test hook: called at each named step of `messages.add`. */
@@ -610,7 +620,6 @@ export interface DeliveryStatsApi {
 }
 
 export interface Store {
-  readonly db: Db;
   readonly users: UsersApi;
   readonly addresses: AddressesApi;
   readonly mailboxes: MailboxesApi;
@@ -618,6 +627,12 @@ export interface Store {
   readonly attachments: AttachmentsApi;
   readonly importMarks: ImportMarksApi;
   readonly deliveries: DeliveryStatsApi;
+  /** Per-user delivery filters, in the order LMTP applies them. */
+  readonly filters: Filters;
+  /** Per-user vacation autoreplies. */
+  readonly autoreplies: Autoreplies;
+  /** Every login success and failure (pruned by maintenance). */
+  readonly authlog: AuthLog;
   /** Journal reads, beacon subscriptions and the global event feed. */
   readonly notify: Notifier;
   /** Creates every index the store relies on (idempotent). */
@@ -638,7 +653,7 @@ export interface Store {
     phase: string;
   }>;
   /**
-   * Starts the periodic sweep and journal prune; returns a stop function. The sweep runs one slice
+   * Starts the periodic sweep and the journal and auth log prunes; returns a stop function. The sweep runs one slice
    * every `sweepSliceEveryMs` (default 5 s) while a pass is under way, and starts a new pass
    * `sweepEveryMs` (default 15 min) after the last one finished.
    */
@@ -646,6 +661,7 @@ export interface Store {
     sweepEveryMs?: number;
     sweepSliceEveryMs?: number;
     pruneEveryMs?: number;
+    authlogPruneEveryMs?: number;
   }): () => void;
   /** Stops maintenance timers and the shared Redis subscriber (the Db and Redis stay open). */
   close(): Promise<void>;

@@ -10,6 +10,9 @@ import { Attachments } from './attachments.ts';
 import { ImportMarks } from './import-marks.ts';
 import { DeliveryStatsImpl } from './delivery-stats.ts';
 import { ensureIndexesImpl } from './indexes.ts';
+import { Filters } from './filters.ts';
+import { Autoreplies } from './autoreply.ts';
+import { AuthLog } from './authlog.ts';
 import { lastSweepEnd, sweepInProgress, sweepSlice, sweepStore } from './sweep.ts';
 
 export function createStoreImpl(params: CreateStoreParams): Store {
@@ -17,6 +20,8 @@ export function createStoreImpl(params: CreateStoreParams): Store {
   const notify = new Notifier({ db: params.db, redis: params.redis, prefix: opts.channelPrefix });
   const ctx = makeCtx(params.db, params.redis, notify, opts);
   const messages = new Messages(ctx);
+  const rules = { relayConfigured: opts.relayConfigured };
+  const authlog = new AuthLog(params.db);
   const stops = new Set<() => void>();
 
   const sweep = (o: SweepOptions = {}): Promise<SweepReport> =>
@@ -24,7 +29,6 @@ export function createStoreImpl(params: CreateStoreParams): Store {
   const slice = (o: SweepOptions = {}) => sweepSlice(ctx, o.graceMs ?? opts.sweepGraceMs, o.slice);
 
   return {
-    db: params.db,
     users: new Users(ctx),
     addresses: new Addresses(ctx),
     mailboxes: new Mailboxes(ctx, (user, from, to) => messages.moveAll(user, from, to)),
@@ -32,6 +36,9 @@ export function createStoreImpl(params: CreateStoreParams): Store {
     attachments: new Attachments(ctx),
     importMarks: new ImportMarks(ctx),
     deliveries: new DeliveryStatsImpl(ctx),
+    filters: new Filters(params.db, rules),
+    autoreplies: new Autoreplies(params.db, rules),
+    authlog,
     notify,
     ensureIndexes: () => ensureIndexesImpl(params.db),
     sweep,
@@ -59,8 +66,14 @@ export function createStoreImpl(params: CreateStoreParams): Store {
         everyMs: o.pruneEveryMs ?? 60 * 60 * 1000,
         maxAgeMs: opts.journalMaxAgeMs,
       });
+      const authlogTimer = setInterval(
+        () => void authlog.prune(opts.authlogMaxAgeMs).catch(() => undefined),
+        o.authlogPruneEveryMs ?? 6 * 60 * 60 * 1000,
+      );
+      authlogTimer.unref();
       const stop = () => {
         clearInterval(sweepTimer);
+        clearInterval(authlogTimer);
         stopPrune();
         stops.delete(stop);
       };

@@ -9,7 +9,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Config } from '../../config/index.ts';
 import { startBackends } from '../../services/backends.ts';
-import { createStore, ensureIndexes, type Store } from '../../store/index.ts';
+import { createStore, type Store } from '../../store/index.ts';
 import { createLogging } from '../../log/logger.ts';
 import { importFile, type ImportReport } from './importer.ts';
 import { exportMaildir, exportMbox } from './exporter.ts';
@@ -27,9 +27,10 @@ async function withStore<T>(
   fn: (store: Store, backends: Awaited<ReturnType<typeof startBackends>>) => Promise<T>,
 ): Promise<T> {
   const { log, flush } = await createLogging({ level: 'warn', console: 'off' });
-  const backends = await startBackends(config, log, (db) => ensureIndexes(db), command);
+  const backends = await startBackends(config, log, command);
   const store = createStore({ db: backends.db, redis: backends.redis });
   try {
+    await store.ensureIndexes();
     return await fn(store, backends);
   } finally {
     await store.close();
