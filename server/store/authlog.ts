@@ -2,7 +2,6 @@
 // periodic prune; FerretDB has no TTL indexes).
 import { ObjectId, type Collection, type Db } from 'mongodb';
 import { COLL } from './docs.ts';
-import { oid } from './ids.ts';
 
 export type AuthOutcome = 'success' | 'failure' | 'throttled';
 
@@ -74,12 +73,6 @@ export class AuthLog {
       ...(d.asp ? { asp: d.asp.toHexString() } : {}),
       created: d.created,
     }));
-  }
-
-  /** Forgets every entry of a user (when the user is deleted). */
-  async deleteAll(user: string): Promise<number> {
-    const u = oid(user);
-    return u ? (await this.col.deleteMany({ user: u })).deletedCount : 0;
   }
 
   async prune(maxAgeMs = AUTHLOG_MAX_AGE_MS): Promise<number> {

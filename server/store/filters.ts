@@ -202,13 +202,6 @@ export class Filters {
     return r.deletedCount === 1;
   }
 
-  /** Removes all of a user's filters (when the user is deleted). */
-  async deleteAll(user: string): Promise<number> {
-    const u = oid(user);
-    if (!u) return 0;
-    return (await this.col.deleteMany({ user: u })).deletedCount;
-  }
-
   /** A filter may only file into its own user's mailboxes. */
   private async checkMailbox(user: ObjectId, action: FilterAction): Promise<void> {
     if (action.mailbox === undefined) return;

@@ -168,7 +168,12 @@ export interface UsersApi {
   getByUsername(username: string): Promise<UserInfo | null>;
   list(query?: ListUsersQuery): Promise<{ total: number; users: UserInfo[] }>;
   update(id: Id, changes: UpdateUserInput): Promise<UserInfo>;
-  /** Removes the user, its mailboxes, messages (releasing attachment refs), addresses and journal. */
+  /**
+   * Removes the user and everything that hangs off it: mailboxes with their messages (releasing
+   * storage and attachment references), index checkpoints and journal, addresses, lost
+   * subscriptions, import marks, filters, the autoreply and the auth log. The account is disabled
+   * first and its document goes last, so a delete cut short is finished by deleting again.
+   */
   delete(id: Id): Promise<void>;
   /**
    * Login by username or any of the user's addresses (case-insensitive). Tries the account password,

@@ -207,8 +207,6 @@ const deleteUser = defineRoute({
     await deps.ctx.store.users.delete(user);
     deps.domains.changed();
     await deps.tokens.revokeAll(user);
-    await deps.ctx.store.filters.deleteAll(user);
-    await deps.ctx.store.autoreplies.delete(user);
     return { success: true };
   },
 });
