@@ -67,7 +67,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     void buildDashboardIfStale(config.dashboardDir ?? DEFAULT_DASHBOARD_DIR, log, dashboardBuild.signal);
   const backends: Backends = await startBackends(config, log);
   const store = createStore({
-    db: backends.db,
+    database: backends.database,
     redis: backends.redis,
     options: { log: (msg, fields) => log.info(fields, msg), relayConfigured: Boolean(config.relayUrl) },
   });

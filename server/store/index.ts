@@ -1,5 +1,6 @@
 // Public interface of the mail store. IMAP, POP3, LMTP and the HTTP API call only this layer;
-// none of them touches MongoDB directly. Everything is built from an injected Db and ioredis client.
+// none of them touches MongoDB directly. Everything is built from the database `connectDatabase`
+// opened (connect.ts; tests may hand in a driver Db) and an ioredis client.
 //
 // Identifiers (users, mailboxes, messages, addresses, ASPs) are 24-character hex strings.
 // Mailbox paths are UTF-8 with `/` as the hierarchy delimiter; `INBOX` is matched case-insensitively.
@@ -18,6 +19,7 @@ import type { OpenedMessage } from './open-message.ts';
 import type { Filters } from './filters.ts';
 import type { Autoreplies } from './autoreply.ts';
 import type { AuthLog } from './authlog.ts';
+import type { Database } from './connect.ts';
 
 export { StoreError, isStoreError } from './errors.ts';
 export type { OpenedMessage } from './open-message.ts';
@@ -86,11 +88,19 @@ export interface StoreOptions {
   onStep?: (step: AddStep) => void | Promise<void>;
 }
 
-export interface CreateStoreParams {
-  db: Db;
+export type CreateStoreParams = {
   redis: Redis;
   options?: StoreOptions;
-}
+} & (
+  | {
+      /** The server's database, from `connectDatabase` (connect.ts). */
+      database: Database;
+    }
+  | {
+      /** A driver Db opened elsewhere (tests and benchmarks). */
+      db: Db;
+    }
+);
 
 // ---------------------------------------------------------------------------------------------
 // Users
@@ -672,7 +682,7 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** Builds the store on an open Db and ioredis client. Call `ensureIndexes()` once at start-up. */
+/** Builds the store on an open database and ioredis client. Call `ensureIndexes()` once at start-up. */
 export function createStore(params: CreateStoreParams): Store {
   return createStoreImpl(params);
 }
@@ -683,3 +693,4 @@ export function ensureIndexes(db: Db): Promise<void> {
 }
 
 export type { Notifier };
+export { connectDatabase, type Database } from './connect.ts';

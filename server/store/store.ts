@@ -1,4 +1,4 @@
-// Wires the store's parts together on an injected Db and Redis.
+// Wires the store's parts together on an injected database and Redis.
 import { Notifier } from '../notify/index.ts';
 import type { CreateStoreParams, Store, SweepOptions, SweepReport } from './index.ts';
 import { makeCtx, resolveOptions } from './context.ts';
@@ -11,17 +11,19 @@ import { ImportMarks } from './import-marks.ts';
 import { DeliveryStatsImpl } from './delivery-stats.ts';
 import { ensureIndexesImpl } from './indexes.ts';
 import { Filters } from './filters.ts';
+import { dbOf } from './connect.ts';
 import { Autoreplies } from './autoreply.ts';
 import { AuthLog } from './authlog.ts';
 import { lastSweepEnd, sweepInProgress, sweepSlice, sweepStore } from './sweep.ts';
 
 export function createStoreImpl(params: CreateStoreParams): Store {
+  const db = 'database' in params ? dbOf(params.database) : params.db;
   const opts = resolveOptions(params.options);
-  const notify = new Notifier({ db: params.db, redis: params.redis, prefix: opts.channelPrefix });
-  const ctx = makeCtx(params.db, params.redis, notify, opts);
+  const notify = new Notifier({ db, redis: params.redis, prefix: opts.channelPrefix });
+  const ctx = makeCtx(db, params.redis, notify, opts);
   const messages = new Messages(ctx);
   const rules = { relayConfigured: opts.relayConfigured };
-  const authlog = new AuthLog(params.db);
+  const authlog = new AuthLog(db);
   const stops = new Set<() => void>();
 
   const sweep = (o: SweepOptions = {}): Promise<SweepReport> =>
@@ -36,11 +38,11 @@ export function createStoreImpl(params: CreateStoreParams): Store {
     attachments: new Attachments(ctx),
     importMarks: new ImportMarks(ctx),
     deliveries: new DeliveryStatsImpl(ctx),
-    filters: new Filters(params.db, rules),
-    autoreplies: new Autoreplies(params.db, rules),
+    filters: new Filters(db, rules),
+    autoreplies: new Autoreplies(db, rules),
     authlog,
     notify,
-    ensureIndexes: () => ensureIndexesImpl(params.db),
+    ensureIndexes: () => ensureIndexesImpl(db),
     sweep,
     sweepSlice: slice,
     startMaintenance(o = {}) {

@@ -28,7 +28,7 @@ async function withStore<T>(
 ): Promise<T> {
   const { log, flush } = await createLogging({ level: 'warn', console: 'off' });
   const backends = await startBackends(config, log, command);
-  const store = createStore({ db: backends.db, redis: backends.redis });
+  const store = createStore({ database: backends.database, redis: backends.redis });
   try {
     await store.ensureIndexes();
     return await fn(store, backends);
