@@ -11,11 +11,12 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
 
 export async function readSection(
   store: Store,
+  user: string,
   mailbox: string,
   uid: number,
   section: string,
 ): Promise<Buffer | null> {
-  const s = await store.messages.openSection(mailbox, uid, section);
+  const s = await store.messages.openSection(user, mailbox, uid, section);
   return s ? readAll(s.stream) : null;
 }
 
@@ -45,13 +46,14 @@ export function transferEncoding(mimeHeader: Buffer): string {
 
 export async function decodedPart(
   store: Store,
+  user: string,
   mailbox: string,
   uid: number,
   part: string,
 ): Promise<Buffer | null> {
-  const body = await readSection(store, mailbox, uid, part);
+  const body = await readSection(store, user, mailbox, uid, part);
   if (!body) return null;
-  const mime = await readSection(store, mailbox, uid, `${part}.MIME`);
+  const mime = await readSection(store, user, mailbox, uid, `${part}.MIME`);
   const enc = mime ? transferEncoding(mime) : '7bit';
   if (enc === 'base64') return Buffer.from(body.toString('latin1').replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
   if (enc === 'quoted-printable') return decodeQuotedPrintable(body);
@@ -59,8 +61,8 @@ export async function decodedPart(
 }
 
 /** HTML bodies of a message (none for plain-text mail). */
-export async function htmlOf(store: Store, mailbox: string, uid: number): Promise<string[]> {
-  const raw = await store.messages.openRaw(mailbox, uid);
+export async function htmlOf(store: Store, user: string, mailbox: string, uid: number): Promise<string[]> {
+  const raw = await store.messages.openRaw(user, mailbox, uid);
   if (!raw) return [];
   const parsed = await simpleParser(await readAll(raw.stream), {
     skipImageLinks: true,

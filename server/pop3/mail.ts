@@ -76,7 +76,7 @@ const pagers = new WeakMap<Session, MessagePager>();
 async function open(s: Session, m: DropMessage): Promise<ContentStream | null> {
   const drop = dropOf(s);
   let pager = pagers.get(s);
-  if (!pager) pagers.set(s, (pager = s.deps.store.messages.pager(drop.inbox.id)));
+  if (!pager) pagers.set(s, (pager = s.deps.store.messages.pager(s.user!.id, drop.inbox.id)));
   const opened = await pager.open(m.uid);
   return opened ? opened.raw() : null;
 }

@@ -516,12 +516,18 @@ export interface MessagePager {
   open(uid: number): Promise<OpenedMessage | null>;
 }
 
+/**
+ * Every call names the user it acts for, and every mailbox or message it names must be that user's:
+ * another user's mailbox is refused with `NOMAILBOX` (as a missing one is elsewhere), and a
+ * message id of another user finds nothing. The owner of a mailbox comes from its index when the
+ * process holds it, so the check costs no read on hot paths.
+ */
 export interface MessagesApi {
   /**
    * The mailbox's index with every change up to `atLeast` (default: up to the mailbox's current
    * MODSEQ); null when there is no such mailbox.
    */
-  view(mailbox: Id, atLeast?: number): Promise<MailboxView | null>;
+  view(user: Id, mailbox: Id, atLeast?: number): Promise<MailboxView | null>;
   /**
    * Stores a message. Order: quota reservation → parse → attachments (refcount first) → uid/modseq →
    * message insert with {w:'majority', j:true} (the commit point: resolve ⇒ durable) → journal →
@@ -540,29 +546,35 @@ export interface MessagesApi {
   /** STORE: each changed message gets a new MODSEQ and a FETCH journal entry. */
   updateFlags(input: UpdateFlagsInput): Promise<UpdateFlagsResult>;
   /** All UIDs of a mailbox, ascending (message sequence number n = n-th UID). */
-  listUids(mailbox: Id): Promise<number[]>;
+  listUids(user: Id, mailbox: Id): Promise<number[]>;
   /** All UIDs ascending and the UID of the first message without `\Seen` (SELECT's needs). */
-  listMailbox(mailbox: Id): Promise<{ uids: number[]; firstUnseen: number | null }>;
+  listMailbox(user: Id, mailbox: Id): Promise<{ uids: number[]; firstUnseen: number | null }>;
   /** Messages by UID set, ascending by UID, streamed. */
-  fetch(mailbox: Id, uids: UidSet, fields: readonly MessageField[]): AsyncIterable<MessageView>;
+  fetch(user: Id, mailbox: Id, uids: UidSet, fields: readonly MessageField[]): AsyncIterable<MessageView>;
   /** One message by id, checked against the user. */
   getById(user: Id, id: Id, fields: readonly MessageField[]): Promise<MessageView | null>;
   /** Exact original bytes (or a range of them); null if no such message. */
-  openRaw(mailbox: Id, uid: number, range?: ByteRange): Promise<ContentStream | null>;
+  openRaw(user: Id, mailbox: Id, uid: number, range?: ByteRange): Promise<ContentStream | null>;
   /** Raw bytes by message id for the API's message.eml. */
   openRawById(user: Id, id: Id, range?: ByteRange): Promise<ContentStream | null>;
   /** IMAP BODY[section] content (e.g. '', 'HEADER', '1', '1.2.MIME', '2.TEXT'); null if absent. */
-  openSection(mailbox: Id, uid: number, section: string, range?: ByteRange): Promise<ContentStream | null>;
+  openSection(
+    user: Id,
+    mailbox: Id,
+    uid: number,
+    section: string,
+    range?: ByteRange,
+  ): Promise<ContentStream | null>;
   /** One message read once for several sections (FETCH); null if no such message. */
-  open(mailbox: Id, uid: number): Promise<OpenedMessage | null>;
+  open(user: Id, mailbox: Id, uid: number): Promise<OpenedMessage | null>;
   /**
    * Opens messages of one mailbox in ascending UID order a page at a time (FETCH of bodies over
    * a range, POP3 RETR): one query reads a page of messages, and the next page is read while
    * this one is sent.
    */
-  pager(mailbox: Id): MessagePager;
+  pager(user: Id, mailbox: Id): MessagePager;
   /** UIDs matching the query, ascending. */
-  search(mailbox: Id, query: SearchKey): Promise<number[]>;
+  search(user: Id, mailbox: Id, query: SearchKey): Promise<number[]>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -86,16 +86,20 @@ type PageDoc = Readable & Pick<MessageDoc, 'uid'>;
 export class PagedReader implements MessagePager {
   private readonly pages = new Map<number, Promise<Map<number, PageDoc>>>();
   private readonly box: ObjectId | null;
+  private owned: Promise<unknown> | undefined;
 
+  /** `own` refuses a mailbox the reader's user does not own and finds null for a missing one;
+   * it runs once, before the first read. */
   constructor(
     private readonly ctx: Ctx,
     private readonly mailbox: Id,
+    private readonly own: () => Promise<unknown>,
   ) {
     this.box = oid(mailbox);
   }
 
   async open(uid: number): Promise<OpenedMessage | null> {
-    if (!this.box) return null;
+    if (!this.box || !(await (this.owned ??= this.own()))) return null;
     const p = pageOf(uid);
     for (const k of this.pages.keys()) if (k < p) this.pages.delete(k);
     const page = this.read(p);

@@ -43,7 +43,7 @@ function mail(headers: Record<string, string>, body = 'Hello there.\r\n'): Buffe
 async function flagsIn(user: UserInfo, path: string): Promise<string[][]> {
   const box = (await srv.store.mailboxes.get(user.id, path))!;
   const out: string[][] = [];
-  for await (const m of srv.store.messages.fetch(box.id, [[1, box.uidNext]], ['flags']))
+  for await (const m of srv.store.messages.fetch(box.user, box.id, [[1, box.uidNext]], ['flags']))
     out.push(m.flags ?? []);
   return out;
 }

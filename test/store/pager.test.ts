@@ -53,10 +53,10 @@ test('a range is read a page per query, byte for byte, old and moved messages in
     options: { channelPrefix: t.store.notify.prefix },
   });
   try {
-    const uids = await store.messages.listUids(inbox.id);
+    const uids = await store.messages.listUids(inbox.user, inbox.id);
     assert.deepEqual(uids, [...raws.keys()]);
     finds.length = 0;
-    const pager = store.messages.pager(inbox.id);
+    const pager = store.messages.pager(inbox.user, inbox.id);
     for (const uid of uids) {
       const m = await pager.open(uid);
       assert.ok(m, `uid ${uid} opens`);

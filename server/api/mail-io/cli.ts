@@ -204,7 +204,9 @@ export async function cliExport(
         ? await store.mailboxes.getById(user.id, key)
         : await store.mailboxes.get(user.id, key);
       if (!mb) throw noMailbox(key, user.username);
-      const n = await exportMbox(store, mb.id, out, (done, total) => progress.update({ done, total }));
+      const n = await exportMbox(store, user.id, mb.id, out, (done, total) =>
+        progress.update({ done, total }),
+      );
       summary = `exported ${n} messages from ${mb.path} to ${file}`;
     }
     out.end();
