@@ -155,12 +155,12 @@ try {
   );
   c.socket.destroy();
   // the same reads made on the store directly: what of the above is the database's share
-  const [, listMs] = await timed(() => store.messages.listUids(big.id));
+  const [, listMs] = await timed(() => store.messages.listUids(big.user, big.id));
   const [, unseenMs] = await timed(() =>
-    store.messages.search(big.id, { type: 'flag', flag: '\\Seen', set: false }),
+    store.messages.search(big.user, big.id, { type: 'flag', flag: '\\Seen', set: false }),
   );
   const [, flagsMs] = await timed(async () => {
-    for await (const m of store.messages.fetch(big.id, [[1, 2 ** 32 - 1]], ['flags'])) void m;
+    for await (const m of store.messages.fetch(big.user, big.id, [[1, 2 ** 32 - 1]], ['flags'])) void m;
   });
   console.log(
     `store directly: listUids ${listMs.toFixed(0)} ms, search UNSEEN ${unseenMs.toFixed(0)} ms, ` +

@@ -132,7 +132,7 @@ try {
   s2.destroy();
   // the same read straight from the store in this process, for comparison
   const ts = performance.now();
-  const direct = await store.messages.openRaw(bigInbox.id, 1);
+  const direct = await store.messages.openRaw(bigInbox.user, bigInbox.id, 1);
   let directBytes = 0;
   for await (const c of direct!.stream as AsyncIterable<Buffer>) directBytes += c.length;
   const dsecs = (performance.now() - ts) / 1000;

@@ -41,11 +41,11 @@ try {
     `parse+store (${concurrency} in parallel): ${(messages.length / secs).toFixed(1)} msg/s, ${mb(totalBytes / secs)} MB/s`,
   );
 
-  const uids = await store.messages.listUids(inbox.id);
+  const uids = await store.messages.listUids(inbox.user, inbox.id);
   let out = 0;
   t0 = performance.now();
   for (const uid of uids) {
-    const content = (await store.messages.openRaw(inbox.id, uid))!;
+    const content = (await store.messages.openRaw(inbox.user, inbox.id, uid))!;
     for await (const chunk of content.stream) out += (chunk as Buffer).length;
   }
   secs = (performance.now() - t0) / 1000;

@@ -9,8 +9,7 @@ import { createLogging, type Logging } from './log/logger.ts';
 import { startBackends, type Backends } from './services/backends.ts';
 import type { Listener, RunningService, ServiceContext, ServiceStarter } from './service.ts';
 import { ensureAdminToken } from './admin-token.ts';
-import { createStore, ensureIndexes } from './store/index.ts';
-import { AuthLog } from './store/authlog.ts';
+import { createStore } from './store/index.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './auth/rate-limit.ts';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-limits.ts';
@@ -66,23 +65,24 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const dashboardBuild = new AbortController();
   if (opts.buildDashboard && config.dashboardBuild === 'auto' && config.services.includes('api'))
     void buildDashboardIfStale(config.dashboardDir ?? DEFAULT_DASHBOARD_DIR, log, dashboardBuild.signal);
-  const backends: Backends = await startBackends(config, log, async (db) => {
-    await ensureIndexes(db);
-    await new AuthLog(db).ensureIndexes();
-  });
+  const backends: Backends = await startBackends(config, log);
   const store = createStore({
-    db: backends.db,
+    database: backends.database,
     redis: backends.redis,
-    options: { log: (msg, fields) => log.info(fields, msg) },
+    options: { log: (msg, fields) => log.info(fields, msg), relayConfigured: Boolean(config.relayUrl) },
   });
-  const authlog = new AuthLog(backends.db);
+  try {
+    await store.ensureIndexes();
+  } catch (err) {
+    await store.close();
+    await backends.close();
+    throw err;
+  }
   const auth = new Authenticator(
-    { store, authlog, redis: backends.redis, log },
+    { store, authlog: store.authlog, redis: backends.redis, log },
     { ...DEFAULT_RATE_LIMIT, ...opts.rateLimit },
   );
   const stopMaintenance = store.startMaintenance();
-  const pruneAuthlog = setInterval(() => void authlog.prune().catch(() => undefined), 6 * 3600 * 1000);
-  pruneAuthlog.unref();
   let tls;
   try {
     tls = await loadTls(config);
@@ -103,7 +103,6 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     ring: logging.ring,
     backends,
     store,
-    authlog,
     auth,
     tls,
     adminToken: admin.token,
@@ -133,7 +132,6 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     dashboardBuild.abort();
     await stopServices();
     stopMaintenance();
-    clearInterval(pruneAuthlog);
     await store.close();
     await backends.close();
     throw err;
@@ -156,7 +154,6 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         dashboardBuild.abort();
         await stopServices();
         stopMaintenance();
-        clearInterval(pruneAuthlog);
         await store.close();
         await backends.close();
         log.info('stopped');

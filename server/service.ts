@@ -5,7 +5,6 @@ import type { Logger } from './log/logger.ts';
 import type { LogRing } from './log/ring.ts';
 import type { Backends } from './services/backends.ts';
 import type { Store } from './store/index.ts';
-import type { AuthLog } from './store/authlog.ts';
 import type { Authenticator } from './auth/authenticator.ts';
 import type { TlsMaterial } from './tls.ts';
 import type { ConnectionLimits } from './connection-limits.ts';
@@ -31,7 +30,6 @@ export interface ServiceContext {
   backends: Backends;
   /** The mail store: the only way any service reads or writes mail, users and mailboxes. */
   store: Store;
-  authlog: AuthLog;
   /** Login for every protocol: rate limits, password/ASP check, auth log, live auth events. */
   auth: Authenticator;
   /** Key + certificate for implicit-TLS ports and STARTTLS/STLS. */

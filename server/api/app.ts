@@ -8,20 +8,15 @@ import { ROUTES } from './routes/index.ts';
 import { buildOpenApi } from './openapi.ts';
 import { toApiError } from './errors.ts';
 import { TokenStore } from './auth.ts';
-import { Filters } from '../store/filters.ts';
-import { Autoreplies } from '../store/autoreply.ts';
 import { EventBus } from './event-bus.ts';
 import { ActivityFeed } from './activity-feed.ts';
 import { DEFAULT_DASHBOARD_DIR, dashboardRouter } from './dashboard.ts';
 import { ServedDomains } from './served-domains.ts';
 
 export function createApiDeps(ctx: ServiceContext): ApiDeps {
-  const opts = { relayUrl: ctx.config.relayUrl };
   return {
     ctx,
     tokens: new TokenStore(ctx.backends.redis),
-    filters: new Filters(ctx.backends.db, opts),
-    autoreplies: new Autoreplies(ctx.backends.db, opts),
     bus: new EventBus(ctx.backends.redis),
     feed: new ActivityFeed(() => ctx.backends.newRedis()),
     domains: new ServedDomains(ctx.store),

@@ -11,11 +11,12 @@ async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {
 /** The body of part `part` ("2", "1.3") with its transfer encoding undone; null when absent. */
 export async function decodedPart(
   store: Store,
+  user: string,
   mailbox: string,
   uid: number,
   part: string,
 ): Promise<Buffer | null> {
-  const message = await store.messages.open(mailbox, uid);
+  const message = await store.messages.open(user, mailbox, uid);
   if (!message) return null;
   const decoded = await message.binary(part.split('.').map(Number));
   if (decoded !== 'unknown-cte') return decoded;
@@ -25,7 +26,7 @@ export async function decodedPart(
 }
 
 /** HTML bodies of a message, one per HTML part (none for plain-text mail). */
-export async function htmlOf(store: Store, mailbox: string, uid: number): Promise<string[]> {
-  const message = await store.messages.open(mailbox, uid);
+export async function htmlOf(store: Store, user: string, mailbox: string, uid: number): Promise<string[]> {
+  const message = await store.messages.open(user, mailbox, uid);
   return message ? message.html() : [];
 }

@@ -10,8 +10,6 @@ import { z } from 'zod';
 import type { ServiceContext } from '../service.ts';
 import { ApiError, badInput, describeZodError, forbidden } from './errors.ts';
 import { principalOf, resolveUserParam, unauthorized, type Principal, type TokenStore } from './auth.ts';
-import type { Filters } from '../store/filters.ts';
-import type { Autoreplies } from '../store/autoreply.ts';
 import type { EventBus } from './event-bus.ts';
 import type { ActivityFeed } from './activity-feed.ts';
 import type { ServedDomains } from './served-domains.ts';
@@ -20,8 +18,6 @@ import type { ServedDomains } from './served-domains.ts';
 export interface ApiDeps {
   ctx: ServiceContext;
   tokens: TokenStore;
-  filters: Filters;
-  autoreplies: Autoreplies;
   bus: EventBus;
   feed: ActivityFeed;
   domains: ServedDomains;

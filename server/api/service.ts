@@ -5,8 +5,6 @@ import { createApiApp, createApiDeps } from './app.ts';
 
 export const start: ServiceStarter = async (ctx) => {
   const deps = createApiDeps(ctx);
-  await deps.filters.ensureIndexes();
-  await deps.autoreplies.ensureIndexes();
   const server = createServer(createApiApp(ctx, deps));
   server.keepAliveTimeout = 5000;
   const host = ctx.config.apiHost;

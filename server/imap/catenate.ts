@@ -56,8 +56,8 @@ async function openUrl(session: Session, url: ImapUrl): Promise<ContentStream | 
   if (!box || (url.uidValidity !== null && url.uidValidity !== box.uidValidity)) return null;
   const range = url.partial ? { start: url.partial.start, length: url.partial.length } : undefined;
   return url.section === ''
-    ? store.messages.openRaw(box.id, url.uid, range)
-    : store.messages.openSection(box.id, url.uid, url.section, range);
+    ? store.messages.openRaw(session.userId, box.id, url.uid, range)
+    : store.messages.openSection(session.userId, box.id, url.uid, url.section, range);
 }
 
 async function readAll(src: ContentStream): Promise<Buffer> {

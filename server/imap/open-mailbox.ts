@@ -29,7 +29,7 @@ export async function openMailbox(
   if (!box) return no('No such mailbox', 'NONEXISTENT');
   // the shared mailbox index with every change up to the mailbox as just read; later changes
   // reach the session through its first sync
-  const view = await store.messages.view(box.id, box.modifyIndex);
+  const view = await store.messages.view(session.userId, box.id, box.modifyIndex);
   if (!view) return no('No such mailbox', 'NONEXISTENT');
   const uids = view.uids();
   const firstUnseenUid = view.firstUnseen();

@@ -10,6 +10,6 @@ export const CHARSETS = ['UTF-8', 'US-ASCII'];
 /** UIDs of the messages in the session's view that match `key`, ascending. */
 export async function findMatches(session: Session, key: SearchKey): Promise<number[]> {
   const box = session.selected!;
-  const found = await session.store.messages.search(box.id, toStoreKey(key, box));
+  const found = await session.store.messages.search(session.userId, box.id, toStoreKey(key, box));
   return found.filter((u) => box.has(u));
 }

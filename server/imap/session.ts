@@ -296,7 +296,7 @@ export class Session {
 
   syncDeps() {
     return {
-      view: (mailbox: string, atLeast?: number) => this.store.messages.view(mailbox, atLeast),
+      view: (mailbox: string, atLeast?: number) => this.store.messages.view(this.userId, mailbox, atLeast),
       recent: this.recentMarks,
       out: this.out,
     };

@@ -13,8 +13,6 @@ import {
   type SMTPServerSession,
 } from 'smtp-server';
 import type { ServiceContext } from '../service.ts';
-import { Filters } from '../store/filters.ts';
-import { Autoreplies } from '../store/autoreply.ts';
 import { parseHeaders, type Headers } from './headers.ts';
 import { Deliverer, replyError, type Delivered, type Recipient } from './deliver.ts';
 import { Relay } from './relay.ts';
@@ -46,18 +44,11 @@ async function mapLimit<T, R>(items: readonly T[], n: number, fn: (item: T) => P
 /** Where DATA larger than LMTP_DATA_IN_MEMORY is held while it is received. */
 export const lmtpSpoolDir = (ctx: ServiceContext): string => join(ctx.config.dataDir, 'spool', 'lmtp');
 
-/** Indexes of the collections delivery reads besides the store's. */
-export async function ensureLmtpIndexes(ctx: ServiceContext): Promise<void> {
-  await new Filters(ctx.backends.db).ensureIndexes();
-  await new Autoreplies(ctx.backends.db).ensureIndexes();
-}
-
 export function createLmtpServer(ctx: ServiceContext): LmtpServer {
   const { config, store } = ctx;
   // every line of this service says its protocol; those of a connection also its client address
   const log = ctx.log.child({ protocol: 'lmtp' });
-  const filters = new Filters(ctx.backends.db, { relayUrl: config.relayUrl });
-  const autoreplies = new Autoreplies(ctx.backends.db, { relayUrl: config.relayUrl });
+  const { filters, autoreplies } = store;
   const relay = config.relayUrl ? new Relay(config.relayUrl) : null;
   const deliverer = new Deliverer(store, filters, log);
   const spoolDir = lmtpSpoolDir(ctx);

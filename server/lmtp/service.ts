@@ -1,11 +1,10 @@
 // LMTP service: one listener named `lmtp` (STARTTLS offered), for the LAN's MTA.
 import type { ServiceStarter } from '../service.ts';
 import { listen } from '../net.ts';
-import { createLmtpServer, ensureLmtpIndexes, lmtpSpoolDir } from './server.ts';
+import { createLmtpServer, lmtpSpoolDir } from './server.ts';
 import { resetSpool } from './spool.ts';
 
 export const start: ServiceStarter = async (ctx) => {
-  await ensureLmtpIndexes(ctx);
   await resetSpool(lmtpSpoolDir(ctx));
   const lmtp = createLmtpServer(ctx);
   const host = ctx.config.lmtpHost;

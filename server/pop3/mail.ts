@@ -81,6 +81,7 @@ async function open(s: Session, m: DropMessage): Promise<ContentStream | null> {
     pagers.set(
       s,
       (pager = s.deps.store.messages.pager(
+        s.user!.id,
         drop.inbox.id,
         drop.messages.map((d) => d.uid),
       )),

@@ -22,7 +22,7 @@ export class Maildrop {
     if (!inbox) return null;
     const messages: DropMessage[] = [];
     if (inbox.uidNext > 1) {
-      for await (const m of store.messages.fetch(inbox.id, [[1, inbox.uidNext]], ['size'])) {
+      for await (const m of store.messages.fetch(user, inbox.id, [[1, inbox.uidNext]], ['size'])) {
         messages.push({ id: m.id, uid: m.uid, size: m.size ?? 0, deleted: false });
       }
     }

@@ -1,12 +1,13 @@
 // Connects the server to MongoDB and Redis: external (MONGODB_URI + REDIS_URL) or embedded
-// (started here and stopped on close). On start: connect, ping, create indexes. Embedded back ends
+// (started here and stopped on close). On start: connect and ping; the MongoDB connection is
+// opened by the store (store/connect.ts), which is the only door to it. Embedded back ends
 // are started only under the data folder's lock (data-lock.ts), so two processes never run them
 // on the same files.
 import { mkdirSync } from 'node:fs';
-import { MongoClient, type Db } from 'mongodb';
 import { Redis } from 'ioredis';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../log/logger.ts';
+import { connectDatabase, type Database } from '../store/connect.ts';
 import { BackendError } from './errors.ts';
 import { acquireDataLock } from './data-lock.ts';
 
@@ -14,8 +15,8 @@ export interface Backends {
   /** 'external' when both back ends are external; otherwise at least one was started here. */
   mode: 'embedded' | 'external';
   embedded: { mongodb: boolean; redis: boolean };
-  mongo: MongoClient;
-  db: Db;
+  /** MongoDB, for `createStore` only. */
+  database: Database;
   redis: Redis;
   /** Opens another Redis connection (pub/sub needs its own). */
   newRedis(): Redis;
@@ -26,21 +27,12 @@ export interface Backends {
 
 const CONNECT_TIMEOUT_MS = 3000;
 
-async function connectMongo(uri: string): Promise<MongoClient> {
-  const client = new MongoClient(uri, {
-    serverSelectionTimeoutMS: CONNECT_TIMEOUT_MS,
-    connectTimeoutMS: CONNECT_TIMEOUT_MS,
-    // durable acknowledgements everywhere unless a call asks for something else (docs/ARCHITECTURE.md §0)
-    writeConcern: { w: 'majority', journal: true },
-  });
+async function connectMongo(uri: string, dbName: string): Promise<Database> {
   try {
-    await client.connect();
-    await client.db('admin').command({ ping: 1 });
+    return await connectDatabase(uri, dbName, { timeoutMs: CONNECT_TIMEOUT_MS });
   } catch (err) {
-    await client.close().catch(() => undefined);
     throw new BackendError(`cannot reach MongoDB at ${redactUri(uri)}: ${(err as Error).message}`);
   }
-  return client;
 }
 
 function redisClient(url: string, lazy = false): Redis {
@@ -70,21 +62,8 @@ export function redactUri(uri: string): string {
   return uri.replace(/\/\/[^@/]*@/, '//***@');
 }
 
-function dbNameFor(uri: string, fallback: string): string {
-  const path = /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]+)/.exec(uri)?.[1];
-  return path ? decodeURIComponent(path) : fallback;
-}
-
-/**
- * `prepare` runs once the database answers (index creation); `command` names the holder of the data
- * folder's lock when a back end is embedded.
- */
-export async function startBackends(
-  config: Config,
-  log: Logger,
-  prepare?: (db: Db) => Promise<void>,
-  command = 'serve',
-): Promise<Backends> {
+/** `command` names the holder of the data folder's lock when a back end is embedded. */
+export async function startBackends(config: Config, log: Logger, command = 'serve'): Promise<Backends> {
   const stops: Array<() => Promise<void>> = [];
   let mongoUri = config.mongodbUri;
   let redisUrl = config.redisUrl;
@@ -111,24 +90,21 @@ export async function startBackends(
       mongoUri = mongo.uri;
     }
     log.info({ mongodb: redactUri(mongoUri!) }, 'connecting to MongoDB');
-    const mongo = await connectMongo(mongoUri!);
-    stops.push(() => mongo.close());
+    const database = await connectMongo(mongoUri!, config.dbName);
+    stops.push(() => database.close());
     const redis = await connectRedis(redisUrl!);
     stops.push(async () => {
       await redis.quit().catch(() => redis.disconnect());
     });
-    const db = mongo.db(dbNameFor(mongoUri!, config.dbName));
-    await prepare?.(db);
     log.info(
-      { mode, mongodb: redactUri(mongoUri!), redis: redactUri(redisUrl!), db: db.databaseName },
+      { mode, mongodb: redactUri(mongoUri!), redis: redactUri(redisUrl!), db: database.name },
       'back ends ready',
     );
     const extraRedis: Redis[] = [];
     return {
       mode,
       embedded,
-      mongo,
-      db,
+      database,
       redis,
       newRedis() {
         const r = redisClient(redisUrl!);
@@ -146,7 +122,7 @@ export async function startBackends(
           }
         };
         const [m, r] = await Promise.all([
-          check(() => db.command({ ping: 1 })),
+          check(() => database.ping()),
           check(() =>
             redis.status === 'ready' ? redis.ping() : Promise.reject(new Error(`connection ${redis.status}`)),
           ),

@@ -1,7 +1,7 @@
 // The auth log: every login success and failure with time, IP and protocol (kept 30 days by the
 // periodic prune; FerretDB has no TTL indexes).
 import { ObjectId, type Collection, type Db } from 'mongodb';
-import { ensureCollectionIndexes } from './indexes.ts';
+import { COLL } from './docs.ts';
 
 export type AuthOutcome = 'success' | 'failure' | 'throttled';
 
@@ -35,14 +35,7 @@ export const AUTHLOG_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
 export class AuthLog {
   private readonly col: Collection<AuthLogDoc>;
   constructor(db: Db) {
-    this.col = db.collection<AuthLogDoc>('authlog');
-  }
-
-  async ensureIndexes(): Promise<void> {
-    await ensureCollectionIndexes(this.col as unknown as Collection, [
-      { key: { user: 1, _id: -1 }, name: 'user_id' },
-      { key: { created: 1 }, name: 'created' },
-    ]);
+    this.col = db.collection<AuthLogDoc>(COLL.authlog);
   }
 
   async record(e: Omit<AuthLogEntry, 'id' | 'created'>): Promise<void> {

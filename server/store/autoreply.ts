@@ -1,7 +1,7 @@
 // The per-user vacation autoreply (WildDuck's model): whether it is on, its text, and the window
 // it is active in. Sending is done by LMTP after a delivery (RFC 3834 rules live there).
 import type { Db, Collection, ObjectId } from 'mongodb';
-import { ensureCollectionIndexes } from './indexes.ts';
+import { COLL } from './docs.ts';
 import { z } from 'zod';
 import { oid } from './ids.ts';
 import { RuleError, RELAY_REQUIRED_MESSAGE } from './filters.ts';
@@ -76,16 +76,10 @@ export class Autoreplies {
   private readonly col: Collection<AutoreplyDoc>;
   private readonly relayConfigured: boolean;
 
-  /** `relayUrl` is the server's `config.relayUrl`: without it, switching the autoreply on is refused. */
-  constructor(db: Db, opts: { relayUrl?: string | undefined } = {}) {
-    this.col = db.collection<AutoreplyDoc>('autoreplies');
-    this.relayConfigured = Boolean(opts.relayUrl);
-  }
-
-  async ensureIndexes(): Promise<void> {
-    await ensureCollectionIndexes(this.col as unknown as Collection, [
-      { key: { user: 1 }, name: 'user', unique: true },
-    ]);
+  /** Without a configured SMTP relay (`relayConfigured` false), switching the autoreply on is refused. */
+  constructor(db: Db, opts: { relayConfigured?: boolean } = {}) {
+    this.col = db.collection<AutoreplyDoc>(COLL.autoreplies);
+    this.relayConfigured = opts.relayConfigured ?? false;
   }
 
   /** The user's autoreply; `status: false` and empty fields when none was set. */

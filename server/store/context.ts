@@ -6,6 +6,7 @@ import { Locks } from './locks.ts';
 import { UidIds } from './uid-ids.ts';
 import { CHECKPOINT_EVERY, IndexCache } from './mailbox-index/cache.ts';
 import type { AddStep, StoreOptions } from './index.ts';
+import { AUTHLOG_MAX_AGE_MS } from './authlog.ts';
 import {
   COLL,
   type AddressDoc,
@@ -29,6 +30,8 @@ export interface ResolvedOptions {
   uidCacheSize: number;
   indexCacheEntries: number;
   indexCheckpointEvery: number;
+  relayConfigured: boolean;
+  authlogMaxAgeMs: number;
   log: (msg: string, fields: Record<string, unknown>) => void;
   onStep: ((step: AddStep) => void | Promise<void>) | undefined;
 }
@@ -65,6 +68,8 @@ export function resolveOptions(o: StoreOptions = {}): ResolvedOptions {
     uidCacheSize: o.uidCacheSize ?? 200_000,
     indexCacheEntries: o.indexCacheEntries ?? 1_000_000,
     indexCheckpointEvery: o.indexCheckpointEvery ?? CHECKPOINT_EVERY,
+    relayConfigured: o.relayConfigured ?? false,
+    authlogMaxAgeMs: o.authlogMaxAgeMs ?? AUTHLOG_MAX_AGE_MS,
     log: o.log ?? (() => undefined),
     onStep: o.onStep,
   };

@@ -18,6 +18,12 @@ export const COLL = {
   subscriptions: 'subscriptions',
   /** What imports already stored (import-marks.ts). */
   importMarks: 'importmarks',
+  /** Delivery filters (filters.ts). */
+  filters: 'filters',
+  /** Vacation autoreplies, one per user (autoreply.ts). */
+  autoreplies: 'autoreplies',
+  /** Login successes and failures (authlog.ts). */
+  authlog: 'authlog',
 } as const;
 
 /** `_id` is `<user id>:<import key>`. */

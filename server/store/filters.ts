@@ -1,7 +1,6 @@
 // Per-user delivery filters (WildDuck's model): a query matched against each incoming message and
 // the actions taken when it matches. Applied by LMTP in creation order at delivery.
 import { ObjectId, type Db, type Collection } from 'mongodb';
-import { ensureCollectionIndexes } from './indexes.ts';
 import { z } from 'zod';
 import { oid } from './ids.ts';
 import { COLL, type MailboxDoc } from './docs.ts';
@@ -125,17 +124,11 @@ export class Filters {
   private readonly mailboxes: Collection<MailboxDoc>;
   private readonly relayConfigured: boolean;
 
-  /** `relayUrl` is the server's `config.relayUrl`: without it, filters that forward are refused. */
-  constructor(db: Db, opts: { relayUrl?: string | undefined } = {}) {
-    this.col = db.collection<FilterDoc>('filters');
+  /** Without a configured SMTP relay (`relayConfigured` false), filters that forward are refused. */
+  constructor(db: Db, opts: { relayConfigured?: boolean } = {}) {
+    this.col = db.collection<FilterDoc>(COLL.filters);
     this.mailboxes = db.collection<MailboxDoc>(COLL.mailboxes);
-    this.relayConfigured = Boolean(opts.relayUrl);
-  }
-
-  async ensureIndexes(): Promise<void> {
-    await ensureCollectionIndexes(this.col as unknown as Collection, [
-      { key: { user: 1, _id: 1 }, name: 'user_id' },
-    ]);
+    this.relayConfigured = opts.relayConfigured ?? false;
   }
 
   /** The user's filters in the order they apply (creation order). */
@@ -207,13 +200,6 @@ export class Filters {
     if (!u || !f) return false;
     const r = await this.col.deleteOne({ _id: f, user: u });
     return r.deletedCount === 1;
-  }
-
-  /** Removes all of a user's filters (when the user is deleted). */
-  async deleteAll(user: string): Promise<number> {
-    const u = oid(user);
-    if (!u) return 0;
-    return (await this.col.deleteMany({ user: u })).deletedCount;
   }
 
   /** A filter may only file into its own user's mailboxes. */

@@ -1,5 +1,6 @@
 // Public interface of the mail store. IMAP, POP3, LMTP and the HTTP API call only this layer;
-// none of them touches MongoDB directly. Everything is built from an injected Db and ioredis client.
+// none of them touches MongoDB directly. Everything is built from the database `connectDatabase`
+// opened (connect.ts; tests may hand in a driver Db) and an ioredis client.
 //
 // Identifiers (users, mailboxes, messages, addresses, ASPs) are 24-character hex strings.
 // Mailbox paths are UTF-8 with `/` as the hierarchy delimiter; `INBOX` is matched case-insensitively.
@@ -16,6 +17,10 @@ import { createStoreImpl } from './store.ts';
 import { ensureIndexesImpl } from './indexes.ts';
 import type { OpenedMessage } from './open-message.ts';
 import type { AddressValue as MailAddress, AttachmentInfo } from './mime.ts';
+import type { Filters } from './filters.ts';
+import type { Autoreplies } from './autoreply.ts';
+import type { AuthLog } from './authlog.ts';
+import type { Database } from './connect.ts';
 
 export { StoreError, isStoreError } from './errors.ts';
 export type { OpenedMessage } from './open-message.ts';
@@ -73,17 +78,32 @@ export interface StoreOptions {
   indexCheckpointEvery?: number;
   /** Where the store reports what an operator should see (index builds, repairs, failures). */
   log?: (msg: string, fields: Record<string, unknown>) => void;
+  /**
+   * Whether an SMTP relay is configured (the server's `relayUrl`): without one, filters that
+   * forward and switching an autoreply on are refused with `RELAY_REQUIRED` (default false).
+   */
+  relayConfigured?: boolean;
+  /** Auth log entries older than this are pruned by maintenance (default `AUTHLOG_MAX_AGE_MS`, 30 days). */
+  authlogMaxAgeMs?: number;
   /** Redis channel prefix (default `nestbox`): beacons go to `<prefix>:u:<userId>` and `<prefix>:events`. */
   channelPrefix?: string;
   /** Test hook: called at each named step of `messages.add`. */
   onStep?: (step: AddStep) => void | Promise<void>;
 }
 
-export interface CreateStoreParams {
-  db: Db;
+export type CreateStoreParams = {
   redis: Redis;
   options?: StoreOptions;
-}
+} & (
+  | {
+      /** The server's database, from `connectDatabase` (connect.ts). */
+      database: Database;
+    }
+  | {
+      /** A driver Db opened elsewhere (tests and benchmarks). */
+      db: Db;
+    }
+);
 
 // ---------------------------------------------------------------------------------------------
 // Users
@@ -161,7 +181,12 @@ export interface UsersApi {
   getByUsername(username: string): Promise<UserInfo | null>;
   list(query?: ListUsersQuery): Promise<{ total: number; users: UserInfo[] }>;
   update(id: Id, changes: UpdateUserInput): Promise<UserInfo>;
-  /** Removes the user, its mailboxes, messages (releasing attachment refs), addresses and journal. */
+  /**
+   * Removes the user and everything that hangs off it: mailboxes with their messages (releasing
+   * storage and attachment references), index checkpoints and journal, addresses, lost
+   * subscriptions, import marks, filters, the autoreply and the auth log. The account is disabled
+   * first and its document goes last, so a delete cut short is finished by deleting again.
+   */
   delete(id: Id): Promise<void>;
   /**
    * Login by username or any of the user's addresses (case-insensitive). Tries the account password,
@@ -483,12 +508,18 @@ export interface MessagePager {
   open(uid: number): Promise<OpenedMessage | null>;
 }
 
+/**
+ * Every call names the user it acts for, and every mailbox or message it names must be that user's:
+ * another user's mailbox is refused with `NOMAILBOX` (as a missing one is elsewhere), and a
+ * message id of another user finds nothing. The owner of a mailbox comes from its index when the
+ * process holds it, so the check costs no read on hot paths.
+ */
 export interface MessagesApi {
   /**
    * The mailbox's index with every change up to `atLeast` (default: up to the mailbox's current
    * MODSEQ); null when there is no such mailbox.
    */
-  view(mailbox: Id, atLeast?: number): Promise<MailboxView | null>;
+  view(user: Id, mailbox: Id, atLeast?: number): Promise<MailboxView | null>;
   /**
    * Stores a message. Order: quota reservation → parse → attachments (refcount first) → uid/modseq →
    * message insert with {w:'majority', j:true} (the commit point: resolve ⇒ durable) → journal →
@@ -507,30 +538,36 @@ export interface MessagesApi {
   /** STORE: each changed message gets a new MODSEQ and a FETCH journal entry. */
   updateFlags(input: UpdateFlagsInput): Promise<UpdateFlagsResult>;
   /** All UIDs of a mailbox, ascending (message sequence number n = n-th UID). */
-  listUids(mailbox: Id): Promise<number[]>;
+  listUids(user: Id, mailbox: Id): Promise<number[]>;
   /** All UIDs ascending and the UID of the first message without `\Seen` (SELECT's needs). */
-  listMailbox(mailbox: Id): Promise<{ uids: number[]; firstUnseen: number | null }>;
+  listMailbox(user: Id, mailbox: Id): Promise<{ uids: number[]; firstUnseen: number | null }>;
   /** Messages by UID set, ascending by UID, streamed. */
-  fetch(mailbox: Id, uids: UidSet, fields: readonly MessageField[]): AsyncIterable<MessageView>;
+  fetch(user: Id, mailbox: Id, uids: UidSet, fields: readonly MessageField[]): AsyncIterable<MessageView>;
   /** One message by id, checked against the user. */
   getById(user: Id, id: Id, fields: readonly MessageField[]): Promise<MessageView | null>;
   /** Exact original bytes (or a range of them); null if no such message. */
-  openRaw(mailbox: Id, uid: number, range?: ByteRange): Promise<ContentStream | null>;
+  openRaw(user: Id, mailbox: Id, uid: number, range?: ByteRange): Promise<ContentStream | null>;
   /** Raw bytes by message id for the API's message.eml. */
   openRawById(user: Id, id: Id, range?: ByteRange): Promise<ContentStream | null>;
   /** IMAP BODY[section] content (e.g. '', 'HEADER', '1', '1.2.MIME', '2.TEXT'); null if absent. */
-  openSection(mailbox: Id, uid: number, section: string, range?: ByteRange): Promise<ContentStream | null>;
+  openSection(
+    user: Id,
+    mailbox: Id,
+    uid: number,
+    section: string,
+    range?: ByteRange,
+  ): Promise<ContentStream | null>;
   /** One message read once for several sections (FETCH); null if no such message. */
-  open(mailbox: Id, uid: number): Promise<OpenedMessage | null>;
+  open(user: Id, mailbox: Id, uid: number): Promise<OpenedMessage | null>;
   /**
    * Opens messages of one mailbox in ascending UID order a page at a time (FETCH of bodies over
    * a range, POP3 RETR): one query reads a page of messages, and the next page is read while
    * this one is sent. Given the UIDs that will be asked for, a reader expecting many of them reads
    * by passes over the mailbox instead (store/open-message.ts).
    */
-  pager(mailbox: Id, wanted?: UidSet): MessagePager;
+  pager(user: Id, mailbox: Id, wanted?: UidSet): MessagePager;
   /** UIDs matching the query, ascending. */
-  search(mailbox: Id, query: SearchKey): Promise<number[]>;
+  search(user: Id, mailbox: Id, query: SearchKey): Promise<number[]>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -603,7 +640,6 @@ export interface DeliveryStatsApi {
 }
 
 export interface Store {
-  readonly db: Db;
   readonly users: UsersApi;
   readonly addresses: AddressesApi;
   readonly mailboxes: MailboxesApi;
@@ -611,6 +647,12 @@ export interface Store {
   readonly attachments: AttachmentsApi;
   readonly importMarks: ImportMarksApi;
   readonly deliveries: DeliveryStatsApi;
+  /** Per-user delivery filters, in the order LMTP applies them. */
+  readonly filters: Filters;
+  /** Per-user vacation autoreplies. */
+  readonly autoreplies: Autoreplies;
+  /** Every login success and failure (pruned by maintenance). */
+  readonly authlog: AuthLog;
   /** Journal reads, beacon subscriptions and the global event feed. */
   readonly notify: Notifier;
   /** Creates every index the store relies on (idempotent). */
@@ -631,7 +673,7 @@ export interface Store {
     phase: string;
   }>;
   /**
-   * Starts the periodic sweep and journal prune; returns a stop function. The sweep runs one slice
+   * Starts the periodic sweep and the journal and auth log prunes; returns a stop function. The sweep runs one slice
    * every `sweepSliceEveryMs` (default 5 s) while a pass is under way, and starts a new pass
    * `sweepEveryMs` (default 15 min) after the last one finished.
    */
@@ -639,12 +681,13 @@ export interface Store {
     sweepEveryMs?: number;
     sweepSliceEveryMs?: number;
     pruneEveryMs?: number;
+    authlogPruneEveryMs?: number;
   }): () => void;
   /** Stops maintenance timers and the shared Redis subscriber (the Db and Redis stay open). */
   close(): Promise<void>;
 }
 
-/** Builds the store on an open Db and ioredis client. Call `ensureIndexes()` once at start-up. */
+/** Builds the store on an open database and ioredis client. Call `ensureIndexes()` once at start-up. */
 export function createStore(params: CreateStoreParams): Store {
   return createStoreImpl(params);
 }
@@ -655,3 +698,4 @@ export function ensureIndexes(db: Db): Promise<void> {
 }
 
 export type { Notifier };
+export { connectDatabase, type Database } from './connect.ts';

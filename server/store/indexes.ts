@@ -1,4 +1,4 @@
-// Every index the store's hot paths rely on. Plain ascending/unique indexes only: FerretDB 1.24
+// Every index the store relies on, for all its collections, created in this one place at start-up. Plain ascending/unique indexes only: FerretDB 1.24
 // has no TTL, text or partial indexes, and the journal is pruned by a job instead.
 import type { Collection, Db, IndexDescription } from 'mongodb';
 import { COLL } from './docs.ts';
@@ -40,6 +40,12 @@ const INDEXES: Record<string, IndexDescription[]> = {
   [INDEX_COLLECTION]: [{ key: { mailbox: 1 }, name: 'mailbox' }],
   [COLL.subscriptions]: [{ key: { user: 1, path: 1 }, name: 'user_path', unique: true }],
   [COLL.importMarks]: [{ key: { user: 1 }, name: 'user' }],
+  [COLL.filters]: [{ key: { user: 1, _id: 1 }, name: 'user_id' }],
+  [COLL.autoreplies]: [{ key: { user: 1 }, name: 'user', unique: true }],
+  [COLL.authlog]: [
+    { key: { user: 1, _id: -1 }, name: 'user_id' },
+    { key: { created: 1 }, name: 'created' },
+  ],
 };
 
 /**

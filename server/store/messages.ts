@@ -154,6 +154,17 @@ function existsEntry(
 /** Above every UID (RFC 3501 §2.3.1.1: 32-bit). */
 const MAX_UID = 0xffffffff;
 
+/** A mailbox of another user: refused as if it did not exist, so nothing about it leaks. */
+function notOwned(): StoreError {
+  return new StoreError('NOMAILBOX', 'no such mailbox');
+}
+
+/** `v` when `user` owns its mailbox (the index knows the owner: no read); another user's is refused. */
+function ownView<V extends MailboxView>(v: V | null, user: Id): V | null {
+  if (v && v.user !== user) throw notOwned();
+  return v;
+}
+
 /** Fields the mailbox index answers without reading messages. */
 const INDEX_FIELDS = new Set<MessageField>(['flags', 'modseq', 'idate', 'hdate', 'size']);
 
@@ -703,36 +714,58 @@ export class Messages implements MessagesApi {
 
   /** The user's messages of `mailbox` in `uids`, ascending, from the mailbox index. */
   private async listed(mailbox: ObjectId, user: Id, uids: UidSet): Promise<IndexedMessage[]> {
-    const v = await this.ctx.index.current(mailbox);
-    if (!v || v.user !== user) return [];
-    return inView(v, uids);
+    const v = ownView(await this.ctx.index.current(mailbox), user);
+    return v ? inView(v, uids) : [];
   }
 
-  async view(mailbox: Id, atLeast?: number): Promise<MailboxView | null> {
+  /**
+   * `mailbox` when `user` owns it, null when there is no such mailbox; another user's is refused.
+   * The owner comes from the mailbox index when this process holds it (no read), else from one
+   * read of the mailbox by `_id`.
+   */
+  private async ownedBox(user: Id, mailbox: Id): Promise<ObjectId | null> {
     const m = oid(mailbox);
-    return m ? this.ctx.index.current(m, atLeast) : null;
+    if (!m) return null;
+    let owner = this.ctx.index.peek(m.toHexString())?.user;
+    if (owner === undefined) {
+      const d = await this.ctx.mailboxes.findOne({ _id: m }, { projection: { user: 1 } });
+      if (!d) return null;
+      owner = d.user.toHexString();
+    }
+    if (owner !== user) throw notOwned();
+    return m;
   }
 
-  async listUids(mailbox: Id): Promise<number[]> {
-    return (await this.listMailbox(mailbox)).uids;
+  async view(user: Id, mailbox: Id, atLeast?: number): Promise<MailboxView | null> {
+    const m = oid(mailbox);
+    return m ? ownView(await this.ctx.index.current(m, atLeast), user) : null;
   }
 
-  async listMailbox(mailbox: Id): Promise<{ uids: number[]; firstUnseen: number | null }> {
-    const v = await this.view(mailbox);
+  async listUids(user: Id, mailbox: Id): Promise<number[]> {
+    return (await this.listMailbox(user, mailbox)).uids;
+  }
+
+  async listMailbox(user: Id, mailbox: Id): Promise<{ uids: number[]; firstUnseen: number | null }> {
+    const v = await this.view(user, mailbox);
     return v ? { uids: v.uids(), firstUnseen: v.firstUnseen() } : { uids: [], firstUnseen: null };
   }
 
-  async *fetch(mailbox: Id, uids: UidSet, fields: readonly MessageField[]): AsyncIterable<MessageView> {
-    const m = oid(mailbox);
+  async *fetch(
+    user: Id,
+    mailbox: Id,
+    uids: UidSet,
+    fields: readonly MessageField[],
+  ): AsyncIterable<MessageView> {
     const uf = uidFilter<MessageDoc>(uids);
-    if (!m || !uf) return;
     if (fields.every((f) => INDEX_FIELDS.has(f))) {
       // answered from the mailbox index alone: no message is read
-      const v = await this.ctx.index.current(m);
-      if (!v) return;
+      const v = await this.view(user, mailbox);
+      if (!v || !uf) return;
       for (const e of inView(v, uids)) yield indexView(v, e, fields);
       return;
     }
+    const m = await this.ownedBox(user, mailbox);
+    if (!m || !uf) return;
     const known = this.knownIds(m, uids);
     if (known) {
       for (const d of await readInMailbox<MessageDoc>(this.ctx, known, m, projectionFor(fields))) {
@@ -796,8 +829,8 @@ export class Messages implements MessagesApi {
     return { size: d.size, stream: rebuild(unpack<Content>(d.content).tree, open, range) };
   }
 
-  async openRaw(mailbox: Id, uid: number, range?: ByteRange): Promise<ContentStream | null> {
-    const m = oid(mailbox);
+  async openRaw(user: Id, mailbox: Id, uid: number, range?: ByteRange): Promise<ContentStream | null> {
+    const m = await this.ownedBox(user, mailbox);
     if (!m) return null;
     return this.rawOf(await readByUid<MessageDoc>(this.ctx, m, uid, RAW_PROJECTION, BUFFERS), range);
   }
@@ -812,12 +845,13 @@ export class Messages implements MessagesApi {
   }
 
   async openSection(
+    user: Id,
     mailbox: Id,
     uid: number,
     name: string,
     range?: ByteRange,
   ): Promise<ContentStream | null> {
-    const m = oid(mailbox);
+    const m = await this.ownedBox(user, mailbox);
     if (!m) return null;
     const d = await readByUid<MessageDoc>(this.ctx, m, uid, { content: 1, attachmentRefs: 1 }, BUFFERS);
     if (!d) return null;
@@ -827,21 +861,20 @@ export class Messages implements MessagesApi {
     return { size: s.size, stream: s.stream(open, range) };
   }
 
-  open(mailbox: Id, uid: number): Promise<OpenedMessage | null> {
-    return openMessage(this.ctx, mailbox, uid);
+  async open(user: Id, mailbox: Id, uid: number): Promise<OpenedMessage | null> {
+    return (await this.ownedBox(user, mailbox)) ? openMessage(this.ctx, mailbox, uid) : null;
   }
 
-  pager(mailbox: Id, wanted?: UidSet): MessagePager {
-    return new PagedReader(this.ctx, mailbox, wanted);
+  pager(user: Id, mailbox: Id, wanted?: UidSet): MessagePager {
+    return new PagedReader(this.ctx, mailbox, () => this.ownedBox(user, mailbox), wanted);
   }
 
-  async search(mailbox: Id, query: SearchKey): Promise<number[]> {
-    const m = oid(mailbox);
-    if (!m) return [];
+  async search(user: Id, mailbox: Id, query: SearchKey): Promise<number[]> {
     if (indexOnly(query)) {
-      const v = await this.ctx.index.current(m);
+      const v = await this.view(user, mailbox);
       return v ? searchIndex(v, query) : [];
     }
-    return searchMailbox(this.ctx, m, query);
+    const m = await this.ownedBox(user, mailbox);
+    return m ? searchMailbox(this.ctx, m, query) : [];
   }
 }

@@ -115,10 +115,14 @@ export class PagedReader implements MessagePager {
   private planned = 0;
   /** One pass at a time; reads that arrive meanwhile wait for it, then look at what it kept. */
   private passing: Promise<unknown> = Promise.resolve();
+  private owned: Promise<unknown> | undefined;
 
+  /** `own` refuses a mailbox the reader's user does not own and finds null for a missing one;
+   * it runs once, before the first read. */
   constructor(
     private readonly ctx: Ctx,
     private readonly mailbox: Id,
+    private readonly own: () => Promise<unknown>,
     wanted?: UidSet,
     private readonly passBytes = SCAN_BUFFER_BYTES,
   ) {
@@ -131,7 +135,7 @@ export class PagedReader implements MessagePager {
   }
 
   async open(uid: number): Promise<OpenedMessage | null> {
-    if (!this.box) return null;
+    if (!this.box || !(await (this.owned ??= this.own()))) return null;
     if (this.kept.has(uid) || this.passes()) {
       const d = await this.fromPass(uid);
       if (d) return opened(this.ctx, d);

@@ -1,4 +1,4 @@
-// Wires the store's parts together on an injected Db and Redis.
+// Wires the store's parts together on an injected database and Redis.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Notifier } from '../notify/index.ts';
 import type { CreateStoreParams, Store, SweepOptions, SweepReport } from './index.ts';
@@ -11,16 +11,23 @@ import { Attachments } from './attachments.ts';
 import { ImportMarks } from './import-marks.ts';
 import { DeliveryStatsImpl } from './delivery-stats.ts';
 import { ensureIndexesImpl } from './indexes.ts';
+import { Filters } from './filters.ts';
+import { dbOf } from './connect.ts';
+import { Autoreplies } from './autoreply.ts';
+import { AuthLog } from './authlog.ts';
 import { lastSweepEnd, sweepInProgress, sweepSlice, sweepStore } from './sweep.ts';
 
 /** How long close() waits for the last mailbox index checkpoints. */
 const FLUSH_LIMIT_MS = 5_000;
 
 export function createStoreImpl(params: CreateStoreParams): Store {
+  const db = 'database' in params ? dbOf(params.database) : params.db;
   const opts = resolveOptions(params.options);
-  const notify = new Notifier({ db: params.db, redis: params.redis, prefix: opts.channelPrefix });
-  const ctx = makeCtx(params.db, params.redis, notify, opts);
+  const notify = new Notifier({ db, redis: params.redis, prefix: opts.channelPrefix });
+  const ctx = makeCtx(db, params.redis, notify, opts);
   const messages = new Messages(ctx);
+  const rules = { relayConfigured: opts.relayConfigured };
+  const authlog = new AuthLog(db);
   const stops = new Set<() => void>();
 
   const sweep = (o: SweepOptions = {}): Promise<SweepReport> =>
@@ -28,7 +35,6 @@ export function createStoreImpl(params: CreateStoreParams): Store {
   const slice = (o: SweepOptions = {}) => sweepSlice(ctx, o.graceMs ?? opts.sweepGraceMs, o.slice);
 
   return {
-    db: params.db,
     users: new Users(ctx),
     addresses: new Addresses(ctx),
     mailboxes: new Mailboxes(ctx, (user, from, to) => messages.moveAll(user, from, to)),
@@ -36,8 +42,11 @@ export function createStoreImpl(params: CreateStoreParams): Store {
     attachments: new Attachments(ctx),
     importMarks: new ImportMarks(ctx),
     deliveries: new DeliveryStatsImpl(ctx),
+    filters: new Filters(db, rules),
+    autoreplies: new Autoreplies(db, rules),
+    authlog,
     notify,
-    ensureIndexes: () => ensureIndexesImpl(params.db),
+    ensureIndexes: () => ensureIndexesImpl(db),
     sweep,
     sweepSlice: slice,
     startMaintenance(o = {}) {
@@ -63,8 +72,14 @@ export function createStoreImpl(params: CreateStoreParams): Store {
         everyMs: o.pruneEveryMs ?? 60 * 60 * 1000,
         maxAgeMs: opts.journalMaxAgeMs,
       });
+      const authlogTimer = setInterval(
+        () => void authlog.prune(opts.authlogMaxAgeMs).catch(() => undefined),
+        o.authlogPruneEveryMs ?? 6 * 60 * 60 * 1000,
+      );
+      authlogTimer.unref();
       const stop = () => {
         clearInterval(sweepTimer);
+        clearInterval(authlogTimer);
         stopPrune();
         stops.delete(stop);
       };

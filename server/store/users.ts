@@ -215,7 +215,8 @@ export class Users implements UsersApi {
     );
     await this.ctx.addresses.deleteMany({ user: d._id });
     await this.ctx.subscriptions.deleteMany({ user: d._id });
-    await this.ctx.db.collection(COLL.importMarks).deleteMany({ user: d._id });
+    for (const coll of [COLL.importMarks, COLL.filters, COLL.autoreplies, COLL.authlog])
+      await this.ctx.db.collection(coll).deleteMany({ user: d._id });
     const boxes = await this.ctx.mailboxes.find({ user: d._id }, { projection: { _id: 1 } }).toArray();
     for (const b of boxes) {
       await this.ctx.locks.with(lockName.mailbox(b._id), () => this.ctx.mailboxes.deleteOne({ _id: b._id }));
@@ -231,6 +232,7 @@ export class Users implements UsersApi {
       const m = rest[0];
       if (!m) break;
       await purgeMailbox(this.ctx, m.mailbox);
+      await this.ctx.index.drop(m.mailbox);
     }
     await this.ctx.notify.dropUser(d._id.toHexString());
     await this.ctx.users.deleteOne({ _id: d._id });

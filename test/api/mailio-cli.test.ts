@@ -61,7 +61,7 @@ test('import and export go through the running server, found by its data folder'
   assert.match(imp.stderr, /imported 2 messages \(100% of the file\), [\d.]+ messages\/s/);
   const carol = (await env.srv.store.users.getByUsername('carol'))!;
   const box = (await env.srv.store.mailboxes.get(carol.id, 'Remote'))!;
-  assert.equal((await env.srv.store.messages.listUids(box.id)).length, 2);
+  assert.equal((await env.srv.store.messages.listUids(box.user, box.id)).length, 2);
 
   const out = join(work, 'out.mbox');
   const exp = await cli(['export', 'carol', 'Remote', out], viaFolder);

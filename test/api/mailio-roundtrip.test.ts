@@ -56,8 +56,8 @@ async function fill(owner: string, withUnterminated: boolean): Promise<void> {
   await store.mailboxes.create(owner, EMPTY);
 }
 
-async function rawOf(mailbox: string, uid: number): Promise<Buffer> {
-  const r = await store.messages.openRaw(mailbox, uid);
+async function rawOf(owner: string, mailbox: string, uid: number): Promise<Buffer> {
+  const r = await store.messages.openRaw(owner, mailbox, uid);
   const chunks: Buffer[] = [];
   for await (const c of r!.stream) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
@@ -67,11 +67,14 @@ async function rawOf(mailbox: string, uid: number): Promise<Buffer> {
 async function snapshot(owner: string): Promise<Map<string, Array<{ raw: string; flags: string[] }>>> {
   const out = new Map<string, Array<{ raw: string; flags: string[] }>>();
   for (const mb of await store.mailboxes.list(owner)) {
-    const uids = await store.messages.listUids(mb.id);
+    const uids = await store.messages.listUids(mb.user, mb.id);
     const list: Array<{ raw: string; flags: string[] }> = [];
     if (uids.length)
-      for await (const m of store.messages.fetch(mb.id, uids, ['flags']))
-        list.push({ raw: (await rawOf(mb.id, m.uid)).toString('latin1'), flags: [...m.flags!].sort() });
+      for await (const m of store.messages.fetch(mb.user, mb.id, uids, ['flags']))
+        list.push({
+          raw: (await rawOf(mb.user, mb.id, m.uid)).toString('latin1'),
+          flags: [...m.flags!].sort(),
+        });
     out.set(mb.path, list);
   }
   return out;

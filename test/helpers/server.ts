@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MongoClient } from 'mongodb';
+import { MongoClient, type Db } from 'mongodb';
 import { loadConfig, type ServiceName } from '../../server/config/index.ts';
 import { createLogging } from '../../server/log/logger.ts';
 import { startServer, type RunningServer, type StartOptions } from '../../server/server.ts';
@@ -18,6 +18,8 @@ export interface TestServer {
   dataDir: string;
   dbName: string;
   adminToken: string;
+  /** The server's database, for tests that must put data where the store never would. */
+  db: Db;
   stop(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export async function startTestServer(
     console: process.env.NESTBOX_TEST_LOG_LEVEL ? 'json' : 'off',
   });
   const server = await startServer(config, { logging, ...opts.limits });
+  const direct = new MongoClient(mongodbUri); // connects on first use
   return {
     server,
     store: server.ctx.store,
@@ -65,14 +68,14 @@ export async function startTestServer(
     dataDir,
     dbName,
     adminToken: server.ctx.adminToken,
+    db: direct.db(dbName),
     async stop() {
       await server.stop();
-      const client = new MongoClient(mongodbUri);
-      await client
+      await direct
         .db(dbName)
         .dropDatabase()
         .catch(() => undefined);
-      await client.close();
+      await direct.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

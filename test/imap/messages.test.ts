@@ -89,14 +89,19 @@ test('APPEND: synchronising literal, flags, date, APPENDUID; TRYCREATE; TOOBIG b
     'a7 NO [TOOBIG] Message larger than the APPENDLIMIT of 67108864 bytes',
   ]);
   assert.deepEqual(await c.command('a8', 'NOOP'), ['a8 OK NOOP completed']);
-  const stored = await env.srv.store.messages.openRaw(inboxId, 1);
+  const stored = await env.srv.store.messages.openRaw(env.user.id, inboxId, 1);
   const chunks: Buffer[] = [];
   for await (const ch of stored!.stream) chunks.push(ch as Buffer);
   assert.equal(Buffer.concat(chunks).toString('latin1'), MSG1);
 });
 
 async function stored(uid: number) {
-  for await (const m of env.srv.store.messages.fetch(inboxId, [uid], ['envelope', 'bodystructure', 'body']))
+  for await (const m of env.srv.store.messages.fetch(
+    env.user.id,
+    inboxId,
+    [uid],
+    ['envelope', 'bodystructure', 'body'],
+  ))
     return m;
   throw new Error('missing');
 }
@@ -141,7 +146,7 @@ test('FETCH: simple items, macros and UID FETCH', async () => {
 });
 
 async function idate(uid: number): Promise<string> {
-  for await (const m of env.srv.store.messages.fetch(inboxId, [uid], ['idate'])) {
+  for await (const m of env.srv.store.messages.fetch(env.user.id, inboxId, [uid], ['idate'])) {
     const d = m.idate!;
     const p = (n: number) => String(n).padStart(2, '0');
     const mon = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][

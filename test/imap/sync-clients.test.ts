@@ -59,7 +59,7 @@ async function server(userId: string, path: string): Promise<Record<string, stri
   const box = await env.srv.store.mailboxes.get(userId, path);
   assert.ok(box, `server mailbox ${path}`);
   const out: Record<string, string[]> = {};
-  for await (const m of env.srv.store.messages.fetch(box.id, [[1, 1e9]], ['flags', 'subject'])) {
+  for await (const m of env.srv.store.messages.fetch(box.user, box.id, [[1, 1e9]], ['flags', 'subject'])) {
     out[m.subject ?? '?'] = [...(m.flags ?? [])].sort();
   }
   return out;

@@ -27,8 +27,8 @@ export async function mailboxRaw(store: Store, user: string, path = 'INBOX'): Pr
   const box = await store.mailboxes.get(user, path);
   if (!box) throw new Error(`no mailbox ${path}`);
   const out: Buffer[] = [];
-  for (const uid of await store.messages.listUids(box.id)) {
-    const c = await store.messages.openRaw(box.id, uid);
+  for (const uid of await store.messages.listUids(box.user, box.id)) {
+    const c = await store.messages.openRaw(box.user, box.id, uid);
     if (c) out.push(await readAll(c.stream));
   }
   return out;

@@ -16,9 +16,9 @@ let failAt: AddStep | null = null;
 
 before(async () => {
   srv = await startTestServer({ services: ['lmtp'] });
-  const { db, redis } = srv.server.ctx.backends;
+  const { database, redis } = srv.server.ctx.backends;
   const store = (failing = createStore({
-    db,
+    database,
     redis,
     options: {
       onStep: (step) => {

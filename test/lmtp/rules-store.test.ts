@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { openTestDb, type TestDb } from '../helpers/backends.ts';
 import { Filters, RuleError, filterInputSchema } from '../../server/store/filters.ts';
 import { Autoreplies, autoreplyInputSchema, isAutoreplyActive } from '../../server/store/autoreply.ts';
+import { ensureIndexes } from '../../server/store/index.ts';
 
 let tdb: TestDb;
 const user = '65a0c0ffee0000000000abcd';
@@ -11,6 +12,7 @@ const other = '65a0c0ffee0000000000abce';
 
 before(async () => {
   tdb = await openTestDb();
+  await ensureIndexes(tdb.db);
 });
 after(async () => {
   await tdb?.close();
@@ -19,8 +21,7 @@ after(async () => {
 const code = (c: string) => (err: unknown) => err instanceof RuleError && err.code === c;
 
 test('filters: create/list in order/get/update/delete, scoped to the user', async () => {
-  const f = new Filters(tdb.db, { relayUrl: 'smtp://relay.test:25' });
-  await f.ensureIndexes();
+  const f = new Filters(tdb.db, { relayConfigured: true });
   const a = await f.create(user, { name: 'a', query: { subject: 'x' }, action: { seen: true } });
   const b = await f.create(user, { query: { size: -100 }, action: { targets: ['fw@remote.test'] } });
   assert.deepEqual(
@@ -63,8 +64,7 @@ test('autoreply: off by default, set/get/delete, RELAY_REQUIRED to switch on wit
   assert.equal((await none.get(user)).status, false);
   await assert.rejects(none.set(user, { status: true, text: 'away' }), code('RELAY_REQUIRED'));
   assert.equal((await none.set(user, { status: false, text: 'draft' })).text, 'draft');
-  const r = new Autoreplies(tdb.db, { relayUrl: 'smtp://relay.test:25' });
-  await r.ensureIndexes();
+  const r = new Autoreplies(tdb.db, { relayConfigured: true });
   const start = new Date(Date.now() - 1000);
   const end = new Date(Date.now() + 3600_000);
   await r.set(user, { status: true, subject: 'Away', text: 'Back soon', start, end });

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { createTransport } from 'nodemailer';
 import { ObjectId } from 'mongodb';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { Filters } from '../../server/store/filters.ts';
-import { Autoreplies } from '../../server/store/autoreply.ts';
+import type { Filters } from '../../server/store/filters.ts';
+import type { Autoreplies } from '../../server/store/autoreply.ts';
 import type { UserInfo } from '../../server/store/index.ts';
 import { makeUser, mailboxRaw, startSink, waitFor, type SinkMessage } from './_util.ts';
 
@@ -18,8 +18,8 @@ let autoreplies: Autoreplies;
 before(async () => {
   sink = await startSink();
   srv = await startTestServer({ services: ['lmtp'], env: { NESTBOX_SMTP_RELAY: sink.url } });
-  filters = new Filters(srv.server.ctx.backends.db, { relayUrl: sink.url });
-  autoreplies = new Autoreplies(srv.server.ctx.backends.db, { relayUrl: sink.url });
+  filters = srv.store.filters;
+  autoreplies = srv.store.autoreplies;
 });
 after(async () => {
   await srv?.stop();
@@ -43,7 +43,7 @@ function mail(headers: Record<string, string>, body = 'Hello there.\r\n'): Buffe
 async function flagsIn(user: UserInfo, path: string): Promise<string[][]> {
   const box = (await srv.store.mailboxes.get(user.id, path))!;
   const out: string[][] = [];
-  for await (const m of srv.store.messages.fetch(box.id, [[1, box.uidNext]], ['flags']))
+  for await (const m of srv.store.messages.fetch(box.user, box.id, [[1, box.uidNext]], ['flags']))
     out.push(m.flags ?? []);
   return out;
 }
@@ -212,8 +212,7 @@ test("a filter cannot be saved with another user's mailbox, and one saved earlie
     (err: Error & { code?: string }) => err.code === 'NOMAILBOX',
   );
   // as a filter stored before the check existed would be
-  const db = srv.server.ctx.backends.db;
-  await db.collection('filters').insertOne({
+  await srv.db.collection('filters').insertOne({
     user: new ObjectId(mallory.id),
     name: 'steal',
     query: {},

@@ -79,7 +79,7 @@ test('mpop downloads the whole maildrop; a second run finds nothing new (stable 
 
   await mpop(srv.ports.pop3!, user.username, dir, ['--keep=off', '--only-new=off']);
   const inbox = await srv.store.mailboxes.get(user.id, 'INBOX');
-  assert.deepEqual(await srv.store.messages.listUids(inbox!.id), []);
+  assert.deepEqual(await srv.store.messages.listUids(inbox!.user, inbox!.id), []);
 });
 
 test('another instance sees the same UIDLs, and its login waits on the lock held by the first ([IN-USE])', async () => {
@@ -149,8 +149,8 @@ test('plaintextAuth = never: no USER/SASL before STLS, login after STLS; pop3Del
   assert.equal((JSON.parse(stdout) as { stat: number[] }).stat[0], 4);
   const inbox = (await srv.store.mailboxes.get(user.id, 'INBOX'))!;
   const trash = (await srv.store.mailboxes.getBySpecialUse(user.id, '\\Trash'))!;
-  assert.deepEqual(await srv.store.messages.listUids(inbox.id), [2, 4]);
-  assert.equal((await srv.store.messages.listUids(trash.id)).length, 2);
+  assert.deepEqual(await srv.store.messages.listUids(inbox.user, inbox.id), [2, 4]);
+  assert.equal((await srv.store.messages.listUids(trash.user, trash.id)).length, 2);
 });
 
 test('a logout request ends the user’s POP3 session on every instance without deleting', async () => {
@@ -164,7 +164,7 @@ test('a logout request ends the user’s POP3 session on every instance without 
   while (!client.closed && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   assert.ok(client.closed, 'connection closed');
   const inbox = (await srv.store.mailboxes.get(user.id, 'INBOX'))!;
-  assert.deepEqual(await srv.store.messages.listUids(inbox.id), [1, 2]);
+  assert.deepEqual(await srv.store.messages.listUids(inbox.user, inbox.id), [1, 2]);
   // and the lock is free again
   const { client: again } = await RawPop3.open(srv.ports.pop3!);
   await again.cmd(`USER ${user.username}`);

@@ -132,16 +132,20 @@ test('DELE takes effect only at QUIT; a dropped connection deletes nothing; RSET
   );
   c.close(); // dropped: nothing deleted
   await new Promise((r) => setTimeout(r, 200));
-  assert.deepEqual(await srv.store.messages.listUids(inbox.id), [1, 2, 3, 4]);
+  assert.deepEqual(await srv.store.messages.listUids(inbox.user, inbox.id), [1, 2, 3, 4]);
 
   c = await login();
   assert.match(await c.cmd('DELE 2'), /^\+OK/);
   assert.match(await c.cmd('RSET'), /^\+OK maildrop has 4 messages/);
   assert.match(await c.cmd('DELE 3'), /^\+OK/);
   assert.match(await c.cmd('DELE 4'), /^\+OK/);
-  assert.deepEqual(await srv.store.messages.listUids(inbox.id), [1, 2, 3, 4], 'nothing deleted before QUIT');
+  assert.deepEqual(
+    await srv.store.messages.listUids(inbox.user, inbox.id),
+    [1, 2, 3, 4],
+    'nothing deleted before QUIT',
+  );
   assert.match(await c.cmd('QUIT'), /^\+OK/);
-  assert.deepEqual(await srv.store.messages.listUids(inbox.id), [1, 2]);
+  assert.deepEqual(await srv.store.messages.listUids(inbox.user, inbox.id), [1, 2]);
 });
 
 test('a second session on the same maildrop gets -ERR [IN-USE]; the lock is released at QUIT', async () => {

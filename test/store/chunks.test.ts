@@ -22,6 +22,7 @@ interface Stored {
   sha256: string;
   fileId: ObjectId;
   raw: Buffer;
+  user: string;
   mailbox: string;
   /** The body as stored (the encoded part body, as it stands in the message). */
   body: Buffer;
@@ -42,11 +43,11 @@ async function storedBody(): Promise<Stored> {
   const body = await buffer(new GridFSBucket(t.db, { bucketName: 'attachments' }).openDownloadStream(fileId));
   assert.ok(body.length > 10_000, 'spans many chunks');
   assert.ok(raw.includes(body), 'the stored body is the part body of the message');
-  return { sha256: file.metadata.sha256 as string, fileId, raw, mailbox: inbox.id, body };
+  return { sha256: file.metadata.sha256 as string, fileId, raw, user: u.id, mailbox: inbox.id, body };
 }
 
 test('bodies read back exactly, whole and in ranges across chunk borders', async () => {
-  const { sha256, raw, mailbox, body } = await storedBody();
+  const { sha256, raw, user, mailbox, body } = await storedBody();
   const whole = await t.store.attachments.open(sha256);
   assert.ok(whole);
   assert.deepEqual(await buffer(whole.stream), body);
@@ -62,7 +63,7 @@ test('bodies read back exactly, whole and in ranges across chunk borders', async
     assert.deepEqual(await buffer(part!.stream), body.subarray(start, start + length), `${start}+${length}`);
   }
   // the message around it is rebuilt byte for byte
-  assert.deepEqual(await buffer((await t.store.messages.openRaw(mailbox, 1))!.stream), raw);
+  assert.deepEqual(await buffer((await t.store.messages.openRaw(user, mailbox, 1))!.stream), raw);
 });
 
 test('a chunk written by another GridFS writer is found by (files_id, n)', async () => {

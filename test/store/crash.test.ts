@@ -58,11 +58,11 @@ for (const [i, step] of STEPS.entries()) {
     assert.equal(code, 0, 'the child died at the step');
 
     const committed = STEPS.indexOf(step) >= STEPS.indexOf('inserted');
-    const uids = await t.store.messages.listUids(inbox.id);
+    const uids = await t.store.messages.listUids(inbox.user, inbox.id);
     if (committed) {
       // a message document means a complete message: every byte, attachments included
       assert.deepEqual(uids, [1]);
-      const s = await t.store.messages.openRaw(inbox.id, 1);
+      const s = await t.store.messages.openRaw(inbox.user, inbox.id, 1);
       assert.deepEqual(await buffer(s!.stream), raw);
     } else {
       assert.deepEqual(uids, [], 'no message document, nothing visible');

@@ -36,7 +36,7 @@ test('a 5 MB attachment in 100 messages is one GridFS file', async () => {
     Math.ceil(encodedLength / (255 * 1024)),
   );
 
-  const uids = await t.store.messages.listUids(inbox.id);
+  const uids = await t.store.messages.listUids(inbox.user, inbox.id);
   assert.equal(uids.length, 100);
   const keep = uids[57]!;
   const expunged = await t.store.messages.expunge({
@@ -49,9 +49,9 @@ test('a 5 MB attachment in 100 messages is one GridFS file', async () => {
   assert.equal((await t.store.attachments.stat(f.metadata.sha256))?.refs, 1);
   await t.store.sweep({ graceMs: 0 });
   assert.equal(await t.db.collection('attachments.files').countDocuments({}), 1, 'still referenced');
-  const [view] = await all(t.store.messages.fetch(inbox.id, [keep], ['subject']));
+  const [view] = await all(t.store.messages.fetch(inbox.user, inbox.id, [keep], ['subject']));
   const raw = message(Number(view!.subject!.slice('copy '.length)));
-  const s = await t.store.messages.openRaw(inbox.id, keep);
+  const s = await t.store.messages.openRaw(inbox.user, inbox.id, keep);
   assert.deepEqual(await buffer(s!.stream), raw);
 
   await t.store.messages.expunge({ user: u.id, mailbox: inbox.id, uids: [keep], requireDeleted: false });

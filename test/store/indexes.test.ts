@@ -4,21 +4,33 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestDb } from '../helpers/backends.ts';
 import { ensureIndexes } from '../../server/store/index.ts';
-import { AuthLog } from '../../server/store/authlog.ts';
 
 test('index set-up runs twice on one database and the connection stays usable', async () => {
   const tdb = await openTestDb();
   try {
     await ensureIndexes(tdb.db);
-    await new AuthLog(tdb.db).ensureIndexes();
     await ensureIndexes(tdb.db);
-    await new AuthLog(tdb.db).ensureIndexes();
     const names = (await tdb.db.collection('messages').listIndexes().toArray())
       .map((i) => String(i.name))
       .sort();
     assert.ok(names.includes('mailbox_uid'));
     assert.equal(new Set(names).size, names.length);
     assert.deepEqual(await tdb.db.command({ ping: 1 }), { ok: 1 });
+  } finally {
+    await tdb.close();
+  }
+});
+
+test('one set-up creates the indexes of filters, autoreplies and the auth log too', async () => {
+  const tdb = await openTestDb();
+  try {
+    await ensureIndexes(tdb.db);
+    const names = async (coll: string) =>
+      (await tdb.db.collection(coll).listIndexes().toArray()).map((i) => String(i.name));
+    assert.ok((await names('filters')).includes('user_id'));
+    const autoreplies = await tdb.db.collection('autoreplies').listIndexes().toArray();
+    assert.equal(autoreplies.find((i) => i.name === 'user')?.unique, true);
+    assert.ok((await names('authlog')).includes('created'));
   } finally {
     await tdb.close();
   }

@@ -100,7 +100,7 @@ test('built from the messages on first open, then read from its checkpoint witho
 
   const b = await watchedStore();
   try {
-    const view = plain(await b.store.messages.view(inbox.id));
+    const view = plain(await b.store.messages.view(inbox.user, inbox.id));
     assert.deepEqual(
       view.entries.map((e) => e.uid),
       [5, 6, 7, 8, 9, 10, 11, 12],
@@ -115,21 +115,26 @@ test('built from the messages on first open, then read from its checkpoint witho
 
   const c = await watchedStore();
   try {
-    const view = plain(await c.store.messages.view(inbox.id));
-    assert.deepEqual(view, plain(await t.store.messages.view(inbox.id)));
-    const listed = await c.store.messages.listMailbox(inbox.id);
+    const view = plain(await c.store.messages.view(inbox.user, inbox.id));
+    assert.deepEqual(view, plain(await t.store.messages.view(inbox.user, inbox.id)));
+    const listed = await c.store.messages.listMailbox(inbox.user, inbox.id);
     assert.deepEqual(listed, { uids: [5, 6, 7, 8, 9, 10, 11, 12], firstUnseen: 5 });
     const flags = [];
-    for await (const m of c.store.messages.fetch(inbox.id, [[1, 100]], ['flags', 'size', 'modseq', 'idate']))
+    for await (const m of c.store.messages.fetch(
+      inbox.user,
+      inbox.id,
+      [[1, 100]],
+      ['flags', 'size', 'modseq', 'idate'],
+    ))
       flags.push([m.uid, m.flags, m.size! > 0, m.modseq! > 0, m.idate instanceof Date]);
     assert.equal(flags.length, 8);
     assert.deepEqual(flags[1], [6, ['\\Seen', 'Work'], true, true, true]);
     assert.deepEqual(
-      await c.store.messages.search(inbox.id, { type: 'flag', flag: 'work', set: true }),
+      await c.store.messages.search(inbox.user, inbox.id, { type: 'flag', flag: 'work', set: true }),
       [6, 9, 12],
     );
     assert.deepEqual(
-      await c.store.messages.search(inbox.id, {
+      await c.store.messages.search(inbox.user, inbox.id, {
         type: 'and',
         keys: [
           { type: 'flag', flag: '\\Seen', set: false },
@@ -154,8 +159,8 @@ test('two stores on one back end: each sees the other’s adds, flag changes and
   const b = await watchedStore();
   try {
     // both have the mailbox open (warm) before anything changes
-    await t.store.messages.view(inbox.id);
-    await b.store.messages.view(inbox.id);
+    await t.store.messages.view(inbox.user, inbox.id);
+    await b.store.messages.view(inbox.user, inbox.id);
     b.messageReads.length = 0;
     const r1 = await t.store.messages.add({ user: u.id, mailbox: inbox.id, raw: mail({ subject: 'a' }) });
     await b.store.messages.add({
@@ -180,17 +185,17 @@ test('two stores on one back end: each sees the other’s adds, flag changes and
     });
     b.messageReads.length = 0; // its own writes list what they change; following others reads nothing
     await t.store.messages.expunge({ user: u.id, mailbox: inbox.id });
-    const want = plain(await t.store.messages.view(inbox.id));
+    const want = plain(await t.store.messages.view(inbox.user, inbox.id));
     assert.deepEqual(
       want.entries.map((e) => [e.uid, e.flags]),
       [[2, ['$Label1', '\\Seen']]],
     );
     assert.equal(want.modseq, 5);
     // the beacons carried the changes: the other store has them without asking anyone
-    await eventually(async () => (await b.store.messages.view(inbox.id, 5))!.modseq === 5);
-    assert.deepEqual(plain(await b.store.messages.view(inbox.id)), want);
-    assert.deepEqual((await b.store.messages.view(inbox.id))!.expungedSince(0), [1]);
-    assert.deepEqual((await b.store.messages.view(inbox.id))!.expungedSince(5), []);
+    await eventually(async () => (await b.store.messages.view(inbox.user, inbox.id, 5))!.modseq === 5);
+    assert.deepEqual(plain(await b.store.messages.view(inbox.user, inbox.id)), want);
+    assert.deepEqual((await b.store.messages.view(inbox.user, inbox.id))!.expungedSince(0), [1]);
+    assert.deepEqual((await b.store.messages.view(inbox.user, inbox.id))!.expungedSince(5), []);
     assert.notEqual(r1.id, '');
     assert.deepEqual(b.messageReads, [], 'no message was read to follow the changes');
   } finally {
@@ -202,7 +207,7 @@ test('a journal entry that never got written is repaired from the messages', asy
   const u = await t.store.users.create({ username: 'ixlost', password: 'pw' });
   const inbox = (await t.store.mailboxes.get(u.id, 'INBOX'))!;
   await t.store.messages.add({ user: u.id, mailbox: inbox.id, raw: mail({ subject: 'first' }) });
-  assert.equal((await t.store.messages.view(inbox.id))!.exists, 1);
+  assert.equal((await t.store.messages.view(inbox.user, inbox.id))!.exists, 1);
   // another process (its own channel, so no beacon reaches this one) adds a message and its
   // journal entry is lost, as when a writer dies between its commit and its journal write
   const b = await watchedStore({ channelPrefix: `${t.store.notify.prefix}x` });
@@ -214,7 +219,7 @@ test('a journal entry that never got written is repaired from the messages', asy
   await t.db.collection('journal').deleteMany({ mailbox: new ObjectId(inbox.id), modseq: 2 });
   const c = await watchedStore();
   try {
-    assert.deepEqual(await c.store.messages.listUids(inbox.id), [1, 2]);
+    assert.deepEqual(await c.store.messages.listUids(inbox.user, inbox.id), [1, 2]);
     assert.ok(
       c.logs.includes('mailbox index repaired from its messages') ||
         c.logs.includes('mailbox index built from its messages'),
@@ -223,7 +228,7 @@ test('a journal entry that never got written is repaired from the messages', asy
     await c.close();
   }
   // the warm index of the first store notices it is behind the mailbox and repairs itself
-  assert.deepEqual(await t.store.messages.listUids(inbox.id), [1, 2]);
+  assert.deepEqual(await t.store.messages.listUids(inbox.user, inbox.id), [1, 2]);
 });
 
 test('a checkpoint rewrites only the chunks that changed and loads back exactly', async () => {

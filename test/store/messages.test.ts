@@ -69,9 +69,9 @@ test('add stores the message; lookups, status and raw bytes', async () => {
     mailbox: inbox.id,
     uidValidity: inbox.uidValidity,
   });
-  assert.deepEqual(await t.store.messages.listUids(inbox.id), [1]);
+  assert.deepEqual(await t.store.messages.listUids(inbox.user, inbox.id), [1]);
   const [view] = await all(
-    t.store.messages.fetch(inbox.id, [[1, 10]], ['flags', 'idate', 'size', 'modseq', 'subject']),
+    t.store.messages.fetch(inbox.user, inbox.id, [[1, 10]], ['flags', 'idate', 'size', 'modseq', 'subject']),
   );
   assert.deepEqual(view, {
     id: res.id,
@@ -113,13 +113,13 @@ test('add stores the message; lookups, status and raw bytes', async () => {
     uidValidity: inbox.uidValidity,
     highestModseq: 1,
   });
-  const whole = await t.store.messages.openRaw(inbox.id, 1);
+  const whole = await t.store.messages.openRaw(inbox.user, inbox.id, 1);
   assert.equal(whole?.size, raw.length);
   assert.deepEqual(await buffer(whole!.stream), raw);
-  const part = await t.store.messages.openRaw(inbox.id, 1, { start: 6, length: 10 });
+  const part = await t.store.messages.openRaw(inbox.user, inbox.id, 1, { start: 6, length: 10 });
   assert.deepEqual(await buffer(part!.stream), raw.subarray(6, 16));
   assert.deepEqual(await buffer((await t.store.messages.openRawById(user, res.id))!.stream), raw);
-  assert.equal(await t.store.messages.openRaw(inbox.id, 99), null);
+  assert.equal(await t.store.messages.openRaw(inbox.user, inbox.id, 99), null);
   assert.equal(await storageOf(user), raw.length);
   assert.deepEqual(await journal(inbox.id), [
     { mailbox: inbox.id, modseq: 1, command: 'EXISTS', uid: 1, flags: ['\\Seen', 'Work'] },
@@ -146,7 +146,7 @@ test('raw bytes out equal bytes in for externalized attachments, whole, in range
   const res = await t.store.messages.add({ user, mailbox: inbox.id, raw });
   const files = await t.db.collection('attachments.files').find({}).toArray();
   assert.ok(files.length >= 1, 'attachment went to GridFS');
-  const s = await t.store.messages.openRaw(inbox.id, res.uid);
+  const s = await t.store.messages.openRaw(inbox.user, inbox.id, res.uid);
   assert.deepEqual(await buffer(s!.stream), raw);
   for (const [start, length] of [
     [0, 1],
@@ -155,28 +155,28 @@ test('raw bytes out equal bytes in for externalized attachments, whole, in range
     [raw.length - 10, 1000],
     [50_000, 200_000],
   ] as const) {
-    const r = await t.store.messages.openRaw(inbox.id, res.uid, { start, length });
+    const r = await t.store.messages.openRaw(inbox.user, inbox.id, res.uid, { start, length });
     assert.deepEqual(await buffer(r!.stream), raw.subarray(start, start + length), `${start}+${length}`);
   }
-  const tail = await t.store.messages.openRaw(inbox.id, res.uid, { start: 1000 });
+  const tail = await t.store.messages.openRaw(inbox.user, inbox.id, res.uid, { start: 1000 });
   assert.deepEqual(await buffer(tail!.stream), raw.subarray(1000));
-  const sec = await t.store.messages.openSection(inbox.id, res.uid, '2');
+  const sec = await t.store.messages.openSection(inbox.user, inbox.id, res.uid, '2');
   const encoded = Buffer.from((att.toString('base64').match(/.{1,76}/g) ?? []).join('\r\n'));
   assert.equal(sec?.size, encoded.length);
   assert.deepEqual(await buffer(sec!.stream), encoded);
-  const sec1 = await t.store.messages.openSection(inbox.id, res.uid, '1');
+  const sec1 = await t.store.messages.openSection(inbox.user, inbox.id, res.uid, '1');
   assert.deepEqual(await buffer(sec1!.stream), Buffer.from('See attached.\r\n'));
-  assert.equal(await t.store.messages.openSection(inbox.id, res.uid, '9'), null);
-  assert.equal(await t.store.messages.openSection(inbox.id, res.uid, 'BOGUS'), null);
+  assert.equal(await t.store.messages.openSection(inbox.user, inbox.id, res.uid, '9'), null);
+  assert.equal(await t.store.messages.openSection(inbox.user, inbox.id, res.uid, 'BOGUS'), null);
   const headerEnd = raw.indexOf('\r\n\r\n') + 4;
   const section = async (name: string, range?: { start: number; length?: number }) =>
-    buffer((await t.store.messages.openSection(inbox.id, res.uid, name, range))!.stream);
+    buffer((await t.store.messages.openSection(inbox.user, inbox.id, res.uid, name, range))!.stream);
   assert.deepEqual(await section('HEADER'), raw.subarray(0, headerEnd));
   assert.deepEqual(await section('TEXT'), raw.subarray(headerEnd));
   assert.deepEqual(await section(''), raw);
   assert.deepEqual(await section('1.MIME'), Buffer.from('Content-Type: text/plain; charset=utf-8\r\n\r\n'));
   assert.deepEqual(await section('2', { start: 10, length: 100 }), encoded.subarray(10, 110));
-  const [v] = await all(t.store.messages.fetch(inbox.id, [res.uid], ['attachments']));
+  const [v] = await all(t.store.messages.fetch(inbox.user, inbox.id, [res.uid], ['attachments']));
   assert.equal(v?.hasAttachments, true);
   assert.deepEqual(
     v?.attachments?.map((a) => [a.filename, a.contentType]),
@@ -189,9 +189,11 @@ test('a message with NUL bytes in headers and text is stored and returned exactl
   const inbox = await box('INBOX');
   const raw = mail({ subject: 'nul\0here', text: 'body\0with nul\r\n' });
   const res = await t.store.messages.add({ user, mailbox: inbox.id, raw });
-  const s = await t.store.messages.openRaw(inbox.id, res.uid);
+  const s = await t.store.messages.openRaw(inbox.user, inbox.id, res.uid);
   assert.deepEqual(await buffer(s!.stream), raw);
-  assert.deepEqual(await t.store.messages.search(inbox.id, { type: 'body', value: 'with nul' }), [res.uid]);
+  assert.deepEqual(await t.store.messages.search(inbox.user, inbox.id, { type: 'body', value: 'with nul' }), [
+    res.uid,
+  ]);
 });
 
 test('flags: add/remove/set give a new MODSEQ per changed message; UNCHANGEDSINCE', async () => {
@@ -276,7 +278,7 @@ test('expunge: \\Deleted only, UID EXPUNGE subset, and forced delete', async () 
   assert.deepEqual(await t.store.messages.expunge({ user, mailbox: inbox.id, uids: [[3, 5]] }), {
     uids: [3, 5],
   });
-  assert.deepEqual(await t.store.messages.listUids(inbox.id), [1, 2, 4]);
+  assert.deepEqual(await t.store.messages.listUids(inbox.user, inbox.id), [1, 2, 4]);
   assert.deepEqual(await t.store.messages.expunge({ user, mailbox: inbox.id }), { uids: [1] });
   assert.deepEqual(await t.store.messages.expunge({ user, mailbox: inbox.id }), { uids: [] });
   assert.deepEqual(
@@ -285,7 +287,7 @@ test('expunge: \\Deleted only, UID EXPUNGE subset, and forced delete', async () 
       uids: [4],
     },
   );
-  assert.deepEqual(await t.store.messages.listUids(inbox.id), [2]);
+  assert.deepEqual(await t.store.messages.listUids(inbox.user, inbox.id), [2]);
   assert.equal(await storageOf(user), await sumSizes(user));
   assert.deepEqual(
     (await journal(inbox.id, 5)).map((e) => [e.command, e.uid, e.modseq]),
@@ -331,7 +333,7 @@ test('copy and move: UID maps, flags kept, storage and journal', async () => {
     ],
   });
   assert.equal((await t.store.attachments.stat(sha))?.refs, 7);
-  const copied = await all(t.store.messages.fetch(archive.id, [[1, 3]], ['flags', 'subject']));
+  const copied = await all(t.store.messages.fetch(archive.user, archive.id, [[1, 3]], ['flags', 'subject']));
   assert.deepEqual(
     copied.map((m) => [m.uid, m.flags, m.subject]),
     [
@@ -351,8 +353,8 @@ test('copy and move: UID maps, flags kept, storage and journal', async () => {
     ],
     expunged: [1, 2],
   });
-  assert.deepEqual(await t.store.messages.listUids(inbox.id), [3, 4]);
-  assert.deepEqual(await t.store.messages.listUids(trash.id), [1, 2]);
+  assert.deepEqual(await t.store.messages.listUids(inbox.user, inbox.id), [3, 4]);
+  assert.deepEqual(await t.store.messages.listUids(trash.user, trash.id), [1, 2]);
   assert.equal((await t.store.attachments.stat(sha))?.refs, 7, 'a move changes no references');
   assert.equal(await storageOf(user), await sumSizes(user));
   assert.deepEqual(
@@ -369,7 +371,7 @@ test('copy and move: UID maps, flags kept, storage and journal', async () => {
       ['EXPUNGE', 2, 6],
     ],
   );
-  const moved = await t.store.messages.openRaw(trash.id, 2);
+  const moved = await t.store.messages.openRaw(trash.user, trash.id, 2);
   assert.deepEqual(await buffer(moved!.stream), mail({ subject: 'm1', attachment: att }));
   await assert.rejects(t.store.messages.move({ user, mailbox: inbox.id, uids: [3], target: inbox.id }), (e) =>
     isStoreError(e, 'CANNOT'),
@@ -395,7 +397,7 @@ test('a copy larger than one batch streams its sources: every message once, exac
     }),
   );
   const byUid = new Map<number, Buffer>();
-  for (const m of await all(t.store.messages.fetch(inbox.id, [[1, count]], ['subject']))) {
+  for (const m of await all(t.store.messages.fetch(inbox.user, inbox.id, [[1, count]], ['subject']))) {
     byUid.set(m.uid, raws[Number(m.subject!.split(' ')[2])]!);
   }
   // gaps in the set: two messages gone before the copy
@@ -420,7 +422,7 @@ test('a copy larger than one batch streams its sources: every message once, exac
   assert.equal(await storageOf(user), await sumSizes(user));
   assert.equal((await journal(archive.id)).filter((e) => e.command === 'EXISTS').length, sources.length);
   for (const { source, target } of [c.map[0]!, c.map[99]!, c.map[c.map.length - 1]!]) {
-    const copy = await t.store.messages.openRaw(archive.id, target);
+    const copy = await t.store.messages.openRaw(archive.user, archive.id, target);
     assert.deepEqual(await buffer(copy!.stream), byUid.get(source), `copy of UID ${source}`);
   }
 });
@@ -444,8 +446,8 @@ test('quota: an over-quota add or copy fails with OVERQUOTA and stores nothing',
     isStoreError(e, 'OVERQUOTA'),
   );
   assert.deepEqual(await t.db.collection('attachments.files').find({}).toArray(), filesBefore);
-  assert.deepEqual(await t.store.messages.listUids(inbox.id), [1, 2]);
-  assert.deepEqual(await t.store.messages.listUids(sent.id), []);
+  assert.deepEqual(await t.store.messages.listUids(inbox.user, inbox.id), [1, 2]);
+  assert.deepEqual(await t.store.messages.listUids(sent.user, sent.id), []);
   assert.equal(await storageOf(user), raw.length * 2);
   assert.deepEqual(
     (await journal(inbox.id)).map((e) => e.uid),
@@ -483,7 +485,7 @@ test('20 parallel adds get distinct increasing UIDs and MODSEQs, journal in orde
     Array.from({ length: 20 }, (_, i) => i + 1),
   );
   for (const r of results) assert.equal(r.modseq, r.uid, 'one allocation gives both');
-  assert.deepEqual(await t.store.messages.listUids(inbox.id), uids);
+  assert.deepEqual(await t.store.messages.listUids(inbox.user, inbox.id), uids);
   const j = await journal(inbox.id);
   assert.deepEqual(
     j.map((e) => [e.command, e.uid, e.modseq]),
@@ -629,7 +631,8 @@ test('search building blocks', async () => {
     [],
     new Date('2026-03-20T12:00:00Z'),
   );
-  const s = (q: Parameters<typeof t.store.messages.search>[1]) => t.store.messages.search(inbox.id, q);
+  const s = (q: Parameters<typeof t.store.messages.search>[2]) =>
+    t.store.messages.search(inbox.user, inbox.id, q);
   assert.deepEqual(await s({ type: 'all' }), [1, 2, 3, 4]);
   assert.deepEqual(await s({ type: 'flag', flag: '\\Seen', set: false }), [2, 3, 4]);
   assert.deepEqual(await s({ type: 'flag', flag: 'URGENT', set: true }), [3]);
@@ -741,14 +744,16 @@ test('INBOX rename moves its messages to the new mailbox and leaves INBOX empty'
   assert.equal(renamed.path, 'Old Inbox');
   assert.notEqual(renamed.id, inbox.id);
   assert.equal(renamed.uidNext, 4);
-  assert.deepEqual(await t.store.messages.listUids(renamed.id), [1, 2, 3]);
-  assert.deepEqual(await t.store.messages.listUids(inbox.id), []);
+  assert.deepEqual(await t.store.messages.listUids(renamed.user, renamed.id), [1, 2, 3]);
+  assert.deepEqual(await t.store.messages.listUids(inbox.user, inbox.id), []);
   const after = await box('INBOX');
   assert.equal(after.id, inbox.id);
   assert.equal(after.uidValidity, inbox.uidValidity);
   assert.ok(await t.store.mailboxes.get(user, 'INBOX/Child'), 'children of INBOX stay');
   assert.deepEqual(
-    (await all(t.store.messages.fetch(renamed.id, [[1, 3]], ['subject']))).map((m) => m.subject),
+    (await all(t.store.messages.fetch(renamed.user, renamed.id, [[1, 3]], ['subject']))).map(
+      (m) => m.subject,
+    ),
     ['i0', 'i1', 'i2'],
   );
   assert.equal(await storageOf(user), await sumSizes(user));
@@ -780,11 +785,14 @@ test('deleting a mailbox or a user releases storage and attachment references', 
 test('listMailbox gives the UIDs and the first unseen UID in one pass', async () => {
   const { user, box } = await newUser();
   const inbox = await box('INBOX');
-  assert.deepEqual(await t.store.messages.listMailbox(inbox.id), { uids: [], firstUnseen: null });
+  assert.deepEqual(await t.store.messages.listMailbox(inbox.user, inbox.id), { uids: [], firstUnseen: null });
   for (const flags of [['\\Seen'], ['\\Seen'], [], []]) {
     await t.store.messages.add({ user, mailbox: inbox.id, raw: mail({ subject: 's' }), flags });
   }
-  assert.deepEqual(await t.store.messages.listMailbox(inbox.id), { uids: [1, 2, 3, 4], firstUnseen: 3 });
+  assert.deepEqual(await t.store.messages.listMailbox(inbox.user, inbox.id), {
+    uids: [1, 2, 3, 4],
+    firstUnseen: 3,
+  });
   await t.store.messages.updateFlags({
     user,
     mailbox: inbox.id,
@@ -792,5 +800,8 @@ test('listMailbox gives the UIDs and the first unseen UID in one pass', async ()
     action: 'add',
     flags: ['\\Seen'],
   });
-  assert.deepEqual(await t.store.messages.listMailbox(inbox.id), { uids: [1, 2, 3, 4], firstUnseen: null });
+  assert.deepEqual(await t.store.messages.listMailbox(inbox.user, inbox.id), {
+    uids: [1, 2, 3, 4],
+    firstUnseen: null,
+  });
 });

@@ -47,6 +47,6 @@ for (const step of ['reserved', 'parsed', 'attachments', 'allocated'] as const) 
       failAt = null;
     }
     assert.equal(await storageOf(u.id), stored.size);
-    assert.deepEqual(await t.store.messages.listUids(inbox.id), [stored.uid]);
+    assert.deepEqual(await t.store.messages.listUids(inbox.user, inbox.id), [stored.uid]);
   });
 }

@@ -29,8 +29,8 @@ test('reads through remembered ids follow moves, expunges and appends made elsew
   for (const raw of raws) await t.store.messages.add({ user: u.id, mailbox: inbox.id, raw });
 
   // this process lists the mailbox (remembering every id), then reads one message by uid
-  assert.deepEqual(await t.store.messages.listUids(inbox.id), [1, 2, 3]);
-  assert.deepEqual(await buffer((await t.store.messages.openRaw(inbox.id, 1))!.stream), raws[0]);
+  assert.deepEqual(await t.store.messages.listUids(inbox.user, inbox.id), [1, 2, 3]);
+  assert.deepEqual(await buffer((await t.store.messages.openRaw(inbox.user, inbox.id, 1))!.stream), raws[0]);
 
   // elsewhere: uid 1 moves to Archive, uid 2 is expunged, a fourth message arrives
   await other.messages.move({ user: u.id, mailbox: inbox.id, uids: [1], target: archive.id });
@@ -40,15 +40,15 @@ test('reads through remembered ids follow moves, expunges and appends made elsew
   assert.equal(added.uid, 4);
 
   // the moved and expunged pairs name no message here any more
-  assert.equal(await t.store.messages.openRaw(inbox.id, 1), null);
-  assert.equal(await t.store.messages.openSection(inbox.id, 2, 'TEXT'), null);
-  const small = await all(t.store.messages.fetch(inbox.id, [1, 2, 3], ['subject']));
+  assert.equal(await t.store.messages.openRaw(inbox.user, inbox.id, 1), null);
+  assert.equal(await t.store.messages.openSection(inbox.user, inbox.id, 2, 'TEXT'), null);
+  const small = await all(t.store.messages.fetch(inbox.user, inbox.id, [1, 2, 3], ['subject']));
   assert.deepEqual(
     small.map((m) => [m.uid, m.subject]),
     [[3, 'm3']],
   );
   // uid 4 was never seen by this process: the read must still find it
-  const wide = await all(t.store.messages.fetch(inbox.id, [[1, 4]], ['subject', 'flags']));
+  const wide = await all(t.store.messages.fetch(inbox.user, inbox.id, [[1, 4]], ['subject', 'flags']));
   assert.deepEqual(
     wide.map((m) => [m.uid, m.subject]),
     [
@@ -56,9 +56,12 @@ test('reads through remembered ids follow moves, expunges and appends made elsew
       [4, 'm4'],
     ],
   );
-  assert.deepEqual(await buffer((await t.store.messages.openRaw(inbox.id, 4))!.stream), raw4);
+  assert.deepEqual(await buffer((await t.store.messages.openRaw(inbox.user, inbox.id, 4))!.stream), raw4);
   // the moved message reads back exactly under its new uid in Archive
-  assert.deepEqual(await buffer((await t.store.messages.openRaw(archive.id, 1))!.stream), raws[0]);
+  assert.deepEqual(
+    await buffer((await t.store.messages.openRaw(archive.user, archive.id, 1))!.stream),
+    raws[0],
+  );
 
   // flag changes made elsewhere show in reads through remembered ids
   await other.messages.updateFlags({
@@ -68,7 +71,7 @@ test('reads through remembered ids follow moves, expunges and appends made elsew
     action: 'add',
     flags: ['\\Flagged'],
   });
-  const [m3] = await all(t.store.messages.fetch(inbox.id, [3], ['flags']));
+  const [m3] = await all(t.store.messages.fetch(inbox.user, inbox.id, [3], ['flags']));
   assert.deepEqual(m3?.flags, ['\\Flagged']);
 });
 
@@ -79,7 +82,7 @@ test('copy, flag and expunge by this process work on ids it remembered before a 
   for (let i = 1; i <= 3; i++) {
     await t.store.messages.add({ user: u.id, mailbox: inbox.id, raw: mail({ subject: `c${i}` }) });
   }
-  await t.store.messages.listUids(inbox.id);
+  await t.store.messages.listUids(inbox.user, inbox.id);
   await other.messages.move({ user: u.id, mailbox: inbox.id, uids: [2], target: trash.id });
 
   const copied = await t.store.messages.copy({
@@ -104,8 +107,8 @@ test('copy, flag and expunge by this process work on ids it remembered before a 
     [1, 3],
   );
   assert.deepEqual((await t.store.messages.expunge({ user: u.id, mailbox: inbox.id })).uids, [1, 3]);
-  assert.deepEqual(await t.store.messages.listUids(inbox.id), []);
-  assert.deepEqual(await t.store.messages.listUids(trash.id), [1, 2, 3]);
+  assert.deepEqual(await t.store.messages.listUids(inbox.user, inbox.id), []);
+  assert.deepEqual(await t.store.messages.listUids(trash.user, trash.id), [1, 2, 3]);
 });
 
 test('the remembered ids stay within their bound, dropping whole mailboxes oldest first', () => {

@@ -149,6 +149,47 @@ test('update and list users', async () => {
   );
 });
 
+test('delete removes everything that hangs off the user, and nothing of another user', async () => {
+  const make = async (name: string) => {
+    const u = await t.store.users.create({ username: name, password: 'pw', address: `${name}@example.com` });
+    const inbox = (await t.store.mailboxes.get(u.id, 'INBOX'))!;
+    await t.store.messages.add({
+      user: u.id,
+      mailbox: inbox.id,
+      raw: Buffer.from('Subject: x\r\n\r\nbody\r\n'),
+    });
+    await t.store.mailboxes.create(u.id, 'Kept');
+    await t.store.mailboxes.delete(u.id, 'Kept'); // leaves a subscription without its mailbox
+    await t.store.importMarks.add(u.id, 'key-1');
+    await t.store.filters.create(u.id, { query: { subject: 'x' }, action: { seen: true } });
+    await t.store.autoreplies.set(u.id, { status: false, text: 'away' });
+    await t.store.authlog.record({
+      user: u.id,
+      login: name,
+      protocol: 'imap',
+      ip: '127.0.0.1',
+      result: 'success',
+    });
+    return u;
+  };
+  const gone = await make('cascade');
+  const kept = await make('bystander');
+  const collections = ['mailboxes', 'messages', 'journal', 'addresses', 'subscriptions', 'importmarks'];
+  collections.push('filters', 'autoreplies', 'authlog');
+  const count = (coll: string, user: string) =>
+    t.db.collection(coll).countDocuments({ user: new ObjectId(user) });
+  for (const coll of collections) assert.ok((await count(coll, gone.id)) > 0, `${coll} has data to delete`);
+
+  await t.store.users.delete(gone.id);
+
+  for (const coll of collections) {
+    assert.equal(await count(coll, gone.id), 0, `${coll} of the deleted user`);
+    assert.ok((await count(coll, kept.id)) > 0, `${coll} of another user stays`);
+  }
+  assert.equal(await t.store.users.get(gone.id), null);
+  assert.equal((await t.store.users.get(kept.id))?.storageUsed, await t.store.users.recountStorage(kept.id));
+});
+
 test('delete removes the user, mailboxes and addresses', async () => {
   const u = await t.store.users.create({ username: 'gone', password: 'pw', address: 'gone@example.com' });
   await t.store.mailboxes.create(u.id, 'Folder/Sub');

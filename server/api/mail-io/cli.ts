@@ -9,7 +9,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Config } from '../../config/index.ts';
 import { startBackends } from '../../services/backends.ts';
-import { createStore, ensureIndexes, type Store } from '../../store/index.ts';
+import { createStore, type Store } from '../../store/index.ts';
 import { createLogging } from '../../log/logger.ts';
 import { importFile, type ImportReport } from './importer.ts';
 import { exportMaildir, exportMbox } from './exporter.ts';
@@ -27,9 +27,10 @@ async function withStore<T>(
   fn: (store: Store, backends: Awaited<ReturnType<typeof startBackends>>) => Promise<T>,
 ): Promise<T> {
   const { log, flush } = await createLogging({ level: 'warn', console: 'off' });
-  const backends = await startBackends(config, log, (db) => ensureIndexes(db), command);
-  const store = createStore({ db: backends.db, redis: backends.redis });
+  const backends = await startBackends(config, log, command);
+  const store = createStore({ database: backends.database, redis: backends.redis });
   try {
+    await store.ensureIndexes();
     return await fn(store, backends);
   } finally {
     await store.close();
@@ -203,7 +204,9 @@ export async function cliExport(
         ? await store.mailboxes.getById(user.id, key)
         : await store.mailboxes.get(user.id, key);
       if (!mb) throw noMailbox(key, user.username);
-      const n = await exportMbox(store, mb.id, out, (done, total) => progress.update({ done, total }));
+      const n = await exportMbox(store, user.id, mb.id, out, (done, total) =>
+        progress.update({ done, total }),
+      );
       summary = `exported ${n} messages from ${mb.path} to ${file}`;
     }
     out.end();

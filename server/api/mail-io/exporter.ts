@@ -22,16 +22,17 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
 
 export async function exportMbox(
   store: Store,
+  user: string,
   mailbox: string,
   out: Writable,
   onProgress?: ExportProgress,
 ): Promise<number> {
-  const uids = await store.messages.listUids(mailbox);
+  const uids = await store.messages.listUids(user, mailbox);
   let done = 0;
   for (let i = 0; i < uids.length; i += BATCH) {
     const batch = uids.slice(i, i + BATCH);
-    for await (const m of store.messages.fetch(mailbox, batch, ['idate', 'flags', 'addresses'])) {
-      const raw = await store.messages.openRaw(mailbox, m.uid);
+    for await (const m of store.messages.fetch(user, mailbox, batch, ['idate', 'flags', 'addresses'])) {
+      const raw = await store.messages.openRaw(user, mailbox, m.uid);
       if (!raw) continue; // expunged meanwhile
       const bytes = await readAll(raw.stream);
       const sender = m.sender?.[0]?.address || m.from?.[0]?.address || 'MAILER-DAEMON';
@@ -61,7 +62,7 @@ export async function exportMaildir(
   const zip = new ZipWriter(out);
   const boxes = await store.mailboxes.list(user);
   const uidsOf = new Map<string, number[]>();
-  for (const mb of boxes) uidsOf.set(mb.id, await store.messages.listUids(mb.id));
+  for (const mb of boxes) uidsOf.set(mb.id, await store.messages.listUids(user, mb.id));
   const total = [...uidsOf.values()].reduce((n, u) => n + u.length, 0);
   const report: MaildirExportReport = { mailboxes: boxes.length, messages: 0, keywordsLeftOut: [] };
   const now = new Date();
@@ -100,8 +101,12 @@ async function exportFolder(
   };
   let done = 0;
   for (let i = 0; i < uids.length; i += BATCH) {
-    for await (const m of store.messages.fetch(mb.id, uids.slice(i, i + BATCH), ['idate', 'flags', 'size'])) {
-      const raw = await store.messages.openRaw(mb.id, m.uid);
+    for await (const m of store.messages.fetch(mb.user, mb.id, uids.slice(i, i + BATCH), [
+      'idate',
+      'flags',
+      'size',
+    ])) {
+      const raw = await store.messages.openRaw(mb.user, mb.id, m.uid);
       if (!raw) continue; // expunged meanwhile
       const bytes = await readAll(raw.stream);
       const idate = m.idate ?? new Date();

@@ -88,7 +88,10 @@ const authlog = userRoute({
       throw badInput('query.next: not a cursor from this API');
     }
     const limit = query.limit ?? 50;
-    const list = await deps.ctx.authlog.list(user, { limit, ...(query.next ? { before: query.next } : {}) });
+    const list = await deps.ctx.store.authlog.list(user, {
+      limit,
+      ...(query.next ? { before: query.next } : {}),
+    });
     return {
       success: true,
       nextCursor: list.length === limit ? list[list.length - 1]!.id : false,

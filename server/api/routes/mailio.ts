@@ -36,7 +36,7 @@ const exportRoute = defineRoute({
     const name = (mb.path.replace(/[^A-Za-z0-9._-]+/g, '_') || 'mailbox') + '.mbox';
     res.setHeader('Content-Disposition', `attachment; filename="${name}"`);
     try {
-      await exportMbox(deps.ctx.store, mb.id, res);
+      await exportMbox(deps.ctx.store, user, mb.id, res);
       res.end();
     } catch (err) {
       // headers are gone: the only honest signal left is a cut connection

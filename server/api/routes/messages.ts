@@ -23,11 +23,12 @@ const messageParams = mailboxParams.extend({ message: uid });
 
 export async function getMessage(
   deps: ApiDeps,
+  user: string,
   mailbox: string,
   uidValue: number,
-  fields: Parameters<ApiDeps['ctx']['store']['messages']['fetch']>[2],
+  fields: Parameters<ApiDeps['ctx']['store']['messages']['fetch']>[3],
 ): Promise<MessageView> {
-  for await (const m of deps.ctx.store.messages.fetch(mailbox, [uidValue], fields)) return m;
+  for await (const m of deps.ctx.store.messages.fetch(user, mailbox, [uidValue], fields)) return m;
   throw notFound('MessageNotFound', 'no such message');
 }
 
@@ -68,8 +69,8 @@ const listMessages = defineRoute({
     const mb = await requireMailbox(deps, user, params.mailbox);
     const store = deps.ctx.store;
     let uids = query.unseen
-      ? await store.messages.search(mb.id, { type: 'flag', flag: '\\Seen', set: false })
-      : await store.messages.listUids(mb.id);
+      ? await store.messages.search(user, mb.id, { type: 'flag', flag: '\\Seen', set: false })
+      : await store.messages.listUids(user, mb.id);
     const order = query.order ?? 'desc';
     if (order === 'desc') uids = [...uids].reverse();
     const { start, limit } = pageWindow(query);
@@ -77,7 +78,7 @@ const listMessages = defineRoute({
     const results = [];
     if (page.length) {
       const byUid = new Map<number, MessageView>();
-      for await (const m of store.messages.fetch(mb.id, page, LIST_FIELDS)) byUid.set(m.uid, m);
+      for await (const m of store.messages.fetch(user, mb.id, page, LIST_FIELDS)) byUid.set(m.uid, m);
       for (const u of page) {
         const m = byUid.get(u);
         if (m) results.push(messageListItem(m));
@@ -104,7 +105,7 @@ const getOne = defineRoute({
   responses: { 200: { description: 'The message' } },
   async handler({ user, params, query, deps }) {
     const mb = await requireMailbox(deps, user, params.mailbox);
-    const m = await getMessage(deps, mb.id, params.message, [...LIST_FIELDS, 'headers', 'text']);
+    const m = await getMessage(deps, user, mb.id, params.message, [...LIST_FIELDS, 'headers', 'text']);
     if (query.markAsSeen && !flagState(m.flags).seen) {
       const r = await deps.ctx.store.messages.updateFlags({
         user,
@@ -115,7 +116,7 @@ const getOne = defineRoute({
       });
       if (r.updated[0]) m.flags = r.updated[0].flags;
     }
-    const html = await htmlOf(deps.ctx.store, mb.id, m.uid);
+    const html = await htmlOf(deps.ctx.store, user, mb.id, m.uid);
     return {
       success: true,
       id: m.uid,
@@ -161,7 +162,7 @@ const getRaw = defineRoute({
   responses: { 200: { description: 'RFC 5322 message', contentType: 'message/rfc822' } },
   async handler({ user, params, res, deps }) {
     const mb = await requireMailbox(deps, user, params.mailbox);
-    const raw = await deps.ctx.store.messages.openRaw(mb.id, params.message);
+    const raw = await deps.ctx.store.messages.openRaw(user, mb.id, params.message);
     if (!raw) throw notFound('MessageNotFound', 'no such message');
     res.status(200);
     res.setHeader('Content-Type', 'message/rfc822');
@@ -187,10 +188,10 @@ const getAttachment = defineRoute({
   responses: { 200: { description: 'Attachment bytes', contentType: 'application/octet-stream' } },
   async handler({ user, params, res, deps }) {
     const mb = await requireMailbox(deps, user, params.mailbox);
-    const m = await getMessage(deps, mb.id, params.message, ['attachments']);
+    const m = await getMessage(deps, user, mb.id, params.message, ['attachments']);
     const a = (m.attachments ?? []).find((x) => x.id === params.attachment);
     if (!a) throw notFound('AttachmentNotFound', 'no such attachment');
-    const content = await decodedPart(deps.ctx.store, mb.id, m.uid, a.id);
+    const content = await decodedPart(deps.ctx.store, user, mb.id, m.uid, a.id);
     if (!content) throw notFound('AttachmentNotFound', 'no such attachment');
     res.setHeader('Content-Type', a.contentType || 'application/octet-stream');
     const name = (a.filename ?? `attachment-${a.id}`).replace(/["\\\r\n]/g, '_');
@@ -231,7 +232,7 @@ const updateMessage = defineRoute({
   async handler({ user, params, body, deps }) {
     const store = deps.ctx.store;
     const mb = await requireMailbox(deps, user, params.mailbox);
-    await getMessage(deps, mb.id, params.message, ['flags']);
+    await getMessage(deps, user, mb.id, params.message, ['flags']);
     const add: string[] = [];
     const remove: string[] = [];
     for (const [k, flag] of Object.entries(FLAG_FIELDS)) {

@@ -32,7 +32,7 @@ const listFilters = userRoute({
   params: userOnly,
   responses: { 200: { description: 'Filters' } },
   async handler({ user, deps }) {
-    const list = await deps.filters.list(user);
+    const list = await deps.ctx.store.filters.list(user);
     return {
       success: true,
       limits: { allowed: MAX_FILTERS_PER_USER, used: list.length },
@@ -54,7 +54,7 @@ const createFilter = userRoute({
   responses: { 200: { description: 'Created', schema: successIdSchema } },
   async handler({ user, body, deps }) {
     const input = withoutSessionFields(body);
-    const f = await deps.filters.create(user, input);
+    const f = await deps.ctx.store.filters.create(user, input);
     return { success: true, id: f.id };
   },
 });
@@ -67,7 +67,7 @@ const getFilter = userRoute({
   params: filterParams,
   responses: { 200: { description: 'The filter' } },
   async handler({ user, params, deps }) {
-    const f = await deps.filters.get(user, params.filter);
+    const f = await deps.ctx.store.filters.get(user, params.filter);
     if (!f) throw notFound('FilterNotFound', 'no such filter');
     return { success: true, ...filterJson(f) };
   },
@@ -84,7 +84,7 @@ const updateFilter = userRoute({
   responses: { 200: { description: 'Changed', schema: successSchema } },
   async handler({ user, params, body, deps }) {
     const input = withoutSessionFields(body);
-    const f = await deps.filters.update(user, params.filter, input);
+    const f = await deps.ctx.store.filters.update(user, params.filter, input);
     if (!f) throw notFound('FilterNotFound', 'no such filter');
     return { success: true };
   },
@@ -98,7 +98,8 @@ const deleteFilter = userRoute({
   params: filterParams,
   responses: { 200: { description: 'Deleted', schema: successSchema } },
   async handler({ user, params, deps }) {
-    if (!(await deps.filters.delete(user, params.filter))) throw notFound('FilterNotFound', 'no such filter');
+    if (!(await deps.ctx.store.filters.delete(user, params.filter)))
+      throw notFound('FilterNotFound', 'no such filter');
     return { success: true };
   },
 });
@@ -122,7 +123,7 @@ const getAutoreply = userRoute({
   params: userOnly,
   responses: { 200: { description: 'The autoreply' } },
   async handler({ user, deps }) {
-    return { success: true, ...autoreplyJson(await deps.autoreplies.get(user)) };
+    return { success: true, ...autoreplyJson(await deps.ctx.store.autoreplies.get(user)) };
   },
 });
 
@@ -137,7 +138,7 @@ const setAutoreply = userRoute({
   responses: { 200: { description: 'Saved', schema: successSchema } },
   async handler({ user, body, deps }) {
     const input = withoutSessionFields(body);
-    await deps.autoreplies.set(user, input);
+    await deps.ctx.store.autoreplies.set(user, input);
     return { success: true, id: user };
   },
 });
@@ -150,7 +151,7 @@ const deleteAutoreply = userRoute({
   params: userOnly,
   responses: { 200: { description: 'Removed', schema: successSchema } },
   async handler({ user, deps }) {
-    await deps.autoreplies.delete(user);
+    await deps.ctx.store.autoreplies.delete(user);
     return { success: true };
   },
 });

@@ -75,7 +75,7 @@ const search = defineRoute({
     // hits in mailbox path order, newest first within each mailbox
     let hits: Array<{ mailbox: string; uid: number }> = [];
     for (const mb of mailboxes) {
-      const uids = await store.messages.search(mb.id, key);
+      const uids = await store.messages.search(user, mb.id, key);
       for (let i = uids.length - 1; i >= 0; i--) hits.push({ mailbox: mb.id, uid: uids[i]! });
     }
     if (query.attachments !== undefined) {
@@ -84,7 +84,7 @@ const search = defineRoute({
         const uids = hits.filter((h) => h.mailbox === mb.id).map((h) => h.uid);
         if (!uids.length) continue;
         const has = new Set<number>();
-        for await (const m of store.messages.fetch(mb.id, uids, ['attachments']))
+        for await (const m of store.messages.fetch(user, mb.id, uids, ['attachments']))
           if (m.hasAttachments) has.add(m.uid);
         for (const u of uids) if (has.has(u) === query.attachments) keep.push({ mailbox: mb.id, uid: u });
       }
@@ -96,7 +96,8 @@ const search = defineRoute({
     for (const mb of mailboxes) {
       const uids = page.filter((h) => h.mailbox === mb.id).map((h) => h.uid);
       if (!uids.length) continue;
-      for await (const m of store.messages.fetch(mb.id, uids, LIST_FIELDS)) views.set(`${mb.id}:${m.uid}`, m);
+      for await (const m of store.messages.fetch(user, mb.id, uids, LIST_FIELDS))
+        views.set(`${mb.id}:${m.uid}`, m);
     }
     const results = page.flatMap((h) => {
       const v = views.get(`${h.mailbox}:${h.uid}`);

@@ -136,7 +136,12 @@ const updates = defineRoute({
 /** Sender and subject of the message an EXISTS beacon announces (its last UID). */
 async function newMessage(deps: ApiDeps, b: Beacon): Promise<{ subject: string; from: string } | null> {
   try {
-    for await (const m of deps.ctx.store.messages.fetch(b.mailbox, [b.uid], ['subject', 'addresses'])) {
+    for await (const m of deps.ctx.store.messages.fetch(
+      b.user,
+      b.mailbox,
+      [b.uid],
+      ['subject', 'addresses'],
+    )) {
       const from = m.from?.[0] ?? m.sender?.[0];
       return {
         subject: m.subject ?? '',

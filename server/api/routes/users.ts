@@ -207,8 +207,6 @@ const deleteUser = defineRoute({
     await deps.ctx.store.users.delete(user);
     deps.domains.changed();
     await deps.tokens.revokeAll(user);
-    await deps.filters.deleteAll(user);
-    await deps.autoreplies.delete(user);
     return { success: true };
   },
 });

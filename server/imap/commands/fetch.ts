@@ -89,7 +89,7 @@ async function changedUids(
   since: number,
 ): Promise<number[]> {
   const out: number[] = [];
-  for await (const m of session.store.messages.fetch(mailbox, uids, ['modseq'])) {
+  for await (const m of session.store.messages.fetch(session.userId, mailbox, uids, ['modseq'])) {
     if ((m.modseq ?? 0) > since) out.push(m.uid);
   }
   return out;
@@ -126,7 +126,7 @@ export const fetch: CommandSpec = {
 
     if (mods.vanished && changedSince !== undefined) {
       // RFC 7162 §3.2.6: the UIDs of the set expunged since, before any FETCH
-      const view = await messages.view(box.id);
+      const view = await messages.view(session.userId, box.id);
       const gone = view ? vanishedEarlier(box, view, uids, changedSince) : null;
       if (gone) out.untagged(`VANISHED (EARLIER) ${gone}`);
     }
@@ -163,8 +163,8 @@ export const fetch: CommandSpec = {
 
     // a page of messages per read (or passes over the mailbox for a large range), for all their
     // sections, with the next page read ahead; a message expunged since the listing is left out
-    const listed = messages.fetch(box.id, uids, [...fields]);
-    const pages = messages.pager(box.id, uids);
+    const listed = messages.fetch(session.userId, box.id, uids, [...fields]);
+    const pages = messages.pager(session.userId, box.id, uids);
     const modseqOf = (m: { uid: number; modseq?: number }) => seen.get(m.uid)?.modseq ?? m.modseq;
     // RFC 7162 §3.1.4.1: only what changed after CHANGEDSINCE (a \Seen set just now did)
     const unchanged = (m: { uid: number; modseq?: number }) =>

@@ -31,7 +31,7 @@ export const search: CommandSpec = {
       // RFC 7162 §3.1: SEARCH MODSEQ enables CONDSTORE, and the reply carries the highest MODSEQ
       const withModseq = usesModseq(req.key);
       if (withModseq) session.enableCondstore();
-      const view = withModseq ? await session.store.messages.view(box.id) : null;
+      const view = withModseq ? await session.store.messages.view(session.userId, box.id) : null;
       const modseqs = view ? uids.map((u) => wireModseq(view.get(u)?.modseq ?? 0)) : undefined;
       const o = ret.options;
       if (!o) {

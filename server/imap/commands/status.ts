@@ -31,13 +31,17 @@ export async function writeStatus(
     // messages no session has claimed as \Recent yet
     const mark = await session.recentMarks.peek(box.id);
     if (mark < st.uidNext - 1) {
-      recent = (await store.messages.search(box.id, { type: 'uid', uids: [[mark + 1, st.uidNext]] })).length;
+      recent = (
+        await store.messages.search(session.userId, box.id, { type: 'uid', uids: [[mark + 1, st.uidNext]] })
+      ).length;
     }
   }
   // RFC 7162 §3.1: STATUS HIGHESTMODSEQ enables CONDSTORE
   if (items.includes('HIGHESTMODSEQ')) session.enableCondstore();
   // RFC 8438 §3: the total of the messages' RFC822.SIZEs, from the mailbox index
-  const size = items.includes('SIZE') ? ((await store.messages.view(box.id))?.counts().size ?? 0) : 0;
+  const size = items.includes('SIZE')
+    ? ((await store.messages.view(session.userId, box.id))?.counts().size ?? 0)
+    : 0;
   const value: Record<string, number> = {
     HIGHESTMODSEQ: wireModseq(st.highestModseq),
     SIZE: size,

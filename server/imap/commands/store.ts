@@ -45,7 +45,7 @@ export const store: CommandSpec = {
       // RFC 3501 §6.4.6: the new flags of every message in the set, except those left alone
       const skipped = new Set(res.modified);
       const fields = box.condstore ? (['flags', 'modseq'] as const) : (['flags'] as const);
-      for await (const v of messages.fetch(box.id, uids, fields)) {
+      for await (const v of messages.fetch(session.userId, box.id, uids, fields)) {
         const seq = box.seqOf(v.uid);
         if (!seq || skipped.has(v.uid)) continue;
         box.announceKeywords(v.flags ?? [], session.out);

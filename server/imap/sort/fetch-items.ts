@@ -30,7 +30,7 @@ export async function loadSources(
   fields: readonly MessageField[],
 ): Promise<SortSource[]> {
   const box = session.selected!;
-  const view = await session.store.messages.view(box.id);
+  const view = await session.store.messages.view(session.userId, box.id);
   const out = new Map<number, SortSource>();
   // the index is shared and changes in place: read it before the next await
   for (const uid of uids) {
@@ -38,7 +38,12 @@ export async function loadSources(
     if (e) out.set(uid, { uid, idate: e.idate, hdate: e.hdate, size: e.size });
   }
   if (fields.length && out.size) {
-    for await (const doc of session.store.messages.fetch(box.id, ranges([...out.keys()]), fields)) {
+    for await (const doc of session.store.messages.fetch(
+      session.userId,
+      box.id,
+      ranges([...out.keys()]),
+      fields,
+    )) {
       const s = out.get(doc.uid);
       if (s) s.doc = doc;
     }
