@@ -2,6 +2,7 @@
 import type { Collection, Db } from 'mongodb';
 import type { Redis } from 'ioredis';
 import type { Notifier } from '../notify/index.ts';
+import { DEFAULT_REDIS_PREFIX, RedisKeys } from '../notify/redis-keys.ts';
 import { Locks } from './locks.ts';
 import { UidIds } from './uid-ids.ts';
 import { IndexCache } from './mailbox-index/cache.ts';
@@ -25,11 +26,15 @@ export interface ResolvedOptions {
   journalMaxAgeMs: number;
   defaultQuota: number;
   channelPrefix: string;
+  /** Every Redis key and channel name, under `channelPrefix`. */
+  keys: RedisKeys;
+  journalRetryMs: number | undefined;
   lockTtlMs: number;
   uidCacheSize: number;
   indexCacheEntries: number;
   log: (msg: string, fields: Record<string, unknown>) => void;
   onStep: ((step: AddStep) => void | Promise<void>) | undefined;
+  onJournalWrite: StoreOptions['onJournalWrite'];
 }
 
 export interface Ctx {
@@ -59,12 +64,15 @@ export function resolveOptions(o: StoreOptions = {}): ResolvedOptions {
     sweepGraceMs: o.sweepGraceMs ?? 60 * 60 * 1000,
     journalMaxAgeMs: o.journalMaxAgeMs ?? 7 * 24 * 60 * 60 * 1000,
     defaultQuota: o.defaultQuota ?? 0,
-    channelPrefix: o.channelPrefix ?? 'nestbox',
+    channelPrefix: o.channelPrefix ?? DEFAULT_REDIS_PREFIX,
+    keys: new RedisKeys(o.channelPrefix ?? DEFAULT_REDIS_PREFIX),
+    journalRetryMs: o.journalRetryMs,
     lockTtlMs: o.lockTtlMs ?? 15_000,
     uidCacheSize: o.uidCacheSize ?? 200_000,
     indexCacheEntries: o.indexCacheEntries ?? 1_000_000,
     log: o.log ?? (() => undefined),
     onStep: o.onStep,
+    onJournalWrite: o.onJournalWrite,
   };
 }
 
@@ -74,7 +82,7 @@ export function makeCtx(db: Db, redis: Redis, notify: Notifier, opts: ResolvedOp
     redis,
     notify,
     opts,
-    locks: new Locks(redis, opts.channelPrefix, opts.lockTtlMs),
+    locks: new Locks(redis, opts.keys, opts.lockTtlMs),
     uidIds: new UidIds(opts.uidCacheSize),
     users: db.collection<UserDoc>(COLL.users),
     addresses: db.collection<AddressDoc>(COLL.addresses),

@@ -10,11 +10,18 @@ import { Attachments } from './attachments.ts';
 import { ImportMarks } from './import-marks.ts';
 import { DeliveryStatsImpl } from './delivery-stats.ts';
 import { ensureIndexesImpl } from './indexes.ts';
-import { lastSweepEnd, sweepInProgress, sweepSlice, sweepStore } from './sweep.ts';
+import { SweepSliceError, lastSweepEnd, sweepInProgress, sweepSlice, sweepStore } from './sweep.ts';
 
 export function createStoreImpl(params: CreateStoreParams): Store {
   const opts = resolveOptions(params.options);
-  const notify = new Notifier({ db: params.db, redis: params.redis, prefix: opts.channelPrefix });
+  const notify = new Notifier({
+    db: params.db,
+    redis: params.redis,
+    keys: opts.keys,
+    log: opts.log,
+    ...(opts.journalRetryMs !== undefined ? { journalRetryMs: opts.journalRetryMs } : {}),
+    ...(opts.onJournalWrite ? { onJournalWrite: opts.onJournalWrite } : {}),
+  });
   const ctx = makeCtx(params.db, params.redis, notify, opts);
   const messages = new Messages(ctx);
   const stops = new Set<() => void>();
@@ -33,6 +40,8 @@ export function createStoreImpl(params: CreateStoreParams): Store {
     importMarks: new ImportMarks(ctx),
     deliveries: new DeliveryStatsImpl(ctx),
     notify,
+    keys: opts.keys,
+    locks: ctx.locks,
     ensureIndexes: () => ensureIndexesImpl(params.db),
     sweep,
     sweepSlice: slice,
@@ -51,7 +60,14 @@ export function createStoreImpl(params: CreateStoreParams): Store {
         }
       };
       const sweepTimer = setInterval(
-        () => void tick().catch(() => undefined),
+        () =>
+          void tick().catch((err: unknown) =>
+            // the slice's cursor is only moved on success: the next tick does it again
+            opts.log('sweep slice failed; it runs again at the next tick', {
+              ...(err instanceof SweepSliceError ? { phase: err.phase, after: err.after } : {}),
+              err: String(err instanceof SweepSliceError ? err.cause : err),
+            }),
+          ),
         Math.min(passEvery, o.sweepSliceEveryMs ?? 5000),
       );
       sweepTimer.unref();

@@ -48,14 +48,31 @@ export function addReports(a: SweepReport, b: SweepReport): SweepReport {
 }
 
 function keys(ctx: Ctx) {
-  const p = `${ctx.opts.channelPrefix}:sweep`;
+  const k = ctx.opts.keys;
   return {
-    state: `${p}:state`,
-    refs: `${p}:refs`,
-    sizes: `${p}:sizes`,
-    uid: `${p}:uid`,
-    modseq: `${p}:modseq`,
+    state: k.sweep('state'),
+    refs: k.sweep('refs'),
+    sizes: k.sweep('sizes'),
+    uid: k.sweep('uid'),
+    modseq: k.sweep('modseq'),
   };
+}
+
+/** A slice that failed, with where it was: its phase and the `_id` it read after. The cursor did
+ * not move, so the next slice does the same documents again. */
+export class SweepSliceError extends Error {
+  readonly after: string | null;
+  constructor(
+    readonly phase: Phase,
+    cursor: ObjectId | null,
+    cause: unknown,
+  ) {
+    super(`sweep slice (${phase} after ${cursor?.toHexString() ?? 'the start'}) failed: ${String(cause)}`, {
+      cause,
+    });
+    this.name = 'SweepSliceError';
+    this.after = cursor?.toHexString() ?? null;
+  }
 }
 
 /** Whether a pass is under way (some slices done, more to do). */
@@ -88,7 +105,12 @@ export function sweepSlice(
       cursor = null;
     }
     const report = emptyReport();
-    const next = await PHASE_RUN[phase](ctx, cursor, slice, graceMs, report);
+    let next: ObjectId | null;
+    try {
+      next = await PHASE_RUN[phase](ctx, cursor, slice, graceMs, report);
+    } catch (err) {
+      throw new SweepSliceError(phase, cursor, err);
+    }
     if (next) {
       await ctx.redis.hset(k.state, { phase, cursor: next.toHexString() });
       return { report, done: false, phase };

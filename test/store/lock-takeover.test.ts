@@ -6,7 +6,8 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { openStore, type TestStore } from './_store.ts';
 import { mail } from './_mail.ts';
-import { Locks } from '../../server/store/locks.ts';
+import { Locks, lockName } from '../../server/store/locks.ts';
+import { RedisKeys } from '../../server/notify/redis-keys.ts';
 
 const fixture = fileURLToPath(new URL('./fixtures/hold-lock.ts', import.meta.url));
 
@@ -50,8 +51,8 @@ test('locks of a killed process are taken over well within their 15 s TTL', asyn
 });
 
 test('a lock whose owner still beats is not taken over', async () => {
-  const a = new Locks(t.redis, `${t.store.notify.prefix}x`, 300);
-  const b = new Locks(t.redis, `${t.store.notify.prefix}x`, 300);
+  const a = new Locks(t.redis, new RedisKeys(`${t.store.notify.prefix}x`), 300);
+  const b = new Locks(t.redis, new RedisKeys(`${t.store.notify.prefix}x`), 300);
   let inside = 0;
   let most = 0;
   const work = async () => {
@@ -68,7 +69,7 @@ test('a lock whose owner still beats is not taken over', async () => {
 
 test('a process never takes over its own lock, even when its heartbeat is late', async () => {
   const prefix = `${t.store.notify.prefix}y`;
-  const a = new Locks(t.redis, prefix, 5_000);
+  const a = new Locks(t.redis, new RedisKeys(prefix), 5_000);
   let inside = 0;
   let most = 0;
   const work = async () => {
@@ -86,4 +87,39 @@ test('a process never takes over its own lock, even when its heartbeat is late',
   assert.equal(most, 1);
   assert.equal(a.takeovers, 0);
   await a.close();
+});
+
+test('a held lock (the POP3 maildrop lock) is refused while its owner lives and taken over once it died', async () => {
+  const user = 'ab'.repeat(12);
+  const child = fork(fixture, [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, HOLD_PREFIX: t.store.notify.prefix, HOLD_MAILDROP: user },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise((r) => child.on('exit', r));
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (c) => reject(new Error(`child exited early: ${c}`)));
+  });
+  assert.equal(await t.store.locks.hold(lockName.maildrop(user)), null, 'the live holder keeps it');
+  const before = t.store.locks.takeovers;
+  child.kill('SIGKILL');
+  await exited;
+  let held = null;
+  const killedAt = Date.now();
+  while (!held && Date.now() - killedAt < 5000) {
+    held = await t.store.locks.hold(lockName.maildrop(user));
+    if (!held) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(held, 'taken over after the holder died');
+  assert.ok(Date.now() - killedAt < 3000, 'well within the 15 s TTL');
+  assert.equal(t.store.locks.takeovers, before + 1);
+  // while held here, nobody else gets it; once released, it is free
+  const other = new Locks(t.redis, new RedisKeys(t.store.notify.prefix));
+  assert.equal(await other.hold(lockName.maildrop(user)), null);
+  await held.release();
+  const again = await other.hold(lockName.maildrop(user));
+  assert.ok(again);
+  await again.release();
+  await other.close();
 });
