@@ -73,7 +73,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const store = createStore({
     db: backends.db,
     redis: backends.redis,
-    options: { log: (msg, fields) => log.info(fields, msg) },
+    options: { log: (msg, fields) => log.info(fields, msg), channelPrefix: config.redisPrefix },
   });
   const authlog = new AuthLog(backends.db);
   const auth = new Authenticator(

@@ -19,11 +19,11 @@ export function createApiDeps(ctx: ServiceContext): ApiDeps {
   const opts = { relayUrl: ctx.config.relayUrl };
   return {
     ctx,
-    tokens: new TokenStore(ctx.backends.redis),
+    tokens: new TokenStore(ctx.backends.redis, ctx.store.keys),
     filters: new Filters(ctx.backends.db, opts),
     autoreplies: new Autoreplies(ctx.backends.db, opts),
-    bus: new EventBus(ctx.backends.redis),
-    feed: new ActivityFeed(() => ctx.backends.newRedis()),
+    bus: new EventBus(ctx.backends.redis, ctx.store.keys),
+    feed: new ActivityFeed(() => ctx.backends.newRedis(), ctx.store.keys),
     domains: new ServedDomains(ctx.store),
   };
 }

@@ -28,7 +28,11 @@ async function withStore<T>(
 ): Promise<T> {
   const { log, flush } = await createLogging({ level: 'warn', console: 'off' });
   const backends = await startBackends(config, log, (db) => ensureIndexes(db), command);
-  const store = createStore({ db: backends.db, redis: backends.redis });
+  const store = createStore({
+    db: backends.db,
+    redis: backends.redis,
+    options: { channelPrefix: config.redisPrefix },
+  });
   try {
     return await fn(store, backends);
   } finally {
@@ -125,7 +129,7 @@ export async function cliImport(
   }
   return withStore(config, 'import', async (store, backends) => {
     const user = await findUser(store, userKey);
-    const bus = new EventBus(backends.redis);
+    const bus = new EventBus(backends.redis, store.keys);
     const report = await importFile({
       store,
       user: user.id,
