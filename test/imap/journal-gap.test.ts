@@ -12,6 +12,7 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { openTestRedis, testEnv } from '../helpers/backends.ts';
 import { mail } from '../store/_mail.ts';
 import { createStore, JournalWriteError, type Store } from '../../server/store/index.ts';
+import { storeErrorReply } from '../../server/imap/store-errors.ts';
 
 let srv: TestServer;
 let client: MongoClient;
@@ -112,4 +113,12 @@ test('NOOP finds the mailbox ahead of the journal without any beacon; POP3 sees 
   await pop.cmd('USER gapnoop');
   assert.match(await pop.cmd(`PASS ${password}`), /^\+OK maildrop has 2 messages/);
   assert.match(await pop.cmd('QUIT'), /^\+OK/);
+});
+
+test('a command whose journal write failed answers NO [UNAVAILABLE], a temporary failure', () => {
+  const reply = storeErrorReply(new JournalWriteError(4, { cause: new Error('down') }));
+  assert.deepEqual(reply && { status: reply.status, code: reply.code }, {
+    status: 'NO',
+    code: 'UNAVAILABLE',
+  });
 });
