@@ -286,7 +286,8 @@ export class Notifier {
 
   private subscriber(): Redis {
     if (!this.sub) {
-      const sub = this.redis.duplicate();
+      // named, so an operator (or a test) can find it in CLIENT LIST
+      const sub = this.redis.duplicate({ connectionName: `${this.keys.prefix}:beacons` });
       sub.on('message', (channel: string, message: string) => {
         const set = this.listeners.get(channel);
         if (!set || set.size === 0) return;
@@ -299,12 +300,33 @@ export class Notifier {
         for (const l of [...set]) {
           try {
             l(beacon);
-          } catch {
+          } catch (err) {
             // one listener's failure must not starve the others
+            this.log('beacon listener failed', {
+              user: beacon.user,
+              mailbox: beacon.mailbox,
+              modseq: beacon.modseq,
+              err: String(err),
+            });
           }
         }
       });
-      sub.on('error', () => undefined);
+      // ioredis reconnects and subscribes again by itself; an outage is logged once, not per retry,
+      // and meanwhile sessions and indexes learn of changes from the journal
+      let down = false;
+      const lost = (err?: unknown) => {
+        if (down || this.closed) return;
+        down = true;
+        this.log('beacon subscriber lost Redis; changes are read from the journal until it is back', {
+          err: err === undefined ? 'connection closed' : String(err),
+        });
+      };
+      sub.on('error', lost);
+      sub.on('close', () => lost());
+      sub.on('ready', () => {
+        if (down) this.log('beacon subscriber is back', {});
+        down = false;
+      });
       this.sub = sub;
     }
     return this.sub;

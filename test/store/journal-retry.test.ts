@@ -201,3 +201,45 @@ test('a sweep slice that fails is logged, and maintenance goes on', async () => 
     await client.close();
   }
 });
+
+test('a failing beacon listener and a lost subscriber connection are logged once each', async () => {
+  const logs: Array<{ msg: string; fields: Record<string, unknown> }> = [];
+  const n = new Notifier({
+    db: t.db,
+    redis: t.redis,
+    prefix: `${t.store.notify.prefix}s`,
+    log: (msg, fields) => logs.push({ msg, fields }),
+  });
+  try {
+    const user = new ObjectId().toHexString();
+    const mailbox = new ObjectId().toHexString();
+    const heard: number[] = [];
+    const un1 = await n.subscribe(user, () => {
+      throw new Error('listener broke (injected)');
+    });
+    const un2 = await n.subscribe(user, (b) => heard.push(b.modseq));
+    await n.record([{ user, mailbox, modseq: 1, command: 'EXISTS', uid: 1, flags: [] }]);
+    await eventually(() => heard.includes(1));
+    const broke = logs.filter((l) => l.msg === 'beacon listener failed');
+    assert.equal(broke.length, 1);
+    assert.equal(broke[0]!.fields.mailbox, mailbox);
+
+    // the server drops the subscriber's connection: logged once, then it comes back by itself
+    const list = String(await t.redis.client('LIST'));
+    const id = /id=(\d+) .*name=(\S+)/
+      .exec(list.split('\n').find((l) => l.includes(`name=${n.prefix}:beacons `)) ?? '')
+      ?.at(1);
+    assert.ok(id, 'the subscriber connection is named');
+    await t.redis.client('KILL', 'ID', id);
+    await eventually(() => logs.some((l) => l.msg === 'beacon subscriber is back'), 5000);
+    assert.equal(logs.filter((l) => l.msg.startsWith('beacon subscriber lost Redis')).length, 1);
+    await eventually(async () => {
+      await n.record([{ user, mailbox, modseq: 2, command: 'FETCH', uid: 1, flags: [] }]);
+      return heard.includes(2);
+    }, 5000);
+    await un1();
+    await un2();
+  } finally {
+    await n.close();
+  }
+});
