@@ -93,6 +93,7 @@ export function makeCtx(db: Db, redis: Redis, notify: Notifier, opts: ResolvedOp
     index: null!,
     subscriptions: db.collection<SubscriptionDoc>(COLL.subscriptions),
   };
+  ctx.locks.log = opts.log;
   ctx.index = new IndexCache(ctx, opts.log, opts.indexCacheEntries);
   return ctx;
 }

@@ -45,6 +45,9 @@ export class Locks {
   private registered: Promise<void> | undefined;
   /** Locks taken over from owners that were gone (for logs and tests). */
   takeovers = 0;
+  /** Where a lost lease or a failing heartbeat is reported (the store's log). */
+  log: (msg: string, fields: Record<string, unknown>) => void = () => undefined;
+  private heartbeatFailing = false;
 
   constructor(
     private readonly redis: Redis,
@@ -73,7 +76,21 @@ export class Locks {
   private register(): Promise<void> {
     this.registered ??= this.beat().then(() => {
       this.heartbeat = setInterval(
-        () => void this.beat().catch(() => undefined),
+        () =>
+          void this.beat().then(
+            () => {
+              this.heartbeatFailing = false;
+            },
+            (err: unknown) => {
+              // once per outage: past the owner lease, waiters take this process's locks over
+              if (this.heartbeatFailing) return;
+              this.heartbeatFailing = true;
+              this.log('lock owner heartbeat failed; locks held may be taken over', {
+                owner: this.owner,
+                err: String(err),
+              });
+            },
+          ),
         Math.max(100, Math.floor(this.ownerLeaseMs / 5)),
       );
       this.heartbeat.unref();
@@ -109,11 +126,24 @@ export class Locks {
   }
 
   /** Renews the lease every TTL/3 until the returned function stops it and frees the lock. */
-  private keep(key: string, value: string): () => Promise<void> {
+  private keep(name: string, key: string, value: string): () => Promise<void> {
     // the lease is renewed while held, so a slow database cannot let it lapse under a live
     // holder; a holder that died stops its heartbeat and its lock is taken over by the next waiter
+    let told = false;
+    const tell = (msg: string, err?: unknown) => {
+      if (told) return;
+      told = true;
+      this.log(msg, { lock: name, owner: this.owner, ...(err === undefined ? {} : { err: String(err) }) });
+    };
     const renew = setInterval(
-      () => void this.redis.eval(RENEW, 1, key, value, String(this.ttlMs)).catch(() => undefined),
+      () =>
+        void this.redis.eval(RENEW, 1, key, value, String(this.ttlMs)).then(
+          (kept) => {
+            if (Number(kept) === 0)
+              tell('lock lost while held: another owner has it (a stall past the owner lease?)');
+          },
+          (err: unknown) => tell('lock renewal failed; the lease lapses after its TTL', err),
+        ),
       Math.max(50, Math.floor(this.ttlMs / 3)),
     );
     renew.unref();
@@ -133,7 +163,7 @@ export class Locks {
       if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${name}`);
       await new Promise((r) => setTimeout(r, delay + Math.floor(Math.random() * delay)));
     }
-    const release = this.keep(key, value);
+    const release = this.keep(name, key, value);
     try {
       return await fn();
     } finally {
@@ -147,7 +177,7 @@ export class Locks {
     const key = this.keys.lock(name);
     const value = `${this.owner}:${randomBytes(12).toString('hex')}`;
     if (!(await this.tryTake(key, value))) return null;
-    let release: (() => Promise<void>) | null = this.keep(key, value);
+    let release: (() => Promise<void>) | null = this.keep(name, key, value);
     return {
       release: async () => {
         const r = release;

@@ -123,3 +123,27 @@ test('a held lock (the POP3 maildrop lock) is refused while its owner lives and 
   await again.release();
   await other.close();
 });
+
+test('a holder whose lock was taken from under it says so in the log', async () => {
+  const keys = new RedisKeys(`${t.store.notify.prefix}z`);
+  const a = new Locks(t.redis, keys, 300);
+  const logs: Array<{ msg: string; fields: Record<string, unknown> }> = [];
+  a.log = (msg, fields) => logs.push({ msg, fields });
+  const held = await a.hold('stolen');
+  assert.ok(held);
+  // as a waiter would after this process's heartbeat had lapsed
+  await t.redis.set(keys.lock('stolen'), 'someone-else:x', 'PX', 5000);
+  const end = Date.now() + 2000;
+  while (!logs.length && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 300)); // a further renewal does not log again
+  assert.equal(logs.length, 1);
+  assert.match(logs[0]!.msg, /^lock lost while held/);
+  assert.equal(logs[0]!.fields.lock, 'stolen');
+  await held.release();
+  assert.equal(
+    await t.redis.get(keys.lock('stolen')),
+    'someone-else:x',
+    'release leaves the new owner alone',
+  );
+  await a.close();
+});
