@@ -205,6 +205,7 @@ export const lockName = {
   sweep: 'sweep',
   /** Writing a mailbox's index checkpoint; taken alone, never with another lock. */
   mailboxIndex: (id: { toHexString(): string }) => `ix:${id.toHexString()}`,
-  /** A user's POP3 maildrop (RFC 1939 §8), held for a whole session; taken alone. */
+  /** A user's POP3 maildrop (RFC 1939 §8), held for a whole session while the session's store
+   * calls take the locks above; never waited for (`hold`), so it cannot close a cycle. */
   maildrop: (user: string) => `pop3:${user}`,
 };

@@ -8,7 +8,7 @@ import { uniqueName } from '../helpers/backends.ts';
 import { RawImap } from '../imap/_client.ts';
 import { RawPop3 } from '../pop3/_util.ts';
 import { mail } from '../store/_mail.ts';
-import type { Beacon } from '../../server/store/index.ts';
+import { lockName, type Beacon } from '../../server/store/index.ts';
 
 let a: TestServer;
 let b: TestServer;
@@ -80,8 +80,8 @@ test('the prefix setting names every key and channel; another prefix on the same
     assert.ok(!keys.some((k) => k.startsWith(`${pb}:`) && k.includes(u.id)));
 
     // the same lock name is a different lock under the other prefix
-    assert.equal(await a.store.locks.hold(`pop3:${u.id}`), null, 'held by the POP3 session');
-    const other = await b.store.locks.hold(`pop3:${u.id}`);
+    assert.equal(await a.store.locks.hold(lockName.maildrop(u.id)), null, 'held by the POP3 session');
+    const other = await b.store.locks.hold(lockName.maildrop(u.id));
     assert.ok(other, 'not held under the other prefix');
     await other.release();
     assert.match(await pop.cmd('QUIT'), /^\+OK/);
