@@ -49,27 +49,32 @@ export function createStoreImpl(params: CreateStoreParams): Store {
       // one slice per tick, so a large store never keeps the process busy for long
       const passEvery = o.sweepEveryMs ?? 15 * 60 * 1000;
       let busy = false;
+      // a slice failing at the same place tick after tick is logged once, until one succeeds again
+      let failing: string | null = null;
       const tick = async () => {
         if (busy) return;
         busy = true;
         try {
           if (!(await sweepInProgress(ctx)) && Date.now() - (await lastSweepEnd(ctx)) < passEvery) return;
           await slice();
+          if (failing !== null) opts.log('sweep slices succeed again', {});
+          failing = null;
+        } catch (err) {
+          const where =
+            err instanceof SweepSliceError ? { phase: err.phase, after: err.after, ...err.about } : {};
+          const same = JSON.stringify(where);
+          // the slice's cursor is only moved on success: the next tick does it again
+          if (same !== failing)
+            opts.log('sweep slice failed; it runs again at the next tick', {
+              ...where,
+              err: String(err instanceof SweepSliceError ? err.cause : err),
+            });
+          failing = same;
         } finally {
           busy = false;
         }
       };
-      const sweepTimer = setInterval(
-        () =>
-          void tick().catch((err: unknown) =>
-            // the slice's cursor is only moved on success: the next tick does it again
-            opts.log('sweep slice failed; it runs again at the next tick', {
-              ...(err instanceof SweepSliceError ? { phase: err.phase, after: err.after } : {}),
-              err: String(err instanceof SweepSliceError ? err.cause : err),
-            }),
-          ),
-        Math.min(passEvery, o.sweepSliceEveryMs ?? 5000),
-      );
+      const sweepTimer = setInterval(() => void tick(), Math.min(passEvery, o.sweepSliceEveryMs ?? 5000));
       sweepTimer.unref();
       const stopPrune = notify.startPruning({
         everyMs: o.pruneEveryMs ?? 60 * 60 * 1000,

@@ -16,6 +16,10 @@ import {
 } from '../../server/store/index.ts';
 import { Notifier } from '../../server/notify/index.ts';
 import { writeInOrder } from '../../server/notify/journal-write.ts';
+import { RedisKeys } from '../../server/notify/redis-keys.ts';
+import { makeCtx, resolveOptions } from '../../server/store/context.ts';
+import { Locks, lockName } from '../../server/store/locks.ts';
+import { SweepSliceError, sweepSlice } from '../../server/store/sweep.ts';
 
 let t: TestStore;
 before(async () => {
@@ -189,11 +193,17 @@ test('a sweep slice that fails is logged, and maintenance goes on', async () => 
   const store = createStore({
     db: client.db(t.dbName),
     redis,
-    options: { channelPrefix: t.store.notify.prefix, log: (msg) => logs.push(msg) },
+    options: {
+      channelPrefix: t.store.notify.prefix,
+      log: (msg, f) => logs.push(`${msg} ${JSON.stringify(f)}`),
+    },
   });
   const stop = store.startMaintenance({ sweepSliceEveryMs: 50, sweepEveryMs: 60_000 });
   try {
-    await eventually(() => logs.filter((m) => m.startsWith('sweep slice failed')).length >= 2);
+    await eventually(() => logs.some((m) => m.startsWith('sweep slice failed')));
+    // the same failure tick after tick (every 50 ms here) is logged once
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(logs.filter((m) => m.startsWith('sweep slice failed')).length, 1, logs.join('\n'));
   } finally {
     stop();
     await store.close();
@@ -242,4 +252,40 @@ test('a failing beacon listener and a lost subscriber connection are logged once
   } finally {
     await n.close();
   }
+});
+
+test('a sweep fix that fails names the document it was fixing', async () => {
+  const u = await t.store.users.create({ username: 'sweepctx', password: 'pw' });
+  await t.db.collection('users').updateOne({ _id: new ObjectId(u.id) }, { $set: { storageUsed: 12345 } });
+  // a sweep of its own (own prefix: own cursor) whose lock waits are short
+  const opts = resolveOptions({ channelPrefix: `${t.store.notify.prefix}w` });
+  const notify = new Notifier({ db: t.db, redis: t.redis, keys: opts.keys });
+  const ctx = makeCtx(t.db, t.redis, notify, opts);
+  ctx.locks = new Locks(t.redis, opts.keys, 15_000, 200);
+  // another live process holds the user's lock, so the recount cannot take it
+  const other = new Locks(t.redis, new RedisKeys(opts.keys.prefix));
+  const held = await other.hold(lockName.user(new ObjectId(u.id)));
+  assert.ok(held);
+  try {
+    let failure: unknown = null;
+    for (let i = 0; i < 50 && !failure; i++) {
+      try {
+        if ((await sweepSlice(ctx, 0)).done) break;
+      } catch (err) {
+        failure = err;
+      }
+    }
+    assert.ok(failure instanceof SweepSliceError, String(failure));
+    assert.equal(failure.phase, 'users');
+    assert.deepEqual(failure.about, { user: u.id });
+    assert.match(String(failure.cause), /timed out waiting for lock/);
+  } finally {
+    await held.release();
+    await other.close();
+    await ctx.locks.close();
+    await notify.close();
+  }
+  // once the lock is free the next slice fixes it
+  await t.store.sweep();
+  assert.equal((await t.store.users.get(u.id))!.storageUsed, 0);
 });
