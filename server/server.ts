@@ -69,7 +69,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const store = createStore({
     database: backends.database,
     redis: backends.redis,
-    options: { log: (msg, fields) => log.info(fields, msg), relayConfigured: Boolean(config.relayUrl) },
+    options: {
+      log: (msg, fields) => log.info(fields, msg),
+      relayConfigured: Boolean(config.relayUrl),
+      channelPrefix: config.redisPrefix,
+    },
   });
   try {
     await store.ensureIndexes();

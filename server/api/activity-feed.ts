@@ -1,8 +1,7 @@
 // Auth events and API events (imports) for /events, from one dedicated Redis subscriber per process
 // shared by every open stream (a subscribing connection can do nothing else).
 import type { Redis } from 'ioredis';
-import { AUTH_EVENTS_CHANNEL } from '../auth/authenticator.ts';
-import { API_EVENTS_CHANNEL } from './event-bus.ts';
+import type { RedisKeys } from '../notify/redis-keys.ts';
 
 export type FeedListener = (event: string, data: unknown) => void;
 
@@ -11,7 +10,10 @@ export class ActivityFeed {
   private ready: Promise<void> | null = null;
   private readonly listeners = new Set<FeedListener>();
 
-  constructor(private readonly newRedis: () => Redis) {}
+  constructor(
+    private readonly newRedis: () => Redis,
+    private readonly keys: RedisKeys,
+  ) {}
 
   async listen(fn: FeedListener): Promise<() => void> {
     this.listeners.add(fn);
@@ -26,12 +28,12 @@ export class ActivityFeed {
           return;
         }
         const event =
-          channel === AUTH_EVENTS_CHANNEL
+          channel === this.keys.authChannel
             ? 'auth'
             : ((data as { type?: unknown }).type as string) || 'import';
         for (const l of [...this.listeners]) l(event, data);
       });
-      this.ready = sub.subscribe(AUTH_EVENTS_CHANNEL, API_EVENTS_CHANNEL).then(() => undefined);
+      this.ready = sub.subscribe(this.keys.authChannel, this.keys.apiEventsChannel).then(() => undefined);
       this.ready.catch(() => {
         this.ready = null;
       });

@@ -16,9 +16,9 @@ import { ServedDomains } from './served-domains.ts';
 export function createApiDeps(ctx: ServiceContext): ApiDeps {
   return {
     ctx,
-    tokens: new TokenStore(ctx.backends.redis),
-    bus: new EventBus(ctx.backends.redis),
-    feed: new ActivityFeed(() => ctx.backends.newRedis()),
+    tokens: new TokenStore(ctx.backends.redis, ctx.store.keys),
+    bus: new EventBus(ctx.backends.redis, ctx.store.keys),
+    feed: new ActivityFeed(() => ctx.backends.newRedis(), ctx.store.keys),
     domains: new ServedDomains(ctx.store),
   };
 }

@@ -4,6 +4,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../notify/redis-keys.ts';
 import { ApiError } from './errors.ts';
 
 export type Principal = { kind: 'admin' } | { kind: 'user'; user: string; scope: string };
@@ -12,33 +13,42 @@ export type Principal = { kind: 'admin' } | { kind: 'user'; user: string; scope:
 export const TOKEN_TTL_SECONDS = 8 * 3600;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-const tokenKey = (hash: string) => `nestbox:api:token:${hash}`;
-const userKey = (user: string) => `nestbox:api:user-tokens:${user}`;
-
 export class TokenStore {
-  constructor(private readonly redis: Redis) {}
+  private readonly tokenKey: (hash: string) => string;
+  private readonly userKey: (user: string) => string;
+  constructor(
+    private readonly redis: Redis,
+    keys: RedisKeys,
+  ) {
+    this.tokenKey = (hash) => keys.apiToken(hash);
+    this.userKey = (user) => keys.apiUserTokens(user);
+  }
 
   async issue(user: string, scope: string): Promise<string> {
     const token = randomBytes(20).toString('hex');
     const hash = sha256(token);
     await this.redis
       .multi()
-      .set(tokenKey(hash), JSON.stringify({ user, scope, created: Date.now() }), 'EX', TOKEN_TTL_SECONDS)
-      .sadd(userKey(user), hash)
-      .expire(userKey(user), TOKEN_TTL_SECONDS)
+      .set(this.tokenKey(hash), JSON.stringify({ user, scope, created: Date.now() }), 'EX', TOKEN_TTL_SECONDS)
+      .sadd(this.userKey(user), hash)
+      .expire(this.userKey(user), TOKEN_TTL_SECONDS)
       .exec();
     return token;
   }
 
   async resolve(token: string): Promise<{ user: string; scope: string } | null> {
     const hash = sha256(token);
-    const res = await this.redis.multi().get(tokenKey(hash)).expire(tokenKey(hash), TOKEN_TTL_SECONDS).exec();
+    const res = await this.redis
+      .multi()
+      .get(this.tokenKey(hash))
+      .expire(this.tokenKey(hash), TOKEN_TTL_SECONDS)
+      .exec();
     const raw = res?.[0]?.[1];
     if (typeof raw !== 'string') return null;
     try {
       const v = JSON.parse(raw) as { user?: unknown; scope?: unknown };
       if (typeof v.user !== 'string') return null;
-      await this.redis.expire(userKey(v.user), TOKEN_TTL_SECONDS);
+      await this.redis.expire(this.userKey(v.user), TOKEN_TTL_SECONDS);
       return { user: v.user, scope: typeof v.scope === 'string' ? v.scope : 'master' };
     } catch {
       return null;
@@ -46,15 +56,15 @@ export class TokenStore {
   }
 
   async revoke(token: string): Promise<void> {
-    await this.redis.del(tokenKey(sha256(token)));
+    await this.redis.del(this.tokenKey(sha256(token)));
   }
 
   /** Revokes every token of a user; returns how many were live. */
   async revokeAll(user: string): Promise<number> {
-    const hashes = await this.redis.smembers(userKey(user));
+    const hashes = await this.redis.smembers(this.userKey(user));
     if (hashes.length === 0) return 0;
-    const deleted = await this.redis.del(...hashes.map(tokenKey));
-    await this.redis.del(userKey(user));
+    const deleted = await this.redis.del(...hashes.map(this.tokenKey));
+    await this.redis.del(this.userKey(user));
     return deleted;
   }
 }

@@ -21,7 +21,7 @@ export interface LoginAttempt {
   ip: string;
 }
 
-/** Published on `<prefix>:auth` for the dashboard's activity feed. */
+/** Published on `<prefix>:auth` (RedisKeys.authChannel) for the dashboard's activity feed. */
 export interface AuthEvent {
   type: 'auth';
   result: 'success' | 'failure' | 'throttled';
@@ -32,15 +32,13 @@ export interface AuthEvent {
   time: string;
 }
 
-export const AUTH_EVENTS_CHANNEL = 'nestbox:auth';
-
 export class Authenticator {
   readonly limiter: AuthRateLimiter;
   constructor(
     private readonly deps: { store: Store; authlog: AuthLog; redis: Redis; log: Logger },
     limits: RateLimitOptions = DEFAULT_RATE_LIMIT,
   ) {
-    this.limiter = new AuthRateLimiter(deps.redis, limits);
+    this.limiter = new AuthRateLimiter(deps.redis, { prefix: deps.store.keys.authFail, ...limits });
   }
 
   async login(a: LoginAttempt): Promise<LoginOutcome> {
@@ -98,7 +96,7 @@ export class Authenticator {
       ip: a.ip,
       time: new Date().toISOString(),
     };
-    await redis.publish(AUTH_EVENTS_CHANNEL, JSON.stringify(event)).catch(() => undefined);
+    await redis.publish(this.deps.store.keys.authChannel, JSON.stringify(event)).catch(() => undefined);
   }
 
   /** The account a failed login was aimed at, so the user's auth log shows attempts on it. */

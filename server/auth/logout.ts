@@ -1,16 +1,16 @@
 // "Log this user out everywhere" (API `PUT /users/:user/logout`, password changes): a Redis message
 // that every Nestbox process's IMAP and POP3 services hear, whichever host the sessions are on.
 import type { Redis } from 'ioredis';
-
-export const LOGOUT_CHANNEL = 'nestbox:logout';
+import type { RedisKeys } from '../notify/redis-keys.ts';
 
 export interface LogoutRequest {
   user: string;
   reason: string;
 }
 
-export async function requestLogout(redis: Redis, req: LogoutRequest): Promise<void> {
-  await redis.publish(LOGOUT_CHANNEL, JSON.stringify(req));
+/** Publishes on `keys.logoutChannel`. */
+export async function requestLogout(redis: Redis, keys: RedisKeys, req: LogoutRequest): Promise<void> {
+  await redis.publish(keys.logoutChannel, JSON.stringify(req));
 }
 
 /**
@@ -19,10 +19,12 @@ export async function requestLogout(redis: Redis, req: LogoutRequest): Promise<v
  */
 export async function onLogoutRequest(
   subscriber: Redis,
+  keys: RedisKeys,
   onLogout: (req: LogoutRequest) => void,
 ): Promise<() => Promise<void>> {
-  const handler = (channel: string, message: string) => {
-    if (channel !== LOGOUT_CHANNEL) return;
+  const channel = keys.logoutChannel;
+  const handler = (from: string, message: string) => {
+    if (from !== channel) return;
     try {
       const req = JSON.parse(message) as LogoutRequest;
       if (typeof req.user === 'string') onLogout(req);
@@ -31,9 +33,9 @@ export async function onLogoutRequest(
     }
   };
   subscriber.on('message', handler);
-  await subscriber.subscribe(LOGOUT_CHANNEL);
+  await subscriber.subscribe(channel);
   return async () => {
     subscriber.off('message', handler);
-    await subscriber.unsubscribe(LOGOUT_CHANNEL).catch(() => undefined);
+    await subscriber.unsubscribe(channel).catch(() => undefined);
   };
 }

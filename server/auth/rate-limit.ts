@@ -4,6 +4,7 @@
 // An account is counted by its id, whatever login string named it, so its aliases share one
 // budget. Only failures count; each check and each count is one Lua script.
 import type { Redis } from 'ioredis';
+import { RedisKeys } from '../notify/redis-keys.ts';
 import {
   AUTH_BACKOFF_AFTER_ACCOUNT,
   AUTH_BACKOFF_AFTER_IP,
@@ -27,7 +28,8 @@ export interface RateLimitOptions {
   /** The first delay; it doubles with every further failure, up to backoffMaxMs. */
   backoffBaseMs: number;
   backoffMaxMs: number;
-  prefix: string;
+  /** Keys are `<prefix>:acct:…` and `<prefix>:ip:…`; by default the store's (RedisKeys.authFail). */
+  prefix?: string;
 }
 
 export const DEFAULT_RATE_LIMIT: RateLimitOptions = {
@@ -38,7 +40,6 @@ export const DEFAULT_RATE_LIMIT: RateLimitOptions = {
   ipBackoffAfter: AUTH_BACKOFF_AFTER_IP,
   backoffBaseMs: AUTH_BACKOFF_BASE_MS,
   backoffMaxMs: AUTH_BACKOFF_MAX_MS,
-  prefix: 'nestbox:authfail',
 };
 
 // KEYS: pairs of (failure count, backoff) keys. ARGV[1]: window in ms; then per pair: limit, free
@@ -86,18 +87,21 @@ return 0
 `;
 
 export class AuthRateLimiter {
+  private readonly prefix: string;
   constructor(
     private readonly redis: Redis,
     private readonly opts: RateLimitOptions = DEFAULT_RATE_LIMIT,
-  ) {}
+  ) {
+    this.prefix = opts.prefix ?? new RedisKeys().authFail;
+  }
 
   private accountKeys(account: string): [string, string] {
-    const k = `${this.opts.prefix}:acct:${account}`;
+    const k = `${this.prefix}:acct:${account}`;
     return [k, `${k}:wait`];
   }
 
   private ipKeys(ip: string): [string, string] {
-    const k = `${this.opts.prefix}:ip:${clientKey(ip)}`;
+    const k = `${this.prefix}:ip:${clientKey(ip)}`;
     return [k, `${k}:wait`];
   }
 

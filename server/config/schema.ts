@@ -35,6 +35,12 @@ export const configSchema = z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,60}$/, 'must be 1–60 letters, digits, _ or -')
       .default('nestbox'),
+    /** Prefix of every Redis key and channel (server/notify/redis-keys.ts); the same for every
+     * process on one database, different for installations sharing one Redis. */
+    redisPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 letters, digits, _ . or -')
+      .default('nestbox'),
     services: z
       .array(z.enum(SERVICE_NAMES, { error: `must be a list of ${SERVICE_NAMES.join(', ')}` }))
       .transform((list) => [...new Set(list)]),

@@ -29,6 +29,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   s('mongodbUri', 'MONGODB_URI', 'mongodb-uri', 'string', 'external MongoDB; unset = embedded'),
   s('redisUrl', 'REDIS_URL', 'redis-url', 'string', 'external Redis; unset = embedded'),
   s('dbName', 'NESTBOX_DB_NAME', 'db-name', 'string', 'MongoDB database name'),
+  s('redisPrefix', 'NESTBOX_REDIS_PREFIX', 'redis-prefix', 'string', 'prefix of every Redis key and channel'),
   s('services', 'NESTBOX_SERVICES', 'services', 'list', 'services to run, comma-separated'),
   s('host', 'NESTBOX_HOST', 'host', 'string', 'bind address of IMAP and POP3'),
   s(
@@ -108,6 +109,7 @@ export function defaults(dataDir: string): Record<string, unknown> {
   return {
     dataDir,
     dbName: 'nestbox',
+    redisPrefix: 'nestbox',
     services: ['imap', 'pop3', 'lmtp', 'api'],
     host: '0.0.0.0',
     // LMTP takes mail for every user without a login: only the local MTA may reach it by default

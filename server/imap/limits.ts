@@ -27,9 +27,8 @@ export const AUTOLOGOUT_AUTHENTICATED_MS = 30 * 60 * 1000;
 /* Before login: the absolute PRELOGIN_TIMEOUT_MS of server/limits.ts (ctx.connectionLimits). */
 /** While IDLE the journal is read this often even without a beacon (a lost beacon only delays). */
 export const IDLE_POLL_MS = 30 * 1000;
-/** A gap in the journal's MODSEQs (a writer between commit and journal) is waited for this long
- * before the entries after it are applied anyway. */
-export const JOURNAL_GAP_WAIT_MS = 2000;
+/* A gap in the journal is never waited out or skipped: sync reads the mailbox index, which reads
+ * the journal up to the mailbox's MODSEQ or rebuilds from the messages (docs/ARCHITECTURE.md §3). */
 /** Shutdown: in-flight commands get this long before their connections are cut. */
 export const SHUTDOWN_GRACE_MS = 10 * 1000;
 /** Messages a FETCH of bodies reads ahead of the one it writes: hides round trips, while at most

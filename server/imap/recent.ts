@@ -2,6 +2,7 @@
 // mark in Redis ("recent claimed up to UID") is raised atomically by the first session that selects
 // the mailbox or learns of the message; that session sees UIDs above the old mark as \Recent.
 import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../notify/redis-keys.ts';
 
 const KEY_TTL_SECONDS = 180 * 24 * 3600;
 
@@ -16,11 +17,11 @@ return cur
 export class RecentMarks {
   constructor(
     private readonly redis: Redis,
-    private readonly prefix = 'nestbox:imap:recent',
+    private readonly keys: RedisKeys,
   ) {}
 
   private key(mailbox: string): string {
-    return `${this.prefix}:${mailbox}`;
+    return this.keys.recent(mailbox);
   }
 
   /** Claims every UID up to `uid`; returns the previous mark (UIDs above it are recent for the caller). */

@@ -13,7 +13,7 @@ import { ConnectionCount } from '../connection-limits.ts';
 
 export const start: ServiceStarter = async (ctx) => {
   const sessions = new Set<Session>();
-  const recent = new RecentMarks(ctx.backends.redis);
+  const recent = new RecentMarks(ctx.backends.redis, ctx.store.keys);
   const limits = ctx.connectionLimits;
   const count = new ConnectionCount(limits.imap);
   let closing = false;
@@ -69,7 +69,7 @@ export const start: ServiceStarter = async (ctx) => {
   // "log this user out everywhere": every process hears it on its own subscriber connection
   const subscriber = ctx.backends.newRedis();
   subscriber.on('error', () => undefined);
-  const stopLogout = await onLogoutRequest(subscriber, (req) => {
+  const stopLogout = await onLogoutRequest(subscriber, ctx.store.keys, (req) => {
     for (const s of sessions) {
       if (s.user?.user === req.user) void s.shutdown(req.reason || 'Logged out');
     }

@@ -1,9 +1,12 @@
 // Store refusals as IMAP response codes (RFC 5530).
-import { isStoreError } from '../store/index.ts';
+import { JournalWriteError, isStoreError } from '../store/index.ts';
 import { no, type Reply } from './command.ts';
 
 /** A NO for a StoreError; `missingTarget` turns NOMAILBOX into TRYCREATE (COPY, MOVE, APPEND). */
 export function storeErrorReply(err: unknown, opts: { missingTarget?: boolean } = {}): Reply | null {
+  // the change is made but its journal entry is not (the store logged it): a temporary failure the
+  // client may retry, RFC 5530 §3 UNAVAILABLE
+  if (err instanceof JournalWriteError) return no('Temporary storage failure; try again', 'UNAVAILABLE');
   if (!isStoreError(err)) return null;
   switch (err.code) {
     case 'OVERQUOTA':

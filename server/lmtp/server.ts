@@ -94,7 +94,7 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
     if (d.stored && !decision.spam) {
       void track(
         maybeAutoreply(
-          { store, autoreplies, redis: ctx.backends.redis, relay, keyPrefix: 'nestbox' },
+          { store, autoreplies, redis: ctx.backends.redis, relay, keys: store.keys },
           { user: rcpt.user, rcpt: rcpt.address, sender, headers },
         )
           .then((outcome) => log.debug({ user: rcpt.user, sender, outcome }, 'lmtp: autoreply'))

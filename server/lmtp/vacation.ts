@@ -1,6 +1,7 @@
 // Vacation autoreplies (RFC 3834): at most one per sender per interval, never to lists, bulk mail,
 // automatic messages, null or daemon senders, or the user's own addresses.
 import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../notify/redis-keys.ts';
 import type { Store } from '../store/index.ts';
 import { isAutoreplyActive, type Autoreplies } from '../store/autoreply.ts';
 import type { Headers } from './headers.ts';
@@ -35,7 +36,7 @@ export interface VacationDeps {
   autoreplies: Autoreplies;
   redis: Redis;
   relay: Relay;
-  keyPrefix: string;
+  keys: RedisKeys;
 }
 
 /** Sends the reply when every rule allows it; returns what happened, for the log. */
@@ -52,7 +53,7 @@ export async function maybeAutoreply(
   if (sender === msg.rcpt.toLowerCase() || own.some((a) => a.address === sender))
     return 'skipped: own address';
   // RFC 3834 §2: once per sender per period; the key expires by itself (Redis TTL)
-  const key = `${deps.keyPrefix}:vacation:${msg.user}:${sender}`;
+  const key = deps.keys.vacation(msg.user, sender);
   const first = await deps.redis.set(key, '1', 'EX', AUTOREPLY_INTERVAL_S, 'NX');
   if (first !== 'OK') return 'skipped: already replied';
   const subject = info.subject || `Auto: ${msg.headers.first('subject') || '(no subject)'}`;

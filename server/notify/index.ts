@@ -3,6 +3,10 @@
 // channel, and on a beacon read `journalSince(mailbox, theirModseq)` to catch up in order.
 import { ObjectId, type Collection, type Db } from 'mongodb';
 import type { Redis } from 'ioredis';
+import { RedisKeys } from './redis-keys.ts';
+import { writeInOrder } from './journal-write.ts';
+
+export { RedisKeys, DEFAULT_REDIS_PREFIX } from './redis-keys.ts';
 
 export type JournalCommand =
   'EXISTS' | 'EXPUNGE' | 'FETCH' | 'MAILBOX_CREATE' | 'MAILBOX_RENAME' | 'MAILBOX_DELETE' | 'COUNTERS';
@@ -51,11 +55,34 @@ export const BEACON_MAX_ENTRIES = 500;
 
 export type BeaconListener = (beacon: Beacon) => void;
 
+/** Where the notifier reports what an operator should see (a message and its context). */
+export type NotifyLog = (msg: string, fields: Record<string, unknown>) => void;
+
+/** How long a journal write is retried before the change's caller gets the error. */
+export const JOURNAL_RETRY_MS = 10_000;
+
 export interface NotifierParams {
   db: Db;
   redis: Redis;
-  /** Channel prefix (default `nestbox`). */
+  /** Key and channel names; or just their prefix (default `nestbox`). */
+  keys?: RedisKeys;
   prefix?: string;
+  log?: NotifyLog;
+  /** A journal write is retried with growing pauses for this long (default JOURNAL_RETRY_MS). */
+  journalRetryMs?: number;
+  /** Test hook: called before each attempt to write journal entries; a throw fails the attempt. */
+  onJournalWrite?: (attempt: number) => void | Promise<void>;
+}
+
+/** The journal could not be written: the change it describes is made but must not be acknowledged. */
+export class JournalWriteError extends Error {
+  constructor(
+    readonly attempts: number,
+    options: { cause: unknown },
+  ) {
+    super(`journal write failed after ${attempts} attempts: ${String(options.cause)}`, options);
+    this.name = 'JournalWriteError';
+  }
 }
 
 interface JournalDoc {
@@ -97,7 +124,10 @@ function toEntry(d: JournalDoc): JournalEntry {
 }
 
 export class Notifier {
-  readonly prefix: string;
+  readonly keys: RedisKeys;
+  private readonly log: NotifyLog;
+  private readonly journalRetryMs: number;
+  private readonly onJournalWrite: NotifierParams['onJournalWrite'];
   private readonly journal: Collection<JournalDoc>;
   private readonly redis: Redis;
   /** The one subscriber connection of this notifier, made on first subscribe. */
@@ -109,17 +139,25 @@ export class Notifier {
   private closed = false;
 
   constructor(params: NotifierParams) {
-    this.prefix = params.prefix ?? 'nestbox';
+    this.keys = params.keys ?? new RedisKeys(params.prefix);
     this.journal = params.db.collection<JournalDoc>(JOURNAL_COLLECTION);
     this.redis = params.redis;
+    this.log = params.log ?? (() => undefined);
+    this.journalRetryMs = params.journalRetryMs ?? JOURNAL_RETRY_MS;
+    this.onJournalWrite = params.onJournalWrite;
+  }
+
+  /** The Redis prefix every key and channel of this notifier (and its store) is under. */
+  get prefix(): string {
+    return this.keys.prefix;
   }
 
   userChannel(user: string): string {
-    return `${this.prefix}:u:${user}`;
+    return this.keys.userChannel(user);
   }
 
   get globalChannel(): string {
-    return `${this.prefix}:events`;
+    return this.keys.eventsChannel;
   }
 
   /** Writes journal entries (in the given order) and then publishes one beacon per user. */
@@ -128,7 +166,12 @@ export class Notifier {
     await this.announce(entries);
   }
 
-  /** Writes journal entries in the given order (after the change they describe). */
+  /**
+   * Writes journal entries in the given order (after the change they describe). A failed write is
+   * tried again with growing pauses until it holds; after `journalRetryMs` it throws
+   * JournalWriteError, and the caller must not acknowledge the change (docs/ARCHITECTURE.md §3).
+   * Either way the incident is logged once, with the mailbox and MODSEQs.
+   */
   async appendJournal(entries: NewJournalEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const created = new Date();
@@ -149,12 +192,43 @@ export class Notifier {
         if (e[k] !== undefined) (d as unknown as Record<string, unknown>)[k] = e[k];
       return d;
     });
-    await this.journal.insertMany(docs, { ordered: true });
+    const hook = this.onJournalWrite;
+    const attempt = hook
+      ? async (n: number, from: number) => {
+          await hook(n);
+          return this.journal.insertMany(docs.slice(from), { ordered: true });
+        }
+      : (_n: number, from: number) => this.journal.insertMany(docs.slice(from), { ordered: true });
+    const context = () => ({
+      user: entries[0]!.user,
+      mailbox: [...new Set(entries.map((e) => e.mailbox))].join(','),
+      modseqs: `${entries[0]!.modseq}-${entries[entries.length - 1]!.modseq}`,
+      entries: entries.length,
+    });
+    const r = await writeInOrder(docs.length, attempt, this.journalRetryMs);
+    if (r.error !== undefined) {
+      this.log('journal write failed; the change is not acknowledged', {
+        ...context(),
+        attempts: r.attempts,
+        err: String(r.error),
+      });
+      // the change is in all the same: a beacon without entries sends every index that hears it
+      // to the mailbox itself, where it finds the gap and rebuilds from the messages
+      await this.announce(entries, false);
+      throw new JournalWriteError(r.attempts, { cause: r.error });
+    }
+    if (r.attempts > 1)
+      this.log('journal write held after retrying', {
+        ...context(),
+        attempts: r.attempts,
+        err: String(r.firstError),
+      });
   }
 
   /** Publishes one beacon per user summarising `entries` (their last entry and count), carrying
-   * the entries themselves when there are at most BEACON_MAX_ENTRIES. */
-  async announce(entries: NewJournalEntry[]): Promise<void> {
+   * the entries themselves when there are at most BEACON_MAX_ENTRIES (and `carry`: entries that
+   * are not in the journal are never carried). */
+  async announce(entries: NewJournalEntry[], carry = true): Promise<void> {
     const byUser = new Map<string, Beacon & { entries: NewJournalEntry[] }>();
     for (const e of entries) {
       const prev = byUser.get(e.user);
@@ -170,24 +244,33 @@ export class Notifier {
     }
     for (const b of byUser.values()) {
       const { entries: carried, ...summary } = b;
-      await this.publish(carried.length <= BEACON_MAX_ENTRIES ? b : summary);
+      await this.publish(carry && carried.length <= BEACON_MAX_ENTRIES ? b : summary);
     }
   }
 
-  /** Publishes a beacon on the user's channel and on the global feed. Redis errors are swallowed:
-   * the journal is already written and sessions also poll it. */
+  /** Publishes a beacon on the user's channel and on the global feed. A Redis error is logged and
+   * goes no further: the journal is already written, and sessions and indexes also read it. */
   async publish(beacon: Beacon): Promise<void> {
     const msg = JSON.stringify(beacon);
     try {
       // the global channel first: the mailbox indexes listen there, and a session that hears its
       // user's channel then finds the change already applied (one subscriber, delivered in order)
-      await this.redis
+      const replies = await this.redis
         .multi()
         .publish(this.globalChannel, msg)
         .publish(this.userChannel(beacon.user), msg)
         .exec();
-    } catch {
+      const failed = replies?.find(([err]) => err)?.[0];
+      if (!replies || failed) throw failed ?? new Error('transaction discarded');
+    } catch (err) {
       // the doorbell is best-effort; the journal is the truth
+      this.log('beacon not published; sessions learn of the change at their next journal read', {
+        user: beacon.user,
+        mailbox: beacon.mailbox,
+        modseq: beacon.modseq,
+        command: beacon.command,
+        err: String(err),
+      });
     }
   }
 
@@ -203,7 +286,8 @@ export class Notifier {
 
   private subscriber(): Redis {
     if (!this.sub) {
-      const sub = this.redis.duplicate();
+      // named, so an operator (or a test) can find it in CLIENT LIST
+      const sub = this.redis.duplicate({ connectionName: `${this.keys.prefix}:beacons` });
       sub.on('message', (channel: string, message: string) => {
         const set = this.listeners.get(channel);
         if (!set || set.size === 0) return;
@@ -216,12 +300,33 @@ export class Notifier {
         for (const l of [...set]) {
           try {
             l(beacon);
-          } catch {
+          } catch (err) {
             // one listener's failure must not starve the others
+            this.log('beacon listener failed', {
+              user: beacon.user,
+              mailbox: beacon.mailbox,
+              modseq: beacon.modseq,
+              err: String(err),
+            });
           }
         }
       });
-      sub.on('error', () => undefined);
+      // ioredis reconnects and subscribes again by itself; an outage is logged once, not per retry,
+      // and meanwhile sessions and indexes learn of changes from the journal
+      let down = false;
+      const lost = (err?: unknown) => {
+        if (down || this.closed) return;
+        down = true;
+        this.log('beacon subscriber lost Redis; changes are read from the journal until it is back', {
+          err: err === undefined ? 'connection closed' : String(err),
+        });
+      };
+      sub.on('error', lost);
+      sub.on('close', () => lost());
+      sub.on('ready', () => {
+        if (down) this.log('beacon subscriber is back', {});
+        down = false;
+      });
       this.sub = sub;
     }
     return this.sub;
@@ -299,7 +404,9 @@ export class Notifier {
   /** Runs `prune(maxAgeMs)` every `everyMs` (no TTL indexes on FerretDB). Returns a stop function. */
   startPruning(opts: { everyMs: number; maxAgeMs: number }): () => void {
     const timer = setInterval(() => {
-      void this.prune(opts.maxAgeMs).catch(() => undefined);
+      void this.prune(opts.maxAgeMs).catch((err: unknown) =>
+        this.log('journal pruning failed; it is tried again at the next interval', { err: String(err) }),
+      );
     }, opts.everyMs);
     timer.unref();
     this.timers.add(timer);

@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import type { Command, Session } from './session.ts';
 import { Maildrop } from './maildrop.ts';
-import { MaildropLock } from './lock.ts';
+import { lockName } from '../store/index.ts';
 import { MAX_AUTH_FAILURES } from './limits.ts';
 
 function isLoopback(ip: string): boolean {
@@ -58,8 +58,9 @@ async function login(s: Session, login: string, password: string): Promise<void>
     return;
   }
   const user = outcome.auth.user;
-  const lock = new MaildropLock(s.deps.redis, user);
-  if (!(await lock.acquire())) {
+  // RFC 1939 §8: one session per maildrop; a lock left by a process that died is taken over
+  const lock = await s.deps.store.locks.hold(lockName.maildrop(user));
+  if (!lock) {
     await s.err('[IN-USE] the maildrop is in use by another POP3 session'); // RFC 2449 §8.1.2
     return;
   }

@@ -20,9 +20,8 @@ export const IDLE_TIMEOUT_MS = 10 * 60 * 1000;
 
 /* Connections in total and per client address, and the pre-login timeout: server/limits.ts. */
 
-/** Maildrop lock lifetime in Redis; refreshed while the session lives, so a crashed process frees it. */
-export const LOCK_TTL_MS = 60 * 1000;
-export const LOCK_REFRESH_MS = 20 * 1000;
+/* The maildrop lock is one of the store's locks (store/locks.ts): renewed while the session lives,
+ * taken over at once from a process that died. */
 
 /** How long close() lets running commands (a RETR, the UPDATE state) finish. */
 export const CLOSE_GRACE_MS = 15 * 1000;

@@ -68,7 +68,7 @@ export const start: ServiceStarter = async (ctx) => {
   for (const srv of [plain, implicit] as Server[]) srv.maxConnections = limits.pop3.total + 10;
 
   const subscriber = ctx.backends.newRedis();
-  const unsubscribe = await onLogoutRequest(subscriber, (req) => {
+  const unsubscribe = await onLogoutRequest(subscriber, ctx.store.keys, (req) => {
     for (const s of sessions) {
       if (s.user?.id === req.user) void s.kick('[AUTH] logged out');
     }

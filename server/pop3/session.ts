@@ -8,7 +8,7 @@ import type { Store } from '../store/index.ts';
 import type { TlsMaterial } from '../tls.ts';
 import type { Connection } from './connection.ts';
 import type { Maildrop } from './maildrop.ts';
-import type { MaildropLock } from './lock.ts';
+import type { HeldLock } from '../store/index.ts';
 import { MAX_BAD_COMMANDS } from './limits.ts';
 import { authCommands } from './auth.ts';
 import { mailCommands } from './mail.ts';
@@ -28,7 +28,7 @@ export class Session {
   state: 'authorization' | 'transaction' | 'update' = 'authorization';
   user: { id: string; username: string } | null = null;
   drop: Maildrop | null = null;
-  lock: MaildropLock | null = null;
+  lock: HeldLock | null = null;
   /** Name given by USER, waiting for PASS. */
   pendingUser: string | null = null;
   /** An AUTH PLAIN waiting for its "+ " continuation response. */

@@ -2,6 +2,7 @@
 import type { Collection, Db } from 'mongodb';
 import type { Redis } from 'ioredis';
 import type { Notifier } from '../notify/index.ts';
+import { DEFAULT_REDIS_PREFIX, RedisKeys } from '../notify/redis-keys.ts';
 import { Locks } from './locks.ts';
 import { UidIds } from './uid-ids.ts';
 import { CHECKPOINT_EVERY, IndexCache } from './mailbox-index/cache.ts';
@@ -26,6 +27,9 @@ export interface ResolvedOptions {
   journalMaxAgeMs: number;
   defaultQuota: number;
   channelPrefix: string;
+  /** Every Redis key and channel name, under `channelPrefix`. */
+  keys: RedisKeys;
+  journalRetryMs: number | undefined;
   lockTtlMs: number;
   uidCacheSize: number;
   indexCacheEntries: number;
@@ -34,6 +38,7 @@ export interface ResolvedOptions {
   authlogMaxAgeMs: number;
   log: (msg: string, fields: Record<string, unknown>) => void;
   onStep: ((step: AddStep) => void | Promise<void>) | undefined;
+  onJournalWrite: StoreOptions['onJournalWrite'];
 }
 
 export interface Ctx {
@@ -63,7 +68,9 @@ export function resolveOptions(o: StoreOptions = {}): ResolvedOptions {
     sweepGraceMs: o.sweepGraceMs ?? 60 * 60 * 1000,
     journalMaxAgeMs: o.journalMaxAgeMs ?? 7 * 24 * 60 * 60 * 1000,
     defaultQuota: o.defaultQuota ?? 0,
-    channelPrefix: o.channelPrefix ?? 'nestbox',
+    channelPrefix: o.channelPrefix ?? DEFAULT_REDIS_PREFIX,
+    keys: new RedisKeys(o.channelPrefix ?? DEFAULT_REDIS_PREFIX),
+    journalRetryMs: o.journalRetryMs,
     lockTtlMs: o.lockTtlMs ?? 15_000,
     uidCacheSize: o.uidCacheSize ?? 200_000,
     indexCacheEntries: o.indexCacheEntries ?? 1_000_000,
@@ -72,6 +79,7 @@ export function resolveOptions(o: StoreOptions = {}): ResolvedOptions {
     authlogMaxAgeMs: o.authlogMaxAgeMs ?? AUTHLOG_MAX_AGE_MS,
     log: o.log ?? (() => undefined),
     onStep: o.onStep,
+    onJournalWrite: o.onJournalWrite,
   };
 }
 
@@ -81,7 +89,7 @@ export function makeCtx(db: Db, redis: Redis, notify: Notifier, opts: ResolvedOp
     redis,
     notify,
     opts,
-    locks: new Locks(redis, opts.channelPrefix, opts.lockTtlMs),
+    locks: new Locks(redis, opts.keys, opts.lockTtlMs),
     uidIds: new UidIds(opts.uidCacheSize),
     users: db.collection<UserDoc>(COLL.users),
     addresses: db.collection<AddressDoc>(COLL.addresses),
@@ -92,6 +100,7 @@ export function makeCtx(db: Db, redis: Redis, notify: Notifier, opts: ResolvedOp
     index: null!,
     subscriptions: db.collection<SubscriptionDoc>(COLL.subscriptions),
   };
+  ctx.locks.log = opts.log;
   ctx.index = new IndexCache(ctx, opts.log, opts.indexCacheEntries, opts.indexCheckpointEvery);
   return ctx;
 }

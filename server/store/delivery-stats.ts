@@ -24,7 +24,7 @@ export class DeliveryStatsImpl implements DeliveryStatsApi {
   constructor(private readonly ctx: Ctx) {}
 
   private key(...parts: string[]): string {
-    return [this.ctx.opts.channelPrefix, 'stats', 'deliveries', ...parts].join(':');
+    return this.ctx.opts.keys.deliveries(...parts);
   }
 
   async count(protocol: DeliveryProtocol, now = new Date()): Promise<void> {

@@ -13,6 +13,8 @@ import type { Db } from 'mongodb';
 import type { Redis } from 'ioredis';
 import type { Readable } from 'node:stream';
 import type { Notifier } from '../notify/index.ts';
+import type { RedisKeys } from '../notify/redis-keys.ts';
+import type { Locks } from './locks.ts';
 import { createStoreImpl } from './store.ts';
 import { ensureIndexesImpl } from './indexes.ts';
 import type { OpenedMessage } from './open-message.ts';
@@ -27,6 +29,8 @@ export type { OpenedMessage } from './open-message.ts';
 export type { StoreErrorCode } from './errors.ts';
 export { normalizeAddress, addressView } from './addresses.ts';
 export type { JournalEntry, Beacon, JournalCommand } from '../notify/index.ts';
+export { JournalWriteError } from '../notify/index.ts';
+export { lockName, type HeldLock, type Locks } from './locks.ts';
 
 export type Id = string;
 
@@ -85,10 +89,19 @@ export interface StoreOptions {
   relayConfigured?: boolean;
   /** Auth log entries older than this are pruned by maintenance (default `AUTHLOG_MAX_AGE_MS`, 30 days). */
   authlogMaxAgeMs?: number;
-  /** Redis channel prefix (default `nestbox`): beacons go to `<prefix>:u:<userId>` and `<prefix>:events`. */
+  /**
+   * Prefix of every Redis key and channel (default `nestbox`; server/notify/redis-keys.ts): beacons
+   * go to `<prefix>:u:<userId>` and `<prefix>:events`, locks to `<prefix>:lock:*`. Every process on
+   * one database uses the same; installations sharing one Redis use different ones.
+   */
   channelPrefix?: string;
+  /** A failed journal write is retried this long before the change's caller gets the error
+   * (default 10 s; docs/ARCHITECTURE.md §3). */
+  journalRetryMs?: number;
   /** Test hook: called at each named step of `messages.add`. */
   onStep?: (step: AddStep) => void | Promise<void>;
+  /** Test hook: called before each attempt to write journal entries; a throw fails that attempt. */
+  onJournalWrite?: (attempt: number) => void | Promise<void>;
 }
 
 export type CreateStoreParams = {
@@ -655,6 +668,10 @@ export interface Store {
   readonly authlog: AuthLog;
   /** Journal reads, beacon subscriptions and the global event feed. */
   readonly notify: Notifier;
+  /** Every Redis key and channel name, under the store's prefix (server/notify/redis-keys.ts). */
+  readonly keys: RedisKeys;
+  /** Redis locks with lease renewal and takeover from dead owners (locks.ts); `lockName` names them. */
+  readonly locks: Locks;
   /** Creates every index the store relies on (idempotent). */
   ensureIndexes(): Promise<void>;
   /**

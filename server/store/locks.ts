@@ -11,8 +11,11 @@
 // Owners (docs/ARCHITECTURE.md §3): each process keeps a short heartbeat key alive while it runs,
 // and a lock's value names that owner. A waiter that finds the lock's owner without a heartbeat
 // (the process was killed) takes the lock over at once instead of waiting out the lock's TTL.
+// `with` waits for a lock and holds it while a function runs; `hold` tries once and keeps the lock
+// until released (POP3's maildrop lock, held for a whole session). Both renew it while held.
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../notify/redis-keys.ts';
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
@@ -30,6 +33,11 @@ redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
 if v then return 2 end
 return 1`;
 
+/** A lock taken by `hold`, kept (and renewed) until released. */
+export interface HeldLock {
+  release(): Promise<void>;
+}
+
 export class Locks {
   /** This process's owner id, named in the value of every lock it holds. */
   readonly owner = randomBytes(8).toString('hex');
@@ -37,10 +45,13 @@ export class Locks {
   private registered: Promise<void> | undefined;
   /** Locks taken over from owners that were gone (for logs and tests). */
   takeovers = 0;
+  /** Where a lost lease or a failing heartbeat is reported (the store's log). */
+  log: (msg: string, fields: Record<string, unknown>) => void = () => undefined;
+  private heartbeatFailing = false;
 
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly keys: RedisKeys,
     /** Lock lifetime: a holder whose owner key is still alive but stopped renewing frees it after this long. */
     private readonly ttlMs = 15_000,
     /** Give up waiting after this long. */
@@ -54,7 +65,7 @@ export class Locks {
   ) {}
 
   private ownerKey(id: string): string {
-    return `${this.prefix}:owner:${id}`;
+    return this.keys.owner(id);
   }
 
   private beat(): Promise<unknown> {
@@ -65,7 +76,21 @@ export class Locks {
   private register(): Promise<void> {
     this.registered ??= this.beat().then(() => {
       this.heartbeat = setInterval(
-        () => void this.beat().catch(() => undefined),
+        () =>
+          void this.beat().then(
+            () => {
+              this.heartbeatFailing = false;
+            },
+            (err: unknown) => {
+              // once per outage: past the owner lease, waiters take this process's locks over
+              if (this.heartbeatFailing) return;
+              this.heartbeatFailing = true;
+              this.log('lock owner heartbeat failed; locks held may be taken over', {
+                owner: this.owner,
+                err: String(err),
+              });
+            },
+          ),
         Math.max(100, Math.floor(this.ownerLeaseMs / 5)),
       );
       this.heartbeat.unref();
@@ -85,39 +110,81 @@ export class Locks {
     await this.redis.del(this.ownerKey(this.owner)).catch(() => undefined);
   }
 
+  /** One try at the lock (taking it over when its owner is gone): true when it is now ours. */
+  private async tryTake(key: string, value: string): Promise<boolean> {
+    const got = (await this.redis.eval(
+      ACQUIRE,
+      1,
+      key,
+      value,
+      String(this.ttlMs),
+      this.keys.ownerPrefix,
+      this.owner,
+    )) as number;
+    if (got === 2) this.takeovers++;
+    return got > 0;
+  }
+
+  /** Renews the lease every TTL/3 until the returned function stops it and frees the lock. */
+  private keep(name: string, key: string, value: string): () => Promise<void> {
+    // the lease is renewed while held, so a slow database cannot let it lapse under a live
+    // holder; a holder that died stops its heartbeat and its lock is taken over by the next waiter
+    let told = false;
+    const tell = (msg: string, err?: unknown) => {
+      if (told) return;
+      told = true;
+      this.log(msg, { lock: name, owner: this.owner, ...(err === undefined ? {} : { err: String(err) }) });
+    };
+    const renew = setInterval(
+      () =>
+        void this.redis.eval(RENEW, 1, key, value, String(this.ttlMs)).then(
+          (kept) => {
+            if (Number(kept) === 0)
+              tell('lock lost while held: another owner has it (a stall past the owner lease?)');
+          },
+          (err: unknown) => tell('lock renewal failed; the lease lapses after its TTL', err),
+        ),
+      Math.max(50, Math.floor(this.ttlMs / 3)),
+    );
+    renew.unref();
+    return async () => {
+      clearInterval(renew);
+      await this.redis.eval(RELEASE, 1, key, value).catch(() => undefined);
+    };
+  }
+
   async with<T>(name: string, fn: () => Promise<T>): Promise<T> {
     await this.register();
-    const key = `${this.prefix}:lock:${name}`;
+    const key = this.keys.lock(name);
     const value = `${this.owner}:${randomBytes(12).toString('hex')}`;
     const deadline = Date.now() + this.waitMs;
-    const ownerPrefix = `${this.prefix}:owner:`;
     for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
-      const got = (await this.redis.eval(
-        ACQUIRE,
-        1,
-        key,
-        value,
-        String(this.ttlMs),
-        ownerPrefix,
-        this.owner,
-      )) as number;
-      if (got === 2) this.takeovers++;
-      if (got > 0) break;
+      if (await this.tryTake(key, value)) break;
       if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${name}`);
       await new Promise((r) => setTimeout(r, delay + Math.floor(Math.random() * delay)));
     }
-    // the lease is renewed while fn runs, so a slow database cannot let it lapse under a live
-    // holder; a holder that died stops its heartbeat and its lock is taken over by the next waiter
-    const renew = setInterval(
-      () => void this.redis.eval(RENEW, 1, key, value, String(this.ttlMs)).catch(() => undefined),
-      Math.max(50, Math.floor(this.ttlMs / 3)),
-    );
+    const release = this.keep(name, key, value);
     try {
       return await fn();
     } finally {
-      clearInterval(renew);
-      await this.redis.eval(RELEASE, 1, key, value).catch(() => undefined);
+      await release();
     }
+  }
+
+  /** Takes the lock without waiting: null when a live owner holds it. Kept until released. */
+  async hold(name: string): Promise<HeldLock | null> {
+    await this.register();
+    const key = this.keys.lock(name);
+    const value = `${this.owner}:${randomBytes(12).toString('hex')}`;
+    if (!(await this.tryTake(key, value))) return null;
+    let release: (() => Promise<void>) | null = this.keep(name, key, value);
+    return {
+      release: async () => {
+        const r = release;
+        release = null;
+        if (r) await r();
+      },
+    };
   }
 }
 
@@ -138,4 +205,7 @@ export const lockName = {
   sweep: 'sweep',
   /** Writing a mailbox's index checkpoint; taken alone, never with another lock. */
   mailboxIndex: (id: { toHexString(): string }) => `ix:${id.toHexString()}`,
+  /** A user's POP3 maildrop (RFC 1939 §8), held for a whole session while the session's store
+   * calls take the locks above; never waited for (`hold`), so it cannot close a cycle. */
+  maildrop: (user: string) => `pop3:${user}`,
 };

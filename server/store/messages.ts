@@ -254,20 +254,14 @@ export class Messages implements MessagesApi {
     );
   }
 
-  /** Journal entries for a committed change; a failure here must not fail the call. Written
-   * under the mailbox lock, so this process's index takes them at once, in order. */
+  /** Journal entries for a committed change, written under the mailbox lock, so this process's
+   * index takes them at once, in order. The notifier retries a failed write until it holds; when
+   * it never does, the JournalWriteError goes to the caller, who must not acknowledge the change
+   * (docs/ARCHITECTURE.md §3): the change is in, every index finds the gap and rebuilds from the
+   * messages. */
   private async appendJournal(entries: NewJournalEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    try {
-      await this.ctx.notify.appendJournal(entries);
-    } catch {
-      try {
-        await this.ctx.notify.appendJournal(entries);
-      } catch {
-        // lost: every index behind it finds the gap and rebuilds from the messages
-        return;
-      }
-    }
+    await this.ctx.notify.appendJournal(entries);
     this.ctx.index.applyLocal(entries);
     for (const m of new Set(entries.map((e) => e.mailbox))) {
       const id = oid(m);
@@ -275,8 +269,9 @@ export class Messages implements MessagesApi {
     }
   }
 
+  /** Beacons for journaled entries; the notifier logs a failed publish (the journal is the truth). */
   private async announce(entries: NewJournalEntry[]): Promise<void> {
-    if (entries.length) await this.ctx.notify.announce(entries).catch(() => undefined);
+    if (entries.length) await this.ctx.notify.announce(entries);
   }
 
   async add(input: AddMessageInput): Promise<AddMessageResult> {
@@ -447,8 +442,13 @@ export class Messages implements MessagesApi {
             inserted = (err as { insertedCount?: number }).insertedCount ?? 0;
           }
           const journal = copies.slice(0, inserted).map((c) => existsEntry(input.user, c));
-          await this.appendJournal(journal);
-          entries.push(...journal);
+          try {
+            await this.appendJournal(journal);
+            entries.push(...journal);
+          } catch (err) {
+            // the copies are in (their storage stays charged) but the command fails
+            failure ??= err;
+          }
           return { inserted, copies, failure };
         });
         for (let j = 0; j < batch.inserted; j++) {

@@ -15,7 +15,7 @@ import { Filters } from './filters.ts';
 import { dbOf } from './connect.ts';
 import { Autoreplies } from './autoreply.ts';
 import { AuthLog } from './authlog.ts';
-import { lastSweepEnd, sweepInProgress, sweepSlice, sweepStore } from './sweep.ts';
+import { SweepSliceError, lastSweepEnd, sweepInProgress, sweepSlice, sweepStore } from './sweep.ts';
 
 /** How long close() waits for the last mailbox index checkpoints. */
 const FLUSH_LIMIT_MS = 5_000;
@@ -23,7 +23,14 @@ const FLUSH_LIMIT_MS = 5_000;
 export function createStoreImpl(params: CreateStoreParams): Store {
   const db = 'database' in params ? dbOf(params.database) : params.db;
   const opts = resolveOptions(params.options);
-  const notify = new Notifier({ db, redis: params.redis, prefix: opts.channelPrefix });
+  const notify = new Notifier({
+    db,
+    redis: params.redis,
+    keys: opts.keys,
+    log: opts.log,
+    ...(opts.journalRetryMs !== undefined ? { journalRetryMs: opts.journalRetryMs } : {}),
+    ...(opts.onJournalWrite ? { onJournalWrite: opts.onJournalWrite } : {}),
+  });
   const ctx = makeCtx(db, params.redis, notify, opts);
   const messages = new Messages(ctx);
   const rules = { relayConfigured: opts.relayConfigured };
@@ -46,6 +53,8 @@ export function createStoreImpl(params: CreateStoreParams): Store {
     autoreplies: new Autoreplies(db, rules),
     authlog,
     notify,
+    keys: opts.keys,
+    locks: ctx.locks,
     ensureIndexes: () => ensureIndexesImpl(db),
     sweep,
     sweepSlice: slice,
@@ -53,20 +62,32 @@ export function createStoreImpl(params: CreateStoreParams): Store {
       // one slice per tick, so a large store never keeps the process busy for long
       const passEvery = o.sweepEveryMs ?? 15 * 60 * 1000;
       let busy = false;
+      // a slice failing at the same place tick after tick is logged once, until one succeeds again
+      let failing: string | null = null;
       const tick = async () => {
         if (busy) return;
         busy = true;
         try {
           if (!(await sweepInProgress(ctx)) && Date.now() - (await lastSweepEnd(ctx)) < passEvery) return;
           await slice();
+          if (failing !== null) opts.log('sweep slices succeed again', {});
+          failing = null;
+        } catch (err) {
+          const where =
+            err instanceof SweepSliceError ? { phase: err.phase, after: err.after, ...err.about } : {};
+          const same = JSON.stringify(where);
+          // the slice's cursor is only moved on success: the next tick does it again
+          if (same !== failing)
+            opts.log('sweep slice failed; it runs again at the next tick', {
+              ...where,
+              err: String(err instanceof SweepSliceError ? err.cause : err),
+            });
+          failing = same;
         } finally {
           busy = false;
         }
       };
-      const sweepTimer = setInterval(
-        () => void tick().catch(() => undefined),
-        Math.min(passEvery, o.sweepSliceEveryMs ?? 5000),
-      );
+      const sweepTimer = setInterval(() => void tick(), Math.min(passEvery, o.sweepSliceEveryMs ?? 5000));
       sweepTimer.unref();
       const stopPrune = notify.startPruning({
         everyMs: o.pruneEveryMs ?? 60 * 60 * 1000,

@@ -48,14 +48,54 @@ export function addReports(a: SweepReport, b: SweepReport): SweepReport {
 }
 
 function keys(ctx: Ctx) {
-  const p = `${ctx.opts.channelPrefix}:sweep`;
+  const k = ctx.opts.keys;
   return {
-    state: `${p}:state`,
-    refs: `${p}:refs`,
-    sizes: `${p}:sizes`,
-    uid: `${p}:uid`,
-    modseq: `${p}:modseq`,
+    state: k.sweep('state'),
+    refs: k.sweep('refs'),
+    sizes: k.sweep('sizes'),
+    uid: k.sweep('uid'),
+    modseq: k.sweep('modseq'),
   };
+}
+
+/** The fix of one document failed; `about` names it (user, mailbox or file). */
+class SweepFixError extends Error {
+  constructor(
+    readonly about: Record<string, string>,
+    cause: unknown,
+  ) {
+    super(String(cause), { cause });
+  }
+}
+
+/** Runs the fix of one document, so a failure says which document it was. */
+async function fixing<T>(about: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw new SweepFixError(about, err);
+  }
+}
+
+/** A slice that failed, with where it was: its phase, the `_id` it read after and the document it
+ * was fixing. The cursor did not move, so the next slice does the same documents again. */
+export class SweepSliceError extends Error {
+  readonly after: string | null;
+  readonly about: Record<string, string>;
+  constructor(
+    readonly phase: Phase,
+    cursor: ObjectId | null,
+    cause: unknown,
+  ) {
+    const about = cause instanceof SweepFixError ? cause.about : {};
+    const root = cause instanceof SweepFixError ? cause.cause : cause;
+    super(`sweep slice (${phase} after ${cursor?.toHexString() ?? 'the start'}) failed: ${String(root)}`, {
+      cause: root,
+    });
+    this.name = 'SweepSliceError';
+    this.after = cursor?.toHexString() ?? null;
+    this.about = about;
+  }
 }
 
 /** Whether a pass is under way (some slices done, more to do). */
@@ -88,7 +128,12 @@ export function sweepSlice(
       cursor = null;
     }
     const report = emptyReport();
-    const next = await PHASE_RUN[phase](ctx, cursor, slice, graceMs, report);
+    let next: ObjectId | null;
+    try {
+      next = await PHASE_RUN[phase](ctx, cursor, slice, graceMs, report);
+    } catch (err) {
+      throw new SweepSliceError(phase, cursor, err);
+    }
     if (next) {
       await ctx.redis.hset(k.state, { phase, cursor: next.toHexString() });
       return { report, done: false, phase };
@@ -164,8 +209,10 @@ const PHASE_RUN: Record<Phase, PhaseRun> = {
         const found = await ctx.mailboxes.findOne({ _id: m.mailbox }, { projection: { _id: 1 } });
         exists.set(box, found !== null);
         if (!found) {
-          report.orphanMessages += await purgeMailbox(ctx, m.mailbox);
-          await ctx.index.drop(m.mailbox);
+          await fixing({ mailbox: box }, async () => {
+            report.orphanMessages += await purgeMailbox(ctx, m.mailbox);
+            await ctx.index.drop(m.mailbox);
+          });
         }
       }
       if (!exists.get(box)) continue;
@@ -198,24 +245,26 @@ const PHASE_RUN: Record<Phase, PhaseRun> = {
     for (const [i, c] of docs.entries()) {
       if (c.metadata.lastChange > cutoff) continue;
       if (Number(tallied[i] ?? 0) === c.metadata.refs && c.metadata.refs > 0) continue;
-      await ctx.locks.with(lockName.file(c.metadata.sha256), async () => {
-        const f = await ctx.files.findOne({ _id: c._id });
-        if (!f || f.metadata.lastChange > cutoff) return;
-        const refs = await ctx.messages.countDocuments({ attachmentRefs: f.metadata.sha256 });
-        if (refs === 0) {
-          await ctx.files.deleteOne({ _id: f._id });
-          // a later add of the same body makes a new files document with a new _id, so these
-          // chunks belong to nobody else
-          await ctx.chunks.deleteMany({ files_id: f._id });
-          report.filesDeleted++;
-        } else if (refs !== f.metadata.refs) {
-          await ctx.files.updateOne(
-            { _id: f._id },
-            { $set: { 'metadata.refs': refs }, $inc: { 'metadata.v': 1 } },
-          );
-          report.refsFixed++;
-        }
-      });
+      await fixing({ file: c.metadata.sha256 }, () =>
+        ctx.locks.with(lockName.file(c.metadata.sha256), async () => {
+          const f = await ctx.files.findOne({ _id: c._id });
+          if (!f || f.metadata.lastChange > cutoff) return;
+          const refs = await ctx.messages.countDocuments({ attachmentRefs: f.metadata.sha256 });
+          if (refs === 0) {
+            await ctx.files.deleteOne({ _id: f._id });
+            // a later add of the same body makes a new files document with a new _id, so these
+            // chunks belong to nobody else
+            await ctx.chunks.deleteMany({ files_id: f._id });
+            report.filesDeleted++;
+          } else if (refs !== f.metadata.refs) {
+            await ctx.files.updateOne(
+              { _id: f._id },
+              { $set: { 'metadata.refs': refs }, $inc: { 'metadata.v': 1 } },
+            );
+            report.refsFixed++;
+          }
+        }),
+      );
     }
     return next;
   },
@@ -248,19 +297,21 @@ const PHASE_RUN: Record<Phase, PhaseRun> = {
       : [];
     for (const [i, u] of docs.entries()) {
       if (Number(tallied[i] ?? 0) === u.storageUsed) continue;
-      await ctx.locks.with(lockName.user(u._id), async () => {
-        const rows = await ctx.messages
-          .aggregate<{ _id: null; total: number }>([
-            { $match: { user: u._id } },
-            { $group: { _id: null, total: { $sum: '$size' } } },
-          ])
-          .toArray();
-        const total = rows[0]?.total ?? 0;
-        const cur = await ctx.users.findOne({ _id: u._id }, { projection: { storageUsed: 1 } });
-        if (!cur || cur.storageUsed === total) return;
-        await ctx.users.updateOne({ _id: u._id }, { $set: { storageUsed: total } });
-        report.storageFixed++;
-      });
+      await fixing({ user: u._id.toHexString() }, () =>
+        ctx.locks.with(lockName.user(u._id), async () => {
+          const rows = await ctx.messages
+            .aggregate<{ _id: null; total: number }>([
+              { $match: { user: u._id } },
+              { $group: { _id: null, total: { $sum: '$size' } } },
+            ])
+            .toArray();
+          const total = rows[0]?.total ?? 0;
+          const cur = await ctx.users.findOne({ _id: u._id }, { projection: { storageUsed: 1 } });
+          if (!cur || cur.storageUsed === total) return;
+          await ctx.users.updateOne({ _id: u._id }, { $set: { storageUsed: total } });
+          report.storageFixed++;
+        }),
+      );
     }
     return next;
   },
@@ -280,19 +331,21 @@ const PHASE_RUN: Record<Phase, PhaseRun> = {
     for (const [i, b] of docs.entries()) {
       const top = { uid: Number(uids[i] ?? 0), modseq: Number(modseqs[i] ?? 0) };
       if (b.uidNext > top.uid && b.modifyIndex >= top.modseq) continue;
-      await ctx.locks.with(lockName.mailbox(b._id), async () => {
-        const cur = await ctx.mailboxes.findOne(
-          { _id: b._id },
-          { projection: { uidNext: 1, modifyIndex: 1 } },
-        );
-        if (!cur) return;
-        const set: Record<string, number> = {};
-        if (cur.uidNext <= top.uid) set.uidNext = top.uid + 1;
-        if (cur.modifyIndex < top.modseq) set.modifyIndex = top.modseq;
-        if (Object.keys(set).length === 0) return;
-        await ctx.mailboxes.updateOne({ _id: b._id }, { $set: set });
-        report.mailboxesFixed++;
-      });
+      await fixing({ mailbox: b._id.toHexString() }, () =>
+        ctx.locks.with(lockName.mailbox(b._id), async () => {
+          const cur = await ctx.mailboxes.findOne(
+            { _id: b._id },
+            { projection: { uidNext: 1, modifyIndex: 1 } },
+          );
+          if (!cur) return;
+          const set: Record<string, number> = {};
+          if (cur.uidNext <= top.uid) set.uidNext = top.uid + 1;
+          if (cur.modifyIndex < top.modseq) set.modifyIndex = top.modseq;
+          if (Object.keys(set).length === 0) return;
+          await ctx.mailboxes.updateOne({ _id: b._id }, { $set: set });
+          report.mailboxesFixed++;
+        }),
+      );
     }
     return next;
   },

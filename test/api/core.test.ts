@@ -5,7 +5,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startApi, type ApiEnv } from './_setup.ts';
 import { Client } from './_client.ts';
-import { LOGOUT_CHANNEL } from '../../server/auth/logout.ts';
 
 let env: ApiEnv;
 let alice: Awaited<ReturnType<ApiEnv['newUser']>>;
@@ -233,7 +232,7 @@ describe('authentication', () => {
     const sub = env.srv.server.ctx.backends.newRedis();
     const heard: string[] = [];
     sub.on('message', (_c: string, m: string) => heard.push(m));
-    await sub.subscribe(LOGOUT_CHANNEL);
+    await sub.subscribe(env.srv.store.keys.logoutChannel);
     const ok = await dave.client.put('/users/me', {
       password: 'new-password-1',
       existingPassword: dave.password,
@@ -269,7 +268,7 @@ describe('authentication', () => {
   });
 
   test('user tokens are stored hashed', async () => {
-    const keys = await env.srv.server.ctx.backends.redis.keys('nestbox:api:token:*');
+    const keys = await env.srv.server.ctx.backends.redis.keys(env.srv.store.keys.apiToken('*'));
     assert.ok(keys.length > 0);
     assert.ok(keys.every((k) => !k.includes(alice.token)));
   });

@@ -208,7 +208,10 @@ test('a logout request for the user (API, password change) ends its sessions wit
   const other = await env.newUser('carol');
   const mine = await env.login();
   const theirs = await env.login({ username: 'carol' });
-  await requestLogout(env.srv.server.ctx.backends.redis, { user: other.id, reason: 'Password changed' });
+  await requestLogout(env.srv.server.ctx.backends.redis, env.srv.store.keys, {
+    user: other.id,
+    reason: 'Password changed',
+  });
   assert.equal(await theirs.response(), '* BYE Password changed');
   assert.equal(await theirs.response(), null);
   assert.deepEqual(await mine.command('n1', 'NOOP'), ['n1 OK NOOP completed']);

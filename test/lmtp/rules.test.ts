@@ -194,7 +194,7 @@ test('vacation: one reply per sender per interval, none to lists, bulk, automati
   assert.match(carol, /^In-Reply-To: <c1@remote\.test>\r$/m);
   const dave = got.find((m) => m.to[0] === 'dave@remote.test')!.raw.toString();
   assert.match(dave, /^References: <d0@remote\.test> <d1@remote\.test>\r$/m);
-  const ttl = await srv.server.ctx.backends.redis.ttl(`nestbox:vacation:${u.id}:carol@remote.test`);
+  const ttl = await srv.server.ctx.backends.redis.ttl(srv.store.keys.vacation(u.id, 'carol@remote.test'));
   assert.ok(ttl > 3 * 24 * 3600 && ttl <= 4 * 24 * 3600, `ttl ${ttl}`);
   // every message was still stored
   assert.equal(

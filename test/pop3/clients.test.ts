@@ -159,7 +159,7 @@ test('a logout request ends the user’s POP3 session on every instance without 
   await client.cmd(`USER ${user.username}`);
   assert.match(await client.cmd('PASS pop-pass-1'), /^\+OK/);
   assert.match(await client.cmd('DELE 1'), /^\+OK/);
-  await requestLogout(srv.server.ctx.backends.redis, { user: user.id, reason: 'test' });
+  await requestLogout(srv.server.ctx.backends.redis, srv.store.keys, { user: user.id, reason: 'test' });
   const until = Date.now() + 5000;
   while (!client.closed && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   assert.ok(client.closed, 'connection closed');

@@ -223,7 +223,7 @@ test('a throttled login gets -ERR [SYS/TEMP] (retry later), not [AUTH], even wit
   const user = await fillMaildrop(srv.store, 'throttled', sampleMessages().slice(0, 1));
   const redis = srv.server.ctx.backends.redis;
   // the account's failure counter at its limit, as ten failed logins would leave it
-  const key = `nestbox:authfail:acct:${user.id}`;
+  const key = `${srv.store.keys.authFail}:acct:${user.id}`;
   await redis.set(key, '10', 'EX', 600);
   try {
     const { client } = await RawPop3.open(srv.ports.pop3!);

@@ -6,7 +6,8 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { openStore, type TestStore } from './_store.ts';
 import { mail } from './_mail.ts';
-import { Locks } from '../../server/store/locks.ts';
+import { Locks, lockName } from '../../server/store/locks.ts';
+import { RedisKeys } from '../../server/notify/redis-keys.ts';
 
 const fixture = fileURLToPath(new URL('./fixtures/hold-lock.ts', import.meta.url));
 
@@ -50,8 +51,8 @@ test('locks of a killed process are taken over well within their 15 s TTL', asyn
 });
 
 test('a lock whose owner still beats is not taken over', async () => {
-  const a = new Locks(t.redis, `${t.store.notify.prefix}x`, 300);
-  const b = new Locks(t.redis, `${t.store.notify.prefix}x`, 300);
+  const a = new Locks(t.redis, new RedisKeys(`${t.store.notify.prefix}x`), 300);
+  const b = new Locks(t.redis, new RedisKeys(`${t.store.notify.prefix}x`), 300);
   let inside = 0;
   let most = 0;
   const work = async () => {
@@ -68,7 +69,7 @@ test('a lock whose owner still beats is not taken over', async () => {
 
 test('a process never takes over its own lock, even when its heartbeat is late', async () => {
   const prefix = `${t.store.notify.prefix}y`;
-  const a = new Locks(t.redis, prefix, 5_000);
+  const a = new Locks(t.redis, new RedisKeys(prefix), 5_000);
   let inside = 0;
   let most = 0;
   const work = async () => {
@@ -85,5 +86,64 @@ test('a process never takes over its own lock, even when its heartbeat is late',
   await Promise.all([first, a.with('k', work)]);
   assert.equal(most, 1);
   assert.equal(a.takeovers, 0);
+  await a.close();
+});
+
+test('a held lock (the POP3 maildrop lock) is refused while its owner lives and taken over once it died', async () => {
+  const user = 'ab'.repeat(12);
+  const child = fork(fixture, [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, HOLD_PREFIX: t.store.notify.prefix, HOLD_MAILDROP: user },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise((r) => child.on('exit', r));
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (c) => reject(new Error(`child exited early: ${c}`)));
+  });
+  assert.equal(await t.store.locks.hold(lockName.maildrop(user)), null, 'the live holder keeps it');
+  const before = t.store.locks.takeovers;
+  child.kill('SIGKILL');
+  await exited;
+  let held = null;
+  const killedAt = Date.now();
+  while (!held && Date.now() - killedAt < 5000) {
+    held = await t.store.locks.hold(lockName.maildrop(user));
+    if (!held) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(held, 'taken over after the holder died');
+  assert.ok(Date.now() - killedAt < 3000, 'well within the 15 s TTL');
+  assert.equal(t.store.locks.takeovers, before + 1);
+  // while held here, nobody else gets it; once released, it is free
+  const other = new Locks(t.redis, new RedisKeys(t.store.notify.prefix));
+  assert.equal(await other.hold(lockName.maildrop(user)), null);
+  await held.release();
+  const again = await other.hold(lockName.maildrop(user));
+  assert.ok(again);
+  await again.release();
+  await other.close();
+});
+
+test('a holder whose lock was taken from under it says so in the log', async () => {
+  const keys = new RedisKeys(`${t.store.notify.prefix}z`);
+  const a = new Locks(t.redis, keys, 300);
+  const logs: Array<{ msg: string; fields: Record<string, unknown> }> = [];
+  a.log = (msg, fields) => logs.push({ msg, fields });
+  const held = await a.hold('stolen');
+  assert.ok(held);
+  // as a waiter would after this process's heartbeat had lapsed
+  await t.redis.set(keys.lock('stolen'), 'someone-else:x', 'PX', 5000);
+  const end = Date.now() + 2000;
+  while (!logs.length && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 300)); // a further renewal does not log again
+  assert.equal(logs.length, 1);
+  assert.match(logs[0]!.msg, /^lock lost while held/);
+  assert.equal(logs[0]!.fields.lock, 'stolen');
+  await held.release();
+  assert.equal(
+    await t.redis.get(keys.lock('stolen')),
+    'someone-else:x',
+    'release leaves the new owner alone',
+  );
   await a.close();
 });

@@ -28,7 +28,11 @@ async function withStore<T>(
 ): Promise<T> {
   const { log, flush } = await createLogging({ level: 'warn', console: 'off' });
   const backends = await startBackends(config, log, command);
-  const store = createStore({ database: backends.database, redis: backends.redis });
+  const store = createStore({
+    database: backends.database,
+    redis: backends.redis,
+    options: { channelPrefix: config.redisPrefix },
+  });
   try {
     await store.ensureIndexes();
     return await fn(store, backends);
@@ -126,7 +130,7 @@ export async function cliImport(
   }
   return withStore(config, 'import', async (store, backends) => {
     const user = await findUser(store, userKey);
-    const bus = new EventBus(backends.redis);
+    const bus = new EventBus(backends.redis, store.keys);
     const report = await importFile({
       store,
       user: user.id,

@@ -184,10 +184,10 @@ const updateUser = defineRoute({
     await deps.ctx.store.users.update(user, clean);
     if (body.password !== undefined) {
       await deps.tokens.revokeAll(user);
-      await requestLogout(deps.ctx.backends.redis, { user, reason: 'password changed' });
+      await requestLogout(deps.ctx.backends.redis, deps.ctx.store.keys, { user, reason: 'password changed' });
     }
     if (body.disabled === true) {
-      await requestLogout(deps.ctx.backends.redis, { user, reason: 'account disabled' });
+      await requestLogout(deps.ctx.backends.redis, deps.ctx.store.keys, { user, reason: 'account disabled' });
     }
     return { success: true };
   },
@@ -203,7 +203,7 @@ const deleteUser = defineRoute({
   responses: { 200: { description: 'Deleted', schema: successSchema } },
   async handler({ user, deps }) {
     await requireUser(deps, user);
-    await requestLogout(deps.ctx.backends.redis, { user, reason: 'account deleted' });
+    await requestLogout(deps.ctx.backends.redis, deps.ctx.store.keys, { user, reason: 'account deleted' });
     await deps.ctx.store.users.delete(user);
     deps.domains.changed();
     await deps.tokens.revokeAll(user);
@@ -247,7 +247,10 @@ const logoutUser = defineRoute({
   responses: { 200: { description: 'Requested', schema: successSchema } },
   async handler({ user, body, deps }) {
     await requireUser(deps, user);
-    await requestLogout(deps.ctx.backends.redis, { user, reason: body.reason ?? 'logout requested' });
+    await requestLogout(deps.ctx.backends.redis, deps.ctx.store.keys, {
+      user,
+      reason: body.reason ?? 'logout requested',
+    });
     return { success: true };
   },
 });

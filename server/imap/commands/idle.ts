@@ -3,7 +3,7 @@
 import { AUTHENTICATED, bad, ok, type CommandSpec } from '../command.ts';
 import { expectEnd } from '../protocol/parse.ts';
 import { continuation } from '../protocol/response.ts';
-import { IDLE_POLL_MS, JOURNAL_GAP_WAIT_MS } from '../limits.ts';
+import { IDLE_POLL_MS } from '../limits.ts';
 
 export const idle: CommandSpec = {
   name: 'IDLE',
@@ -14,7 +14,7 @@ export const idle: CommandSpec = {
     session.setIdling(true);
     try {
       session.out.queue(continuation('idling'));
-      let heldBack = session.selected ? await session.selected.sync('all', session.syncDeps(), true) : false;
+      if (session.selected) await session.selected.sync('all', session.syncDeps(), true);
       await session.out.flush();
       const line = session.input.readLine();
       let answer: Awaited<typeof line> | undefined;
@@ -23,12 +23,12 @@ export const idle: CommandSpec = {
         session.wake();
       });
       for (;;) {
-        // a gap in the journal is looked at again soon, not at the next poll
-        const why = await session.waitForNews(heldBack ? JOURNAL_GAP_WAIT_MS / 4 : IDLE_POLL_MS);
+        const why = await session.waitForNews(IDLE_POLL_MS);
         if (answer !== undefined) break;
         if (why === 'stop') return ok('IDLE terminated by shutdown');
         if (session.selected) {
-          heldBack = await session.selected.sync('all', session.syncDeps(), why === 'poll');
+          // 'all' never holds an EXPUNGE back; a gap in the journal is filled by the index
+          await session.selected.sync('all', session.syncDeps(), why === 'poll');
           await session.out.flush();
         }
       }
