@@ -277,8 +277,10 @@ test('QRESYNC: expunges are VANISHED in sync, EXPUNGE and MOVE; CLOSE and UNSELE
     `* 2 FETCH (UID 2 MODSEQ (${h + 2}))`,
     'e3 OK STORE completed',
   ]);
-  // RFC 7162 §3.2.10: one VANISHED instead of EXPUNGEs
-  assert.deepEqual(await c.command('e4', 'EXPUNGE'), ['* VANISHED 1:2', 'e4 OK EXPUNGE completed']);
+  // RFC 7162 §3.2.10: one VANISHED instead of EXPUNGEs, and the new HIGHESTMODSEQ in the OK
+  const highest = async () => (await env.srv.store.mailboxes.get(u.id, 'INBOX'))!.modifyIndex + 1;
+  const e4 = await c.command('e4', 'EXPUNGE');
+  assert.deepEqual(e4, ['* VANISHED 1:2', `e4 OK [HIGHESTMODSEQ ${await highest()}] EXPUNGE completed`]);
   // another session's expunge reaches this one as VANISHED too
   await setFlags(u, [5], ['\\Deleted']);
   await env.srv.store.messages.expunge({ user: u.id, mailbox: u.inbox });
@@ -287,7 +289,7 @@ test('QRESYNC: expunges are VANISHED in sync, EXPUNGE and MOVE; CLOSE and UNSELE
   assert.deepEqual(await c.command('e6', 'UID MOVE 3 Archive'), [
     `* OK [COPYUID ${archive.uidValidity} 3 1] Moved`,
     '* VANISHED 3',
-    'e6 OK UID MOVE completed',
+    `e6 OK [HIGHESTMODSEQ ${await highest()}] UID MOVE completed`,
   ]);
   // …also a STORE that is not UID STORE, and a FETCH that sets \Seen
   const hs = (await env.srv.store.mailboxes.get(u.id, 'INBOX'))!.modifyIndex + 1;
