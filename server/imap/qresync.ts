@@ -104,8 +104,9 @@ export async function resyncMailbox(
 
 /**
  * What the tagged OK of EXPUNGE, UID EXPUNGE and MOVE carries once QRESYNC is on: the mailbox's
- * new HIGHESTMODSEQ (RFC 7162 §3.2.10, §3.2.5.1: a client resynchronises from it next time). The
- * session first catches up with the index, so every change up to that MODSEQ has been told.
+ * new HIGHESTMODSEQ (as RFC 7162 §3.2.10's EXPUNGE example shows; a client resynchronises from it
+ * with SELECT (QRESYNC …), §3.2.5). The session first catches up with the index, so every change up
+ * to that MODSEQ has been told.
  */
 export async function highestModseqCode(session: Session): Promise<ResponseCode | undefined> {
   const box = session.selected;
