@@ -213,6 +213,24 @@ const EXPLAINED: Explained[] = [
     why: 'RFC 2180 §4.1.2 / RFC 5530: a FETCH of a message expunged elsewhere may serve its last state or leave it out with EXPUNGEISSUED; the EXPUNGE waits for NOOP either way',
   },
   {
+    script: 'readonly',
+    dovecot: ['C: d STORE 1 +FLAGS (\\Seen)', 'S: d OK'],
+    nestbox: ['C: d STORE 1 +FLAGS (\\Seen)', 'S: d NO [READ-ONLY]'],
+    why: 'RFC 3501 §6.3.2 permits no change after EXAMINE; Dovecot answers OK and changes nothing, Nestbox says NO (RFC 5530 READ-ONLY)',
+  },
+  {
+    script: 'readonly',
+    dovecot: ['C: g EXPUNGE', 'S: g OK'],
+    nestbox: ['C: g EXPUNGE', 'S: g NO [READ-ONLY]'],
+    why: 'as for STORE: nothing is expunged either way',
+  },
+  {
+    script: 'readonly',
+    dovecot: ['C: n MOVE 1 Archive', 'S: * OK [COPYUID <uidvalidity> 1 2]', 'S: * 1 EXPUNGE', 'S: n OK'],
+    nestbox: ['C: n MOVE 1 Archive', 'S: n NO [READ-ONLY]'],
+    why: 'RFC 3501 §6.3.2 permits no change to a mailbox opened with EXAMINE, which MOVE (RFC 6851 §3.3) would make; Dovecot moves anyway',
+  },
+  {
     script: 'list-extended',
     dovecot: ['S: * LIST () "/" Projects (CHILDINFO ("SUBSCRIBED"))'],
     nestbox: ['S: * LIST () "/" Projects ("CHILDINFO" ("SUBSCRIBED"))'],
