@@ -33,7 +33,7 @@
 // - the \Marked and \Unmarked LIST attributes (RFC 3501 §7.2.2: optional);
 // - the order of flags in a FLAGS list (RFC 3501 §2.3.2: a set);
 // - a run of EXPUNGE responses becomes the numbers it removes, highest first (RFC 3501 §7.4.1
-//   allows either order), and a RECENT right after it is dropped (§7.3.2);
+//   allows either order), and a RECENT right after it or after VANISHED is dropped (§7.3.2);
 // - the order of the items inside one FETCH response (RFC 3501 §7.4.2) and of the answers to one
 //   LIST or LSUB (RFC 3501 §6.3.8, each LIST-STATUS STATUS kept behind its LIST).
 // What still differs must be in EXPLAINED below (the Dovecot lines, the Nestbox lines instead, and
