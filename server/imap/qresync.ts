@@ -6,9 +6,10 @@
 import type { MailboxView, UidSet } from '../store/index.ts';
 import type { QresyncParams } from './condstore-args.ts';
 import { flagList } from './format.ts';
-import { storedModseq } from './modseq.ts';
+import { storedModseq, wireModseq } from './modseq.ts';
 import { resolveSequenceSet } from './protocol/parse.ts';
-import { formatSequenceSet, type ResponseWriter } from './protocol/response.ts';
+import { formatSequenceSet, type ResponseCode, type ResponseWriter } from './protocol/response.ts';
+import type { Session } from './session.ts';
 import type { SelectedMailbox } from './selected.ts';
 
 /** Sorted, merged inclusive ranges of `uids`, clipped to `max`. */
@@ -99,4 +100,17 @@ export async function resyncMailbox(
     out.untagged(`${seq} FETCH (UID ${e.uid} FLAGS ${fl}${box.modseqItem(e.modseq)})`);
     await out.maybeFlush();
   }
+}
+
+/**
+ * What the tagged OK of EXPUNGE, UID EXPUNGE and MOVE carries once QRESYNC is on: the mailbox's
+ * new HIGHESTMODSEQ (as RFC 7162 §3.2.10's EXPUNGE example shows; a client resynchronises from it
+ * with SELECT (QRESYNC …), §3.2.5). The session first catches up with the index, so every change up
+ * to that MODSEQ has been told.
+ */
+export async function highestModseqCode(session: Session): Promise<ResponseCode | undefined> {
+  const box = session.selected;
+  if (!session.qresync || !box) return undefined;
+  await box.sync('all', session.syncDeps(), true);
+  return { code: 'HIGHESTMODSEQ', value: wireModseq(box.highestModseq) };
 }

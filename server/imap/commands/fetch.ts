@@ -234,6 +234,8 @@ export const fetch: CommandSpec = {
         }
       }
       if (setSeen && !wantsFlags) out.queue(` FLAGS ${flagList(setSeen.flags, box.recent.has(m.uid))}`);
+      // RFC 7162 §3.2.4: with QRESYNC on, a FETCH that set \Seen also names the UID
+      if (setSeen && box.qresync && !items.some((i) => i.kind === 'UID')) out.queue(` UID ${m.uid}`);
       // RFC 7162 §3.1.3: a flag change is reported with its MODSEQ once CONDSTORE is on
       if (setSeen && !items.some((i) => i.kind === 'MODSEQ')) out.queue(box.modseqItem(setSeen.modseq));
       out.queue(')\r\n');

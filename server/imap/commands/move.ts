@@ -3,6 +3,7 @@ import type { MessagesApi, MoveResult, UidSet } from '../../store/index.ts';
 import { SELECTED, ok, type CommandSpec } from '../command.ts';
 import { copyUidCode, isReply, resolveCopyTarget } from '../copy-target.ts';
 import { untaggedStatus } from '../protocol/response.ts';
+import { highestModseqCode } from '../qresync.ts';
 import { storeErrorReply } from '../store-errors.ts';
 
 export const move: CommandSpec = {
@@ -26,7 +27,7 @@ export const move: CommandSpec = {
       // RFC 6851 §4.3: COPYUID goes in an untagged OK before the EXPUNGEs
       if (res.map.length) session.out.queue(untaggedStatus('OK', 'Moved', copyUidCode(res)));
       box.removeOwn(res.expunged, session.out);
-      return ok(`${uid ? 'UID ' : ''}MOVE completed`);
+      return ok(`${uid ? 'UID ' : ''}MOVE completed`, await highestModseqCode(session));
     } catch (err) {
       const r = storeErrorReply(err, { missingTarget: true });
       if (r) return r;

@@ -40,7 +40,8 @@ export const store: CommandSpec = {
       ...(unchangedSince === undefined ? {} : { unchangedSince: storedModseq(unchangedSince) }),
     });
     box.markOwn(res.updated.map((u) => u.modseq));
-    const uidItem = (u: number) => (uid ? `UID ${u} ` : '');
+    // RFC 7162 §3.2.4: once QRESYNC is on, every untagged FETCH names the message's UID
+    const uidItem = (u: number) => (uid || box.qresync ? `UID ${u} ` : '');
     if (!req.silent) {
       // RFC 3501 §6.4.6: the new flags of every message in the set, except those left alone
       const skipped = new Set(res.modified);
