@@ -1,10 +1,8 @@
 // Change journal (MongoDB, the truth) and beacons (Redis pub/sub, only the doorbell).
 // Store writes call `record()` after the change they describe; sessions subscribe to their user's
 // channel, and on a beacon read `journalSince(mailbox, theirModseq)` to catch up in order.
-import { ObjectId, type Collection, type Db } from 'mongodb';
 import type { Redis } from 'ioredis';
 import { RedisKeys } from './redis-keys.ts';
-import { writeInOrder } from './journal-write.ts';
 
 export { RedisKeys, DEFAULT_REDIS_PREFIX } from './redis-keys.ts';
 
@@ -61,8 +59,32 @@ export type NotifyLog = (msg: string, fields: Record<string, unknown>) => void;
 /** How long a journal write is retried before the change's caller gets the error. */
 export const JOURNAL_RETRY_MS = 10_000;
 
+/** Outcome of a journal write (store/journal-write.ts). */
+export interface JournalWriteOutcome {
+  attempts: number;
+  firstError?: unknown;
+  /** Set when the write did not hold within the budget. */
+  error?: unknown;
+}
+
+/** Where the journal is kept: the store's journal collection (store/journal.ts). */
+export interface JournalStore {
+  /** Writes entries in order, retried with growing pauses for up to `budgetMs`; never twice. */
+  write(
+    entries: readonly NewJournalEntry[],
+    budgetMs: number,
+    hook?: (attempt: number) => void | Promise<void>,
+  ): Promise<JournalWriteOutcome>;
+  /** Entries of a mailbox with modseq > `modseq`, in modseq order (then insertion order). */
+  since(mailbox: string, modseq: number): AsyncIterable<JournalEntry>;
+  /** Mailbox-level entries (MAILBOX_CREATE/RENAME/DELETE, COUNTERS) of a user after `since`. */
+  userEventsSince(user: string, since: Date): Promise<JournalEntry[]>;
+  prune(maxAgeMs: number): Promise<number>;
+  dropUser(user: string): Promise<void>;
+}
+
 export interface NotifierParams {
-  db: Db;
+  journal: JournalStore;
   redis: Redis;
   /** Key and channel names; or just their prefix (default `nestbox`). */
   keys?: RedisKeys;
@@ -85,50 +107,12 @@ export class JournalWriteError extends Error {
   }
 }
 
-interface JournalDoc {
-  _id: ObjectId;
-  user: ObjectId;
-  mailbox: ObjectId;
-  modseq: number;
-  command: JournalCommand;
-  uid: number;
-  flags?: string[];
-  path?: string;
-  oldPath?: string;
-  msg?: string;
-  size?: number;
-  idate?: number;
-  hdate?: number;
-  created: Date;
-}
-
-const MESSAGE_FIELDS = ['msg', 'size', 'idate', 'hdate'] as const;
-
-export const JOURNAL_COLLECTION = 'journal';
-
-function toEntry(d: JournalDoc): JournalEntry {
-  const e: JournalEntry = {
-    id: d._id.toHexString(),
-    user: d.user.toHexString(),
-    mailbox: d.mailbox.toHexString(),
-    modseq: d.modseq,
-    command: d.command,
-    uid: d.uid,
-    created: d.created,
-  };
-  if (d.flags) e.flags = d.flags;
-  if (d.path !== undefined) e.path = d.path;
-  if (d.oldPath !== undefined) e.oldPath = d.oldPath;
-  for (const k of MESSAGE_FIELDS) if (d[k] !== undefined) (e as unknown as Record<string, unknown>)[k] = d[k];
-  return e;
-}
-
 export class Notifier {
   readonly keys: RedisKeys;
   private readonly log: NotifyLog;
   private readonly journalRetryMs: number;
   private readonly onJournalWrite: NotifierParams['onJournalWrite'];
-  private readonly journal: Collection<JournalDoc>;
+  private readonly journal: JournalStore;
   private readonly redis: Redis;
   /** The one subscriber connection of this notifier, made on first subscribe. */
   private sub: Redis | null = null;
@@ -140,7 +124,7 @@ export class Notifier {
 
   constructor(params: NotifierParams) {
     this.keys = params.keys ?? new RedisKeys(params.prefix);
-    this.journal = params.db.collection<JournalDoc>(JOURNAL_COLLECTION);
+    this.journal = params.journal;
     this.redis = params.redis;
     this.log = params.log ?? (() => undefined);
     this.journalRetryMs = params.journalRetryMs ?? JOURNAL_RETRY_MS;
@@ -174,38 +158,13 @@ export class Notifier {
    */
   async appendJournal(entries: NewJournalEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const created = new Date();
-    const docs: JournalDoc[] = entries.map((e) => {
-      const d: JournalDoc = {
-        _id: new ObjectId(),
-        user: new ObjectId(e.user),
-        mailbox: new ObjectId(e.mailbox),
-        modseq: e.modseq,
-        command: e.command,
-        uid: e.uid,
-        created,
-      };
-      if (e.flags) d.flags = e.flags;
-      if (e.path !== undefined) d.path = e.path;
-      if (e.oldPath !== undefined) d.oldPath = e.oldPath;
-      for (const k of MESSAGE_FIELDS)
-        if (e[k] !== undefined) (d as unknown as Record<string, unknown>)[k] = e[k];
-      return d;
-    });
-    const hook = this.onJournalWrite;
-    const attempt = hook
-      ? async (n: number, from: number) => {
-          await hook(n);
-          return this.journal.insertMany(docs.slice(from), { ordered: true });
-        }
-      : (_n: number, from: number) => this.journal.insertMany(docs.slice(from), { ordered: true });
     const context = () => ({
       user: entries[0]!.user,
       mailbox: [...new Set(entries.map((e) => e.mailbox))].join(','),
       modseqs: `${entries[0]!.modseq}-${entries[entries.length - 1]!.modseq}`,
       entries: entries.length,
     });
-    const r = await writeInOrder(docs.length, attempt, this.journalRetryMs);
+    const r = await this.journal.write(entries, this.journalRetryMs, this.onJournalWrite);
     if (r.error !== undefined) {
       this.log('journal write failed; the change is not acknowledged', {
         ...context(),
@@ -373,32 +332,23 @@ export class Notifier {
   }
 
   /** Journal entries of a mailbox with modseq > `modseq`, in modseq order (then insertion order). */
-  async *journalSince(mailbox: string, modseq: number): AsyncIterable<JournalEntry> {
-    const cursor = this.journal
-      .find({ mailbox: new ObjectId(mailbox), modseq: { $gt: modseq } })
-      .sort({ modseq: 1, _id: 1 })
-      .batchSize(500);
-    for await (const d of cursor) yield toEntry(d);
+  journalSince(mailbox: string, modseq: number): AsyncIterable<JournalEntry> {
+    return this.journal.since(mailbox, modseq);
   }
 
   /** Mailbox-level entries (MAILBOX_CREATE/RENAME/DELETE, COUNTERS) of a user after `since`. */
-  async userEventsSince(user: string, since: Date): Promise<JournalEntry[]> {
-    const docs = await this.journal
-      .find({ user: new ObjectId(user), modseq: 0, created: { $gt: since } })
-      .sort({ created: 1, _id: 1 })
-      .toArray();
-    return docs.map(toEntry);
+  userEventsSince(user: string, since: Date): Promise<JournalEntry[]> {
+    return this.journal.userEventsSince(user, since);
   }
 
   /** Deletes journal entries older than `maxAgeMs`; returns how many. */
-  async prune(maxAgeMs: number): Promise<number> {
-    const res = await this.journal.deleteMany({ created: { $lt: new Date(Date.now() - maxAgeMs) } });
-    return res.deletedCount;
+  prune(maxAgeMs: number): Promise<number> {
+    return this.journal.prune(maxAgeMs);
   }
 
   /** Deletes every journal entry of a user (user deletion). */
-  async dropUser(user: string): Promise<void> {
-    await this.journal.deleteMany({ user: new ObjectId(user) });
+  dropUser(user: string): Promise<void> {
+    return this.journal.dropUser(user);
   }
 
   /** Runs `prune(maxAgeMs)` every `everyMs` (no TTL indexes on FerretDB). Returns a stop function. */

@@ -2,7 +2,7 @@
 // with `.` or a leading `$` (header names are values), raw bytes as Binary.
 import type { Binary, ObjectId } from 'mongodb';
 import type { AspScope, SpecialUse } from './index.ts';
-import { JOURNAL_COLLECTION } from '../notify/index.ts';
+import { JOURNAL_COLLECTION } from './journal.ts';
 import type { AddressValue, AttachmentInfo } from './mime.ts';
 
 export const COLL = {

@@ -18,6 +18,7 @@ const INDEXES: Record<string, IndexDescription[]> = {
   [COLL.messages]: [
     { key: { mailbox: 1, uid: 1 }, name: 'mailbox_uid', unique: true },
     { key: { mailbox: 1, modseq: 1 }, name: 'mailbox_modseq' },
+    { key: { mailbox: 1, span: 1 }, name: 'mailbox_span' },
     { key: { user: 1, mailbox: 1, seen: 1 }, name: 'user_mailbox_seen' },
     { key: { user: 1, mailbox: 1, deleted: 1 }, name: 'user_mailbox_deleted' },
     { key: { user: 1, mailbox: 1, flagged: 1 }, name: 'user_mailbox_flagged' },
@@ -28,6 +29,7 @@ const INDEXES: Record<string, IndexDescription[]> = {
   ],
   [COLL.journal]: [
     { key: { mailbox: 1, modseq: 1 }, name: 'mailbox_modseq' },
+    { key: { mailbox: 1, span: 1 }, name: 'mailbox_span' },
     { key: { user: 1, created: 1 }, name: 'user_created' },
     { key: { created: 1 }, name: 'created' },
   ],

@@ -1,6 +1,7 @@
 // Wires the store's parts together on an injected database and Redis.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Notifier } from '../notify/index.ts';
+import { Journal } from './journal.ts';
 import type { CreateStoreParams, Store, SweepOptions, SweepReport } from './index.ts';
 import { makeCtx, resolveOptions } from './context.ts';
 import { Users } from './users.ts';
@@ -24,7 +25,7 @@ export function createStoreImpl(params: CreateStoreParams): Store {
   const db = 'database' in params ? dbOf(params.database) : params.db;
   const opts = resolveOptions(params.options);
   const notify = new Notifier({
-    db,
+    journal: new Journal(db),
     redis: params.redis,
     keys: opts.keys,
     log: opts.log,

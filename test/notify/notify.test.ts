@@ -4,6 +4,7 @@ import { ObjectId } from 'mongodb';
 import type { Redis } from 'ioredis';
 import { openTestDb, openTestRedis, uniqueName, type TestDb } from '../helpers/backends.ts';
 import { createNotifier, type Beacon, type Notifier } from '../../server/notify/index.ts';
+import { Journal } from '../../server/store/journal.ts';
 
 let tdb: TestDb;
 let redis: Redis;
@@ -11,7 +12,7 @@ let n: Notifier;
 before(async () => {
   tdb = await openTestDb();
   redis = openTestRedis();
-  n = createNotifier({ db: tdb.db, redis, prefix: uniqueName('nb') });
+  n = createNotifier({ journal: new Journal(tdb.db), redis, prefix: uniqueName('nb') });
 });
 after(async () => {
   await n.close();

@@ -11,12 +11,6 @@ const SCANNED = ['server', 'main'];
 const STORE = 'server/store/';
 const SOURCE = /\.(?:[cm]?ts|[cm]?js)$/;
 
-/**
- * Files outside the store still allowed through, each with the reason. The journal reader takes a
- * Db: its access to the journal collection is to move behind the store, and then this entry goes.
- */
-const EXCEPTIONS = new Map([['server/notify/index.ts', 'journal reads and writes on a Db']]);
-
 /** `from 'mongodb'` (type-only too), `import 'mongodb'`, `import('mongodb')`, `require('mongodb')`,
  * and the driver's subpaths; not packages merely named alike (mongodb-memory-server). */
 const DRIVER = /(?:\bfrom|\bimport|\brequire\s*\()\s*\(?\s*['"]mongodb(?:\/[^'"]*)?['"]/g;
@@ -68,19 +62,8 @@ test('no file outside server/store/ imports the MongoDB driver or names a collec
   );
   const offenders: string[] = [];
   for (const file of files) {
-    if (file.startsWith(STORE) || EXCEPTIONS.has(file)) continue;
+    if (file.startsWith(STORE)) continue;
     for (const d of doors(readFileSync(join(ROOT, file), 'utf8'))) offenders.push(`${file} ${d}`);
   }
   assert.deepEqual(offenders, [], 'only server/store/ may reach MongoDB');
-});
-
-test('every exception is still needed (drop it once its file goes through the store)', () => {
-  for (const [file, why] of EXCEPTIONS) {
-    const text = readFileSync(join(ROOT, file), 'utf8');
-    assert.notDeepEqual(
-      doors(text),
-      [],
-      `${file} no longer opens MongoDB (${why}): remove it from EXCEPTIONS`,
-    );
-  }
 });

@@ -15,7 +15,8 @@ import {
   type StoreOptions,
 } from '../../server/store/index.ts';
 import { Notifier } from '../../server/notify/index.ts';
-import { writeInOrder } from '../../server/notify/journal-write.ts';
+import { writeInOrder } from '../../server/store/journal-write.ts';
+import { Journal } from '../../server/store/journal.ts';
 import { RedisKeys } from '../../server/notify/redis-keys.ts';
 import { makeCtx, resolveOptions } from '../../server/store/context.ts';
 import { Locks, lockName } from '../../server/store/locks.ts';
@@ -165,7 +166,7 @@ test('a beacon that cannot be published is logged with its user and mailbox', as
   const redis = openTestRedis();
   const logs: Array<{ msg: string; fields: Record<string, unknown> }> = [];
   const n = new Notifier({
-    db: t.db,
+    journal: new Journal(t.db),
     redis,
     prefix: t.store.notify.prefix,
     log: (msg, fields) => logs.push({ msg, fields }),
@@ -215,7 +216,7 @@ test('a sweep slice that fails is logged, and maintenance goes on', async () => 
 test('a failing beacon listener and a lost subscriber connection are logged once each', async () => {
   const logs: Array<{ msg: string; fields: Record<string, unknown> }> = [];
   const n = new Notifier({
-    db: t.db,
+    journal: new Journal(t.db),
     redis: t.redis,
     prefix: `${t.store.notify.prefix}s`,
     log: (msg, fields) => logs.push({ msg, fields }),
@@ -259,7 +260,7 @@ test('a sweep fix that fails names the document it was fixing', async () => {
   await t.db.collection('users').updateOne({ _id: new ObjectId(u.id) }, { $set: { storageUsed: 12345 } });
   // a sweep of its own (own prefix: own cursor) whose lock waits are short
   const opts = resolveOptions({ channelPrefix: `${t.store.notify.prefix}w` });
-  const notify = new Notifier({ db: t.db, redis: t.redis, keys: opts.keys });
+  const notify = new Notifier({ journal: new Journal(t.db), redis: t.redis, keys: opts.keys });
   const ctx = makeCtx(t.db, t.redis, notify, opts);
   ctx.locks = new Locks(t.redis, opts.keys, 15_000, 200);
   // another live process holds the user's lock, so the recount cannot take it

@@ -17,6 +17,7 @@ import { MailboxState } from '../../server/store/mailbox-index/state.ts';
 import { FlagSets, type IndexEntry } from '../../server/store/mailbox-index/entry.ts';
 import { makeCtx, resolveOptions } from '../../server/store/context.ts';
 import { Notifier } from '../../server/notify/index.ts';
+import { Journal } from '../../server/store/journal.ts';
 
 let t: TestStore;
 before(async () => {
@@ -232,7 +233,7 @@ test('a journal entry that never got written is repaired from the messages', asy
 });
 
 test('a checkpoint rewrites only the chunks that changed and loads back exactly', async () => {
-  const notify = new Notifier({ db: t.db, redis: t.redis, prefix: t.store.notify.prefix });
+  const notify = new Notifier({ journal: new Journal(t.db), redis: t.redis, prefix: t.store.notify.prefix });
   const ctx = makeCtx(t.db, t.redis, notify, resolveOptions({ channelPrefix: t.store.notify.prefix }));
   const mailbox = new ObjectId();
   const sets = new FlagSets();
@@ -297,7 +298,7 @@ test('a checkpoint rewrites only the chunks that changed and loads back exactly'
 });
 
 test('a checkpoint written while changes keep arriving holds exactly the MODSEQ it claims', async () => {
-  const notify = new Notifier({ db: t.db, redis: t.redis, prefix: t.store.notify.prefix });
+  const notify = new Notifier({ journal: new Journal(t.db), redis: t.redis, prefix: t.store.notify.prefix });
   const ctx = makeCtx(t.db, t.redis, notify, resolveOptions({ channelPrefix: t.store.notify.prefix }));
   const mailbox = new ObjectId();
   const sets = new FlagSets();

@@ -12,6 +12,7 @@ import { createStore } from '../../server/store/index.ts';
 import { PAGE_SHIFT, PagedReader } from '../../server/store/open-message.ts';
 import { makeCtx, resolveOptions } from '../../server/store/context.ts';
 import { Notifier } from '../../server/notify/index.ts';
+import { Journal } from '../../server/store/journal.ts';
 
 let t: TestStore;
 before(async () => {
@@ -95,7 +96,11 @@ test('a reader told it will read most of a mailbox reads it in passes, whatever 
   client.on('commandStarted', (e: CommandStartedEvent) => {
     if (e.commandName === 'find' && e.command.find === 'messages') finds.push(e.command.filter);
   });
-  const notify = new Notifier({ db: client.db(t.dbName), redis, prefix: t.store.notify.prefix });
+  const notify = new Notifier({
+    journal: new Journal(client.db(t.dbName)),
+    redis,
+    prefix: t.store.notify.prefix,
+  });
   const ctx = makeCtx(
     client.db(t.dbName),
     redis,
