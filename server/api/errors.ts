@@ -1,8 +1,7 @@
-// Every refusal the API makes is an ApiError: an HTTP status plus a stable code name. Store and rule
-// errors are translated here once, so every route answers the same way for the same cause.
+// Every refusal the API makes is an ApiError: an HTTP status plus a stable code name. Store errors
+// (filters and autoreplies included) are translated here once, so every route answers the same way for the same cause.
 import type { ZodError } from 'zod';
 import { isStoreError, type StoreErrorCode } from '../store/index.ts';
-import { RuleError } from '../store/filters.ts';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -30,6 +29,7 @@ const STORE_ERRORS: Record<StoreErrorCode, [number, string]> = {
   CANNOT: [409, 'Cannot'],
   INVALID: [400, 'InputValidationError'],
   DISABLED: [403, 'UserDisabled'],
+  RELAY_REQUIRED: [409, 'RELAY_REQUIRED'],
 };
 
 /** Readable one-line summary of a zod failure: `field: problem; field: problem`. */
@@ -49,11 +49,6 @@ export function toApiError(err: unknown): ApiError | null {
   if (isStoreError(err)) {
     const [status, code] = STORE_ERRORS[err.code];
     return new ApiError(status, code, err.message);
-  }
-  if (err instanceof RuleError) {
-    if (err.code === 'RELAY_REQUIRED') return new ApiError(409, 'RELAY_REQUIRED', err.message);
-    if (err.code === 'NOMAILBOX') return new ApiError(404, 'NoSuchMailbox', err.message);
-    return new ApiError(400, 'InputValidationError', err.message);
   }
   // body-parser errors carry a status and a type
   const e = err as { status?: unknown; type?: unknown; message?: unknown };

@@ -25,5 +25,8 @@ export function storeErrorReply(err: unknown, opts: { missingTarget?: boolean } 
     case 'DISABLED':
     case 'NOUSER':
       return no('Account unavailable', 'UNAVAILABLE');
+    case 'RELAY_REQUIRED':
+      // filters and autoreplies only; no IMAP command reaches them
+      return no(err.message, 'CANNOT');
   }
 }

@@ -4,9 +4,8 @@ import type { Db, Collection, ObjectId } from 'mongodb';
 import { COLL } from './docs.ts';
 import { z } from 'zod';
 import { oid } from './ids.ts';
-import { RuleError, RELAY_REQUIRED_MESSAGE } from './filters.ts';
-
-export { RuleError } from './filters.ts';
+import { RELAY_REQUIRED_MESSAGE } from './filters.ts';
+import { StoreError } from './errors.ts';
 
 const date = z.coerce.date();
 
@@ -101,14 +100,14 @@ export class Autoreplies {
 
   async set(user: string, input: AutoreplyInput): Promise<AutoreplyInfo> {
     const u = oid(user);
-    if (!u) throw new RuleError('INVALID', 'user: not a user id');
+    if (!u) throw new StoreError('INVALID', 'user: not a user id');
     const r = autoreplyInputSchema.safeParse(input);
     if (!r.success) {
       const issue = r.error.issues[0]!;
-      throw new RuleError('INVALID', `${issue.path.join('.') || 'input'}: ${issue.message}`);
+      throw new StoreError('INVALID', `${issue.path.join('.') || 'input'}: ${issue.message}`);
     }
     const data = r.data;
-    if (data.status && !this.relayConfigured) throw new RuleError('RELAY_REQUIRED', RELAY_REQUIRED_MESSAGE);
+    if (data.status && !this.relayConfigured) throw new StoreError('RELAY_REQUIRED', RELAY_REQUIRED_MESSAGE);
     const doc: Omit<AutoreplyDoc, 'user'> = {
       status: data.status,
       name: data.name ?? '',

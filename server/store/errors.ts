@@ -8,7 +8,8 @@ export type StoreErrorCode =
   | 'EXISTS' // username, address or mailbox path already taken
   | 'CANNOT' // operation not allowed (delete INBOX, rename onto itself…)
   | 'INVALID' // malformed input (username, address, path, flag)
-  | 'DISABLED'; // the account is disabled
+  | 'DISABLED' // the account is disabled
+  | 'RELAY_REQUIRED'; // a forwarding filter or an autoreply needs an SMTP relay, and none is set
 
 export class StoreError extends Error {
   readonly code: StoreErrorCode;

@@ -3,22 +3,8 @@
 import { ObjectId, type Db, type Collection } from 'mongodb';
 import { z } from 'zod';
 import { oid } from './ids.ts';
+import { StoreError } from './errors.ts';
 import { COLL, type MailboxDoc } from './docs.ts';
-
-export type RuleErrorCode = 'INVALID' | 'RELAY_REQUIRED' | 'NOMAILBOX';
-
-/**
- * Refusal to store a filter or an autoreply; `code` maps to HTTP 400 (INVALID), 409
- * (RELAY_REQUIRED) and 404 (NOMAILBOX: the target mailbox is not one of the user's).
- */
-export class RuleError extends Error {
-  readonly code: RuleErrorCode;
-  constructor(code: RuleErrorCode, message: string) {
-    super(message);
-    this.name = 'RuleError';
-    this.code = code;
-  }
-}
 
 export const RELAY_REQUIRED_MESSAGE =
   'no SMTP relay is configured (setting relayUrl / NESTBOX_SMTP_RELAY); forwarding and vacation replies need one';
@@ -105,7 +91,7 @@ function parse<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
   const r = schema.safeParse(input);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
-  throw new RuleError('INVALID', `${issue.path.join('.') || 'input'}: ${issue.message}`);
+  throw new StoreError('INVALID', `${issue.path.join('.') || 'input'}: ${issue.message}`);
 }
 
 function toInfo(doc: FilterDoc): FilterInfo {
@@ -149,12 +135,12 @@ export class Filters {
 
   async create(user: string, input: FilterInput): Promise<FilterInfo> {
     const u = oid(user);
-    if (!u) throw new RuleError('INVALID', 'user: not a user id');
+    if (!u) throw new StoreError('INVALID', 'user: not a user id');
     const data = parse(filterInputSchema, input);
     this.checkRelay(data.action);
     await this.checkMailbox(u, data.action);
     if ((await this.col.countDocuments({ user: u })) >= MAX_FILTERS_PER_USER) {
-      throw new RuleError('INVALID', `a user may have at most ${MAX_FILTERS_PER_USER} filters`);
+      throw new StoreError('INVALID', `a user may have at most ${MAX_FILTERS_PER_USER} filters`);
     }
     const doc: FilterDoc = {
       _id: new ObjectId(),
@@ -207,12 +193,12 @@ export class Filters {
     if (action.mailbox === undefined) return;
     const box = oid(action.mailbox);
     const own = box && (await this.mailboxes.findOne({ _id: box, user }, { projection: { _id: 1 } }));
-    if (!own) throw new RuleError('NOMAILBOX', 'action.mailbox: no such mailbox');
+    if (!own) throw new StoreError('NOMAILBOX', 'action.mailbox: no such mailbox');
   }
 
   private checkRelay(action: FilterAction): void {
     if (action.targets?.length && !this.relayConfigured) {
-      throw new RuleError('RELAY_REQUIRED', RELAY_REQUIRED_MESSAGE);
+      throw new StoreError('RELAY_REQUIRED', RELAY_REQUIRED_MESSAGE);
     }
   }
 }

@@ -2,7 +2,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestDb, type TestDb } from '../helpers/backends.ts';
-import { Filters, RuleError, filterInputSchema } from '../../server/store/filters.ts';
+import { Filters, filterInputSchema } from '../../server/store/filters.ts';
+import { StoreError } from '../../server/store/errors.ts';
 import { Autoreplies, autoreplyInputSchema, isAutoreplyActive } from '../../server/store/autoreply.ts';
 import { ensureIndexes } from '../../server/store/index.ts';
 
@@ -18,7 +19,7 @@ after(async () => {
   await tdb?.close();
 });
 
-const code = (c: string) => (err: unknown) => err instanceof RuleError && err.code === c;
+const code = (c: string) => (err: unknown) => err instanceof StoreError && err.code === c;
 
 test('filters: create/list in order/get/update/delete, scoped to the user', async () => {
   const f = new Filters(tdb.db, { relayConfigured: true });
