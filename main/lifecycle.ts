@@ -5,22 +5,8 @@ import { join } from 'node:path';
 
 export type Ports = Record<string, number>;
 
-export interface HealthService {
-  listening?: boolean;
-  host: string;
-  port: number;
-  tls: boolean | string;
-}
-
-export interface Health {
-  success: boolean;
-  mongodb?: string;
-  redis?: string;
-  uptime?: number;
-  backend?: string;
-  services?: Record<string, HealthService>;
-  error?: string;
-}
+export type { Health, ServiceStatus as HealthService } from '../server/api/health-shape.ts';
+import type { Health } from '../server/api/health-shape.ts';
 
 export interface Ready {
   ports: Ports;

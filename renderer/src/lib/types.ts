@@ -1,23 +1,6 @@
 // The API's shapes as the dashboard uses them (WildDuck-compatible where WildDuck has the route).
 
-export interface ServiceStatus {
-  listening?: boolean;
-  host: string;
-  port: number;
-  /** true/false, or 'none' | 'starttls' | 'implicit'. */
-  tls: boolean | string;
-}
-
-export interface Health {
-  success: boolean;
-  mongodb?: string;
-  redis?: string;
-  uptime?: number;
-  backend?: string;
-  services?: Record<string, ServiceStatus>;
-  error?: string;
-  code?: string;
-}
+export type { Health, ServiceStatus } from '../../../server/api/health-shape.ts';
 
 /** Messages delivered, per door (GET /stats/deliveries). */
 export interface DeliveryCounts {
