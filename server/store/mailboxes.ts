@@ -55,6 +55,43 @@ async function nextUidValidity(ctx: Ctx, user: ObjectId): Promise<number> {
   return u.lastUidValidity >>> 0 || 1;
 }
 
+/** A new, empty mailbox document: every mailbox, a user's first ones included, starts as this. */
+export function newMailboxDoc(
+  user: ObjectId,
+  path: string,
+  specialUse: SpecialUse | null,
+  uidValidity: number,
+  subscribed: boolean,
+  created = new Date(),
+): MailboxDoc {
+  return {
+    _id: new ObjectId(),
+    user,
+    path,
+    specialUse,
+    uidValidity,
+    uidNext: 1,
+    modifyIndex: 0,
+    subscribed,
+    created,
+  };
+}
+
+/**
+ * Takes a mailbox away: its document first, under its lock, so no new message can get a UID in
+ * it; then its messages and its index. A crash while purging leaves orphan messages that the
+ * sweep removes. Returns the document, or null when it was not there (any more).
+ */
+export async function removeMailbox(ctx: Ctx, id: ObjectId, path?: string): Promise<MailboxDoc | null> {
+  const doc = await ctx.locks.with(lockName.mailbox(id), () =>
+    ctx.mailboxes.findOneAndDelete(path === undefined ? { _id: id } : { _id: id, path }),
+  );
+  if (!doc) return null;
+  await purgeMailbox(ctx, id);
+  await ctx.index.drop(id);
+  return doc;
+}
+
 /** Inserts one mailbox document; EXISTS when the path is taken. */
 export async function insertMailbox(
   ctx: Ctx,
@@ -63,17 +100,7 @@ export async function insertMailbox(
   specialUse: SpecialUse | null,
   subscribed: boolean,
 ): Promise<MailboxDoc> {
-  const doc: MailboxDoc = {
-    _id: new ObjectId(),
-    user,
-    path,
-    specialUse,
-    uidValidity: await nextUidValidity(ctx, user),
-    uidNext: 1,
-    modifyIndex: 0,
-    subscribed,
-    created: new Date(),
-  };
+  const doc = newMailboxDoc(user, path, specialUse, await nextUidValidity(ctx, user), subscribed);
   try {
     await ctx.mailboxes.insertOne(doc);
   } catch (err) {
@@ -259,18 +286,10 @@ export class Mailboxes implements MailboxesApi {
     const p = normalizePath(path);
     if (p === 'INBOX') throw new StoreError('CANNOT', 'INBOX cannot be deleted');
     const found = await this.ctx.mailboxes.findOne({ user: id, path: p }, { projection: { _id: 1 } });
-    const doc =
-      found &&
-      (await this.ctx.locks.with(lockName.mailbox(found._id), () =>
-        this.ctx.mailboxes.findOneAndDelete({ _id: found._id, path: p }),
-      ));
+    const doc = found && (await removeMailbox(this.ctx, found._id, p));
     if (!doc) throw new StoreError('NOMAILBOX', `no mailbox ${p}`);
     // RFC 3501 §6.3.9: the subscription stays until UNSUBSCRIBE
     if (doc.subscribed) await keepLostSubscription(this.ctx, id, p);
-    // the mailbox document is gone first, so no new message can get a UID in it; a crash while
-    // purging leaves orphan messages that the sweep removes
-    await purgeMailbox(this.ctx, doc._id);
-    await this.ctx.index.drop(doc._id);
     await this.ctx.notify.record([
       {
         user: id.toHexString(),

@@ -19,7 +19,7 @@ import { COLL, type AspDoc, type UserDoc } from './docs.ts';
 import { StoreError, isDuplicateKey } from './errors.ts';
 import { oid } from './ids.ts';
 import { addressView, normalizeAddress } from './addresses.ts';
-import { DEFAULT_MAILBOXES } from './mailboxes.ts';
+import { DEFAULT_MAILBOXES, newMailboxDoc, removeMailbox } from './mailboxes.ts';
 import { purgeMailbox } from './removal.ts';
 import { escapeRegex } from './paths.ts';
 import { lockName } from './locks.ts';
@@ -119,17 +119,7 @@ export class Users implements UsersApi {
       throw err;
     }
     await this.ctx.mailboxes.insertMany(
-      DEFAULT_MAILBOXES.map((m, i) => ({
-        _id: new ObjectId(),
-        user: doc._id,
-        path: m.path,
-        specialUse: m.specialUse,
-        uidValidity: first + i,
-        uidNext: 1,
-        modifyIndex: 0,
-        subscribed: true,
-        created: now,
-      })),
+      DEFAULT_MAILBOXES.map((m, i) => newMailboxDoc(doc._id, m.path, m.specialUse, first + i, true, now)),
     );
     if (address) {
       try {
@@ -218,11 +208,7 @@ export class Users implements UsersApi {
     for (const coll of [COLL.importMarks, COLL.filters, COLL.autoreplies, COLL.authlog])
       await this.ctx.db.collection(coll).deleteMany({ user: d._id });
     const boxes = await this.ctx.mailboxes.find({ user: d._id }, { projection: { _id: 1 } }).toArray();
-    for (const b of boxes) {
-      await this.ctx.locks.with(lockName.mailbox(b._id), () => this.ctx.mailboxes.deleteOne({ _id: b._id }));
-      await purgeMailbox(this.ctx, b._id);
-      await this.ctx.index.drop(b._id);
-    }
+    for (const b of boxes) await removeMailbox(this.ctx, b._id);
     // messages whose mailbox vanished earlier (a crashed delete) still hold references
     for (;;) {
       const rest = await this.ctx.messages
