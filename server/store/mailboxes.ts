@@ -41,16 +41,20 @@ export function toMailboxInfo(d: MailboxDoc): MailboxInfo {
 /** Next UIDVALIDITY for a user: time-based, strictly increasing per user, within 32 bits. */
 async function nextUidValidity(ctx: Ctx, user: ObjectId): Promise<number> {
   const floor = Math.floor(Date.now() / 1000) - 1;
-  await ctx.users.updateOne(
-    { _id: user, lastUidValidity: { $lt: floor } },
-    { $set: { lastUidValidity: floor } },
-  );
-  const u = await ctx.users.findOneAndUpdate(
-    { _id: user },
-    { $inc: { lastUidValidity: 1 } },
-    // no projection: FerretDB's findAndModify does not support one
-    { returnDocument: 'after' },
-  );
+  // under the user's lock, as every change of the user document (docs/ARCHITECTURE.md §3): on
+  // FerretDB concurrent updates of one document lose each other's changes
+  const u = await ctx.locks.with(lockName.user(user), async () => {
+    await ctx.users.updateOne(
+      { _id: user, lastUidValidity: { $lt: floor } },
+      { $set: { lastUidValidity: floor } },
+    );
+    return ctx.users.findOneAndUpdate(
+      { _id: user },
+      { $inc: { lastUidValidity: 1 } },
+      // no projection: FerretDB's findAndModify does not support one
+      { returnDocument: 'after' },
+    );
+  });
   if (!u) throw new StoreError('NOUSER', 'no such user');
   return u.lastUidValidity >>> 0 || 1;
 }
@@ -256,9 +260,10 @@ export class Mailboxes implements MailboxesApi {
     await ensureParents(this.ctx, id, to);
     for (const m of moves) {
       try {
-        await this.ctx.mailboxes.updateOne(
-          { _id: m.doc._id, path: m.doc.path },
-          { $set: { path: m.newPath } },
+        // under the mailbox's lock: a delivery's UID/MODSEQ update of the same document must not
+        // be lost to this one, nor this one to it
+        await this.ctx.locks.with(lockName.mailbox(m.doc._id), () =>
+          this.ctx.mailboxes.updateOne({ _id: m.doc._id, path: m.doc.path }, { $set: { path: m.newPath } }),
         );
       } catch (err) {
         if (isDuplicateKey(err)) throw new StoreError('EXISTS', `mailbox ${m.newPath} already exists`);

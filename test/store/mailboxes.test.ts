@@ -2,6 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStore, type TestStore } from './_store.ts';
 import { isStoreError } from '../../server/store/index.ts';
+import { mail } from './_mail.ts';
 
 let t: TestStore;
 let user: string;
@@ -112,4 +113,41 @@ test('status of an empty mailbox', async () => {
     uidValidity: inbox.uidValidity,
     highestModseq: 0,
   });
+});
+
+test('creates, renames and deliveries at once: UIDVALIDITYs distinct, nothing lost', async () => {
+  const u = await t.store.users.create({ username: 'racer', password: 'pw', quota: 10_000_000 });
+  const inbox = (await t.store.mailboxes.get(u.id, 'INBOX'))!;
+  const work = await t.store.mailboxes.create(u.id, 'Work');
+  const raws = Array.from({ length: 12 }, (_, i) =>
+    mail({ subject: `race ${i}`, text: 'x'.repeat(100 * i) }),
+  );
+  const renamed = ['Work2', 'Work3', 'Work4'];
+  await Promise.all([
+    ...Array.from({ length: 16 }, (_, i) => t.store.mailboxes.create(u.id, `Box${i}`)),
+    ...raws.map((raw, i) => t.store.messages.add({ user: u.id, mailbox: i % 2 ? inbox.id : work.id, raw })),
+    (async () => {
+      let from = 'Work';
+      for (const to of renamed) {
+        await t.store.mailboxes.rename(u.id, from, to);
+        from = to;
+      }
+    })(),
+  ]);
+  const boxes = await t.store.mailboxes.list(u.id);
+  const validities = boxes.map((b) => b.uidValidity);
+  assert.equal(new Set(validities).size, validities.length, 'every mailbox has its own UIDVALIDITY');
+  const last = boxes.find((b) => b.path === 'Work4');
+  assert.ok(last, 'the renames all took');
+  assert.equal(last.id, work.id);
+  // every delivery kept its UID and its bytes were charged once
+  const inWork = await t.store.messages.listUids(u.id, work.id);
+  const inInbox = await t.store.messages.listUids(u.id, inbox.id);
+  assert.deepEqual(inWork, [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(inInbox, [1, 2, 3, 4, 5, 6]);
+  const used = (await t.store.users.get(u.id))!.storageUsed;
+  assert.equal(
+    used,
+    raws.reduce((n, r) => n + r.length, 0),
+  );
 });
