@@ -48,6 +48,19 @@ const DURABLE = { writeConcern: { w: 'majority' as const, j: true } };
 /** Stored text is capped so a message document stays far below 16 MB and quick to scan. */
 const MAX_TEXT = 1024 * 1024;
 const BATCH = 200;
+
+/** One mailbox a change takes UIDs and MODSEQs from (Messages.change). */
+interface MailboxChange {
+  mailbox: ObjectId;
+  /** The mailbox must be this user's; null: whoever's (the caller checked). */
+  user: ObjectId | null;
+  uids: number;
+  modseqs: number;
+  /** Flags the change sets, whose keywords the mailbox then lists (PERMANENTFLAGS). */
+  keywords?: readonly string[];
+  /** A mailbox deleted meanwhile is no error: `write` sees null. */
+  mayBeGone?: boolean;
+}
 /** What rebuilding the raw bytes needs; the tree's bytes come back as Buffers. */
 const RAW_PROJECTION = { content: 1, size: 1, attachmentRefs: 1, user: 1 } as const;
 const BUFFERS = { promoteBuffers: true };
@@ -235,22 +248,36 @@ export class Messages implements MessagesApi {
   }
 
   /**
-   * Takes `uids` UIDs and `modseqs` MODSEQs in one update of the mailbox document; returns the
-   * mailbox as it was before (null if it does not exist or is not the user's). The caller holds the
-   * mailbox lock and keeps it until the change and its journal entries are written, so the journal
-   * of a mailbox is always written in MODSEQ order: a reader that has seen MODSEQ n never gets an
-   * entry below n later.
+   * The one write path of every mailbox change (docs/ARCHITECTURE.md §3): under the lock of each
+   * mailbox in `on` (taken in id order), take its UIDs and MODSEQs in one update of its document
+   * and note the keywords the change brings; `write` then changes the messages with the mailboxes
+   * as they were before (null for one that is gone and may be), and the journal entries it returns
+   * are written, in MODSEQ order, before the locks go, and handed to this process's index. The
+   * caller announces them (beacons) after. A mailbox that is gone and may not be is NOMAILBOX.
    */
-  private bump(
-    mailbox: ObjectId,
-    user: ObjectId | null,
-    uids: number,
-    modseqs: number,
-  ): Promise<MailboxDoc | null> {
-    return this.ctx.mailboxes.findOneAndUpdate(
-      user ? { _id: mailbox, user } : { _id: mailbox },
-      { $inc: { uidNext: uids, modifyIndex: modseqs } },
-      { returnDocument: 'before' },
+  private async change<T>(
+    on: readonly MailboxChange[],
+    write: (before: Array<MailboxDoc | null>) => Promise<{ value: T; journal: NewJournalEntry[] }>,
+  ): Promise<T> {
+    return withAll(
+      this.ctx.locks,
+      on.map((c) => lockName.mailbox(c.mailbox)),
+      async () => {
+        const before: Array<MailboxDoc | null> = [];
+        for (const c of on) {
+          const d = await this.ctx.mailboxes.findOneAndUpdate(
+            c.user ? { _id: c.mailbox, user: c.user } : { _id: c.mailbox },
+            { $inc: { uidNext: c.uids, modifyIndex: c.modseqs } },
+            { returnDocument: 'before' },
+          );
+          if (!d && !c.mayBeGone) throw new StoreError('NOMAILBOX', 'no such mailbox');
+          if (d && c.keywords?.length) await noteKeywords(this.ctx, d, c.keywords);
+          before.push(d);
+        }
+        const { value, journal } = await write(before);
+        await this.appendJournal(journal);
+        return value;
+      },
     );
   }
 
@@ -299,21 +326,17 @@ export class Messages implements MessagesApi {
       await this.step('parsed');
       await acquireBodies(this.ctx, p.externalBodies, acquired);
       await this.step('attachments');
-      doc = await this.ctx.locks.with(lockName.mailbox(mailbox), async () => {
-        const before = await this.bump(mailbox, user, 1, 1);
-        if (!before) throw new StoreError('NOMAILBOX', 'no such mailbox');
-        box = before;
-        await noteKeywords(this.ctx, before, flags);
+      doc = await this.change([{ mailbox, user, uids: 1, modseqs: 1, keywords: flags }], async ([before]) => {
+        box = before!;
         await this.step('allocated');
-        const d = this.buildDoc(user, mailbox, before, p, { size, flags, idate, acquired });
+        const d = this.buildDoc(user, mailbox, before!, p, { size, flags, idate, acquired });
         await this.ctx.messages.insertOne(d, DURABLE);
         committed = true;
         this.ctx.uidIds.set(mailbox, d.uid, d._id);
         await this.step('inserted');
-        await this.appendJournal([existsEntry(input.user, d)]);
-        await this.step('journaled');
-        return d;
+        return { value: d, journal: [existsEntry(input.user, d)] };
       });
+      await this.step('journaled');
     } catch (err) {
       if (!committed) {
         // nothing was committed: give back what we took (the sweep repairs it if this fails too)
@@ -410,56 +433,58 @@ export class Messages implements MessagesApi {
         if (docs.length === 0) continue;
         const refs = countRefs(docs.map((d) => d.attachmentRefs));
         await changeRefs(this.ctx, refs, 1);
-        const batch = await this.ctx.locks.with(lockName.mailbox(target._id), async () => {
-          const before = await this.bump(target._id, user, docs.length, docs.length);
-          if (!before)
-            return {
-              inserted: 0,
-              copies: [] as MessageDoc[],
-              failure: new StoreError('NOMAILBOX', 'target mailbox was deleted') as unknown,
-            };
-          await noteKeywords(
-            this.ctx,
-            before,
-            docs.flatMap((d) => d.flags),
+        let copies: MessageDoc[] = [];
+        let inserted = 0;
+        let failure: unknown = null;
+        let journaled: NewJournalEntry[] = [];
+        try {
+          await this.change(
+            [
+              {
+                mailbox: target._id,
+                user,
+                uids: docs.length,
+                modseqs: docs.length,
+                keywords: docs.flatMap((d) => d.flags),
+              },
+            ],
+            async ([before]) => {
+              copies = docs.map((d, j) => ({
+                ...d,
+                _id: new ObjectId(),
+                mailbox: target._id,
+                uid: before!.uidNext + j,
+                page: pageOf(before!.uidNext + j),
+                modseq: before!.modifyIndex + 1 + j,
+                created: new Date(),
+              }));
+              inserted = copies.length;
+              try {
+                await this.ctx.messages.insertMany(copies, { ordered: true, ...DURABLE });
+                for (const c of copies) this.ctx.uidIds.set(target._id, c.uid, c._id);
+              } catch (err) {
+                failure = err;
+                inserted = (err as { insertedCount?: number }).insertedCount ?? 0;
+              }
+              journaled = copies.slice(0, inserted).map((c) => existsEntry(input.user, c));
+              return { value: undefined, journal: journaled };
+            },
           );
-          const copies: MessageDoc[] = docs.map((d, j) => ({
-            ...d,
-            _id: new ObjectId(),
-            mailbox: target._id,
-            uid: before.uidNext + j,
-            page: pageOf(before.uidNext + j),
-            modseq: before.modifyIndex + 1 + j,
-            created: new Date(),
-          }));
-          let inserted = copies.length;
-          let failure: unknown = null;
-          try {
-            await this.ctx.messages.insertMany(copies, { ordered: true, ...DURABLE });
-            for (const c of copies) this.ctx.uidIds.set(target._id, c.uid, c._id);
-          } catch (err) {
-            failure = err;
-            inserted = (err as { insertedCount?: number }).insertedCount ?? 0;
-          }
-          const journal = copies.slice(0, inserted).map((c) => existsEntry(input.user, c));
-          try {
-            await this.appendJournal(journal);
-            entries.push(...journal);
-          } catch (err) {
-            // the copies are in (their storage stays charged) but the command fails
-            failure ??= err;
-          }
-          return { inserted, copies, failure };
-        });
-        for (let j = 0; j < batch.inserted; j++) {
-          const c = batch.copies[j]!;
+          entries.push(...journaled);
+        } catch (err) {
+          // the target was deleted, or the copies are in (their storage stays charged) but their
+          // journal entries could not be written: the command fails either way
+          failure ??= err;
+        }
+        for (let j = 0; j < inserted; j++) {
+          const c = copies[j]!;
           reserved -= c.size;
           map.push({ source: docs[j]!.uid, target: c.uid });
         }
-        if (batch.failure) {
-          const rest = batch.copies.length ? batch.copies.slice(batch.inserted) : docs;
+        if (failure) {
+          const rest = copies.length ? copies.slice(inserted) : docs;
           await changeRefs(this.ctx, countRefs(rest.map((d) => d.attachmentRefs)), -1).catch(() => undefined);
-          throw batch.failure;
+          throw failure;
         }
       }
       // sources expunged meanwhile are simply not copied: what was reserved for them goes back
@@ -545,25 +570,25 @@ export class Messages implements MessagesApi {
           { flags: 1, size: 1, idate: 1, hdate: 1 },
         );
         if (docs.length === 0) return [];
-        return withAll(
-          this.ctx.locks,
-          [lockName.mailbox(mailbox), lockName.mailbox(target._id)],
-          async () => {
-            const tBefore = await this.bump(target._id, user, docs.length, docs.length);
-            if (!tBefore) throw new StoreError('NOMAILBOX', 'target mailbox was deleted');
-            await noteKeywords(
-              this.ctx,
-              tBefore,
-              docs.flatMap((d) => d.flags),
-            );
-            const sBefore = await this.bump(mailbox, null, 0, docs.length);
+        return this.change(
+          [
+            {
+              mailbox: target._id,
+              user,
+              uids: docs.length,
+              modseqs: docs.length,
+              keywords: docs.flatMap((d) => d.flags),
+            },
+            { mailbox, user: null, uids: 0, modseqs: docs.length, mayBeGone: true },
+          ],
+          async ([tBefore, sBefore]) => {
             const base = sBefore?.modifyIndex ?? 0;
             const exists: NewJournalEntry[] = [];
             const gone: NewJournalEntry[] = [];
             for (let j = 0; j < docs.length; j++) {
               const d = docs[j]!;
-              const uid = tBefore.uidNext + j;
-              const modseq = tBefore.modifyIndex + 1 + j;
+              const uid = tBefore!.uidNext + j;
+              const modseq = tBefore!.modifyIndex + 1 + j;
               const res = await this.ctx.messages.updateOne(
                 { _id: d._id, mailbox },
                 { $set: { mailbox: target._id, uid, modseq, page: pageOf(uid) } },
@@ -583,8 +608,7 @@ export class Messages implements MessagesApi {
               });
             }
             const all = [...exists, ...gone];
-            await this.appendJournal(all);
-            return all;
+            return { value: all, journal: all };
           },
         );
       });
@@ -629,21 +653,22 @@ export class Messages implements MessagesApi {
         );
         const docs: RemovableMessage[] = found.filter((d) => !requireDeleted || d.deleted);
         if (docs.length === 0) return [];
-        return this.ctx.locks.with(lockName.mailbox(mailbox), async () => {
-          const before = await this.bump(mailbox, null, 0, docs.length);
-          const base = before?.modifyIndex ?? 0;
-          const removed = await removeMessages(this.ctx, docs);
-          for (const d of removed) this.ctx.uidIds.forget(mailbox, d.uid);
-          const out = removed.map((d, j): NewJournalEntry => ({
-            user: input.user,
-            mailbox: input.mailbox,
-            modseq: base + 1 + j,
-            command: 'EXPUNGE',
-            uid: d.uid,
-          }));
-          await this.appendJournal(out);
-          return out;
-        });
+        return this.change(
+          [{ mailbox, user: null, uids: 0, modseqs: docs.length, mayBeGone: true }],
+          async ([before]) => {
+            const base = before?.modifyIndex ?? 0;
+            const removed = await removeMessages(this.ctx, docs);
+            for (const d of removed) this.ctx.uidIds.forget(mailbox, d.uid);
+            const out = removed.map((d, j): NewJournalEntry => ({
+              user: input.user,
+              mailbox: input.mailbox,
+              modseq: base + 1 + j,
+              command: 'EXPUNGE',
+              uid: d.uid,
+            }));
+            return { value: out, journal: out };
+          },
+        );
       });
       for (const e of entries) uids.push(e.uid);
       await this.announce(entries);
@@ -677,33 +702,40 @@ export class Messages implements MessagesApi {
           if (!sameFlags(next, d.flags)) changes.push({ _id: new ObjectId(d.id), uid, flags: next });
         }
         if (changes.length === 0) return [];
-        return this.ctx.locks.with(lockName.mailbox(mailbox), async () => {
-          const before = await this.bump(mailbox, user, 0, changes.length);
-          if (!before) throw new StoreError('NOMAILBOX', 'no such mailbox');
-          await noteKeywords(this.ctx, before, input.action === 'remove' ? [] : flags);
-          const out: NewJournalEntry[] = [];
-          for (let j = 0; j < changes.length; j++) {
-            const c = changes[j]!;
-            const modseq = before.modifyIndex + 1 + j;
-            // a bare _id: the one filter FerretDB's SQLite handler passes down
-            const res = await this.ctx.messages.updateOne(
-              { _id: c._id },
-              { $set: { flags: c.flags, ...flagBooleans(c.flags), modseq } },
-            );
-            if (res.matchedCount !== 1) continue;
-            result.updated.push({ uid: c.uid, flags: c.flags, modseq });
-            out.push({
-              user: input.user,
-              mailbox: input.mailbox,
-              modseq,
-              command: 'FETCH',
-              uid: c.uid,
-              flags: c.flags,
-            });
-          }
-          await this.appendJournal(out);
-          return out;
-        });
+        return this.change(
+          [
+            {
+              mailbox,
+              user,
+              uids: 0,
+              modseqs: changes.length,
+              keywords: input.action === 'remove' ? [] : flags,
+            },
+          ],
+          async ([before]) => {
+            const out: NewJournalEntry[] = [];
+            for (let j = 0; j < changes.length; j++) {
+              const c = changes[j]!;
+              const modseq = before!.modifyIndex + 1 + j;
+              // a bare _id: the one filter FerretDB's SQLite handler passes down
+              const res = await this.ctx.messages.updateOne(
+                { _id: c._id },
+                { $set: { flags: c.flags, ...flagBooleans(c.flags), modseq } },
+              );
+              if (res.matchedCount !== 1) continue;
+              result.updated.push({ uid: c.uid, flags: c.flags, modseq });
+              out.push({
+                user: input.user,
+                mailbox: input.mailbox,
+                modseq,
+                command: 'FETCH',
+                uid: c.uid,
+                flags: c.flags,
+              });
+            }
+            return { value: out, journal: out };
+          },
+        );
       });
       await this.announce(entries);
     }
