@@ -4,7 +4,7 @@
 import type { Logger } from '../log/logger.ts';
 import { isStoreError, type Store } from '../store/index.ts';
 import type { Filters } from '../store/filters.ts';
-import type { Headers } from './headers.ts';
+import type { Headers } from '../mime/header-fields.ts';
 import { Candidate, decide, type Decision } from './rules.ts';
 
 export interface Recipient {

@@ -1,6 +1,6 @@
 // Forwarding by filter: the received bytes go on unchanged through the relay, with the Delivered-To
 // line of this hop in front so a message that comes back is recognised (loop guard).
-import type { Headers } from './headers.ts';
+import type { Headers } from '../mime/header-fields.ts';
 import type { Relay } from './relay.ts';
 import { MAX_HOPS } from './limits.ts';
 

@@ -3,7 +3,7 @@
 // an upstream filter (SpamAssassin's X-Spam-Flag / X-Spam-Status) unless a filter said otherwise.
 import { messageContent } from '../mime/index.ts';
 import type { FilterInfo, FilterQuery } from '../store/filters.ts';
-import type { Headers } from './headers.ts';
+import type { Headers } from '../mime/header-fields.ts';
 
 export interface Decision {
   discard: boolean;

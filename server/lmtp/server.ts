@@ -13,14 +13,20 @@ import {
   type SMTPServerSession,
 } from 'smtp-server';
 import type { ServiceContext } from '../service.ts';
-import { parseHeaders, type Headers } from './headers.ts';
+import { parseHeaders, type Headers } from '../mime/header-fields.ts';
 import { Deliverer, replyError, type Delivered, type Recipient } from './deliver.ts';
 import { Relay } from './relay.ts';
 import { maybeAutoreply } from './vacation.ts';
 import { forward, forwardBlocker } from './forward.ts';
 import { spoolData } from './spool.ts';
 import { LMTP_DATA_IN_MEMORY, LMTP_MAX_CONNECTIONS } from '../limits.ts';
-import { CLOSE_GRACE_MS, DELIVERY_CONCURRENCY, MAX_RECIPIENTS, SOCKET_TIMEOUT_MS } from './limits.ts';
+import {
+  CLOSE_GRACE_MS,
+  DELIVERY_CONCURRENCY,
+  MAX_HEADER_SCAN,
+  MAX_RECIPIENTS,
+  SOCKET_TIMEOUT_MS,
+} from './limits.ts';
 
 export interface LmtpServer {
   smtp: SMTPServer;
@@ -119,7 +125,7 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
       const replies = rcpts.map(() => replyError(552, 'Error: message exceeds fixed maximum message size'));
       return { replies, after: [] };
     }
-    const headers = parseHeaders(received);
+    const headers = parseHeaders(received, MAX_HEADER_SCAN);
     const mailFrom = session.envelope.mailFrom;
     const sender = mailFrom ? mailFrom.address : '';
     const after: Array<() => void> = [];

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../notify/redis-keys.ts';
 import type { Store } from '../store/index.ts';
 import { isAutoreplyActive, type Autoreplies } from '../store/autoreply.ts';
-import type { Headers } from './headers.ts';
+import type { Headers } from '../mime/header-fields.ts';
 import type { Relay } from './relay.ts';
 import { AUTOREPLY_INTERVAL_S } from './limits.ts';
 

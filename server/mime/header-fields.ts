@@ -1,7 +1,7 @@
-// Reads the header block of a raw message for filter matching and the autoreply rules: unfolded
-// fields (RFC 5322 §2.2.3), names lower-cased, values with encoded words decoded (RFC 2047).
-import libmime from 'libmime';
-import { MAX_HEADER_SCAN } from './limits.ts';
+// The header fields of a raw message as delivery filters and autoreply rules read them, before
+// the message is stored: unfolded fields (RFC 5322 §2.2.3), names lower-cased, values with encoded
+// words decoded (RFC 2047) by the one decoder of this module.
+import { decodeWords } from './decoded-headers.ts';
 
 export interface HeaderField {
   key: string;
@@ -37,16 +37,9 @@ export function headerEnd(raw: Buffer): number {
   return lf + 2;
 }
 
-function decode(value: string): string {
-  try {
-    return libmime.decodeWords(value);
-  } catch {
-    return value;
-  }
-}
-
-export function parseHeaders(raw: Buffer): Headers {
-  const end = Math.min(headerEnd(raw), MAX_HEADER_SCAN);
+/** The fields of the header block, reading at most `maxBytes` of it. */
+export function parseHeaders(raw: Buffer, maxBytes: number): Headers {
+  const end = Math.min(headerEnd(raw), maxBytes);
   const lines = raw.subarray(0, end).toString('utf8').split(/\r?\n/);
   const fields: HeaderField[] = [];
   for (const line of lines) {
@@ -58,6 +51,6 @@ export function parseHeaders(raw: Buffer): Headers {
     if (colon <= 0) continue;
     fields.push({ key: line.slice(0, colon).trim().toLowerCase(), value: line.slice(colon + 1).trim() });
   }
-  for (const f of fields) f.value = decode(f.value);
+  for (const f of fields) f.value = decodeWords(f.value);
   return new Headers(fields);
 }
