@@ -228,15 +228,27 @@ export class Messages implements MessagesApi {
     if (this.ctx.opts.onStep) await this.ctx.opts.onStep(name);
   }
 
-  /** Raises storageUsed by `bytes` unless that passes the quota (0 = unlimited). */
+  /**
+   * Raises storageUsed by `bytes` unless that passes the quota (0 = unlimited): one update that
+   * returns the result, taken back when it is over (rare), under the user's lock, so no other
+   * change of storageUsed comes in between.
+   */
   private async reserve(user: ObjectId, bytes: number): Promise<void> {
     await this.ctx.locks.with(lockName.user(user), async () => {
-      const u = await this.ctx.users.findOne({ _id: user }, { projection: { quota: 1, storageUsed: 1 } });
+      // no projection: FerretDB's findAndModify does not support one
+      const u = await this.ctx.users.findOneAndUpdate(
+        { _id: user },
+        { $inc: { storageUsed: bytes } },
+        { returnDocument: 'after' },
+      );
       if (!u) throw new StoreError('NOUSER', 'no such user');
-      if (u.quota > 0 && u.storageUsed + bytes > u.quota) {
-        throw new StoreError('OVERQUOTA', `quota exceeded (${u.storageUsed} + ${bytes} > ${u.quota} bytes)`);
+      if (u.quota > 0 && u.storageUsed > u.quota) {
+        await this.ctx.users.updateOne({ _id: user }, { $inc: { storageUsed: -bytes } });
+        throw new StoreError(
+          'OVERQUOTA',
+          `quota exceeded (${u.storageUsed - bytes} + ${bytes} > ${u.quota} bytes)`,
+        );
       }
-      await this.ctx.users.updateOne({ _id: user }, { $inc: { storageUsed: bytes } });
     });
   }
 
@@ -310,9 +322,10 @@ export class Messages implements MessagesApi {
     const idate = input.idate ?? new Date();
     if (!(idate instanceof Date) || Number.isNaN(idate.getTime()))
       throw new StoreError('INVALID', 'bad internal date');
-    if (!(await this.ctx.mailboxes.findOne({ _id: mailbox, user }, { projection: { _id: 1 } }))) {
+    // the owner from this process's mailbox index when it has it (a delivering process keeps its
+    // mailboxes' indexes warm): no read; the UID allocation checks again under the lock
+    if (!(await this.ownedBox(user.toHexString(), mailbox.toHexString())))
       throw new StoreError('NOMAILBOX', 'no such mailbox');
-    }
 
     await this.reserve(user, size);
     const acquired: string[] = [];
