@@ -285,6 +285,8 @@ export interface MailboxInfo {
 export interface MailboxStatus {
   messages: number;
   unseen: number;
+  /** Total of the messages' sizes (RFC 8438 STATUS SIZE). */
+  size: number;
   uidNext: number;
   uidValidity: number;
   highestModseq: number;

@@ -337,11 +337,19 @@ export class Mailboxes implements MailboxesApi {
   async status(user: Id, mailbox: Id): Promise<MailboxStatus> {
     const u = oid(user);
     const m = oid(mailbox);
-    const d = u && m ? await this.ctx.mailboxes.findOne({ _id: m, user: u }) : null;
-    if (!d) throw new StoreError('NOMAILBOX', 'no such mailbox');
+    // by _id alone, the owner checked here: the one filter FerretDB's SQLite handler passes down
+    const d = u && m ? await this.ctx.mailboxes.findOne({ _id: m }) : null;
+    if (!d || !d.user.equals(u!)) throw new StoreError('NOMAILBOX', 'no such mailbox');
     // counted from the mailbox index, not from the messages
     const v = await this.ctx.index.current(d._id, d.modifyIndex);
-    const { messages, unseen } = v ? v.counts() : { messages: 0, unseen: 0 };
-    return { messages, unseen, uidNext: d.uidNext, uidValidity: d.uidValidity, highestModseq: d.modifyIndex };
+    const { messages, unseen, size } = v ? v.counts() : { messages: 0, unseen: 0, size: 0 };
+    return {
+      messages,
+      unseen,
+      size,
+      uidNext: d.uidNext,
+      uidValidity: d.uidValidity,
+      highestModseq: d.modifyIndex,
+    };
   }
 }

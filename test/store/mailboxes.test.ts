@@ -109,6 +109,7 @@ test('status of an empty mailbox', async () => {
   assert.deepEqual(await t.store.mailboxes.status(user, inbox.id), {
     messages: 0,
     unseen: 0,
+    size: 0,
     uidNext: 1,
     uidValidity: inbox.uidValidity,
     highestModseq: 0,

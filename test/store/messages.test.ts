@@ -109,6 +109,7 @@ test('add stores the message; lookups, status and raw bytes', async () => {
   assert.deepEqual(await t.store.mailboxes.status(user, inbox.id), {
     messages: 1,
     unseen: 0,
+    size: raw.length,
     uidNext: 2,
     uidValidity: inbox.uidValidity,
     highestModseq: 1,
@@ -199,8 +200,8 @@ test('a message with NUL bytes in headers and text is stored and returned exactl
 test('flags: add/remove/set give a new MODSEQ per changed message; UNCHANGEDSINCE', async () => {
   const { user, box } = await newUser();
   const inbox = await box('INBOX');
-  for (let i = 0; i < 3; i++)
-    await t.store.messages.add({ user, mailbox: inbox.id, raw: mail({ subject: `m${i}` }) });
+  const raws = [0, 1, 2].map((i) => mail({ subject: `m${i}` }));
+  for (const raw of raws) await t.store.messages.add({ user, mailbox: inbox.id, raw });
   let r = await t.store.messages.updateFlags({
     user,
     mailbox: inbox.id,
@@ -247,6 +248,7 @@ test('flags: add/remove/set give a new MODSEQ per changed message; UNCHANGEDSINC
   assert.deepEqual(await t.store.mailboxes.status(user, inbox.id), {
     messages: 3,
     unseen: 2,
+    size: raws.reduce((n, r) => n + r.length, 0),
     uidNext: 4,
     uidValidity: inbox.uidValidity,
     highestModseq: 8,

@@ -22,18 +22,7 @@ const mailboxOut = z.object({
 
 export async function counters(deps: ApiDeps, user: string, m: MailboxInfo) {
   const status = await deps.ctx.store.mailboxes.status(user, m.id);
-  let size = 0;
-  if (status.messages > 0) {
-    for await (const v of deps.ctx.store.messages.fetch(
-      user,
-      m.id,
-      [[1, Math.max(1, status.uidNext)]],
-      ['size'],
-    )) {
-      size += v.size ?? 0;
-    }
-  }
-  return { total: status.messages, unseen: status.unseen, size };
+  return { total: status.messages, unseen: status.unseen, size: status.size };
 }
 
 const mailboxPath = z.object({ user: userParam, mailbox: objectId });

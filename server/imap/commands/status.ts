@@ -38,13 +38,10 @@ export async function writeStatus(
   }
   // RFC 7162 §3.1: STATUS HIGHESTMODSEQ enables CONDSTORE
   if (items.includes('HIGHESTMODSEQ')) session.enableCondstore();
-  // RFC 8438 §3: the total of the messages' RFC822.SIZEs, from the mailbox index
-  const size = items.includes('SIZE')
-    ? ((await store.messages.view(session.userId, box.id))?.counts().size ?? 0)
-    : 0;
   const value: Record<string, number> = {
     HIGHESTMODSEQ: wireModseq(st.highestModseq),
-    SIZE: size,
+    // RFC 8438 §3: the total of the messages' RFC822.SIZEs, from the mailbox index
+    SIZE: st.size,
     MESSAGES: st.messages,
     RECENT: recent,
     UIDNEXT: st.uidNext,
