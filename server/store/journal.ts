@@ -6,7 +6,7 @@
 // as a few equality queries on (mailbox, span) — the one kind of filter FerretDB hands to its back
 // end — instead of a range that FerretDB answers by decoding the mailbox's whole journal.
 import { ObjectId, type Collection, type Db } from 'mongodb';
-import type { JournalCommand, JournalEntry, JournalStore, NewJournalEntry } from '../notify/index.ts';
+import type { JournalEntry, JournalStore, NewJournalEntry } from '../notify/index.ts';
 import { writeInOrder, type WriteOutcome } from './journal-write.ts';
 
 export const JOURNAL_COLLECTION = 'journal';
@@ -14,23 +14,13 @@ export const JOURNAL_COLLECTION = 'journal';
 /** 512 MODSEQs per span: a reader that is a checkpoint behind (≤ 500 changes) reads two spans. */
 export const SPAN_SHIFT = 9;
 
-interface JournalDoc {
+/** A journal entry as stored: its ids as ObjectIds, and its span. */
+type JournalDoc = Omit<JournalEntry, 'id' | 'user' | 'mailbox'> & {
   _id: ObjectId;
   user: ObjectId;
   mailbox: ObjectId;
-  modseq: number;
   span: number;
-  command: JournalCommand;
-  uid: number;
-  flags?: string[];
-  path?: string;
-  oldPath?: string;
-  msg?: string;
-  size?: number;
-  idate?: number;
-  hdate?: number;
-  created: Date;
-}
+};
 
 const MESSAGE_FIELDS = ['msg', 'size', 'idate', 'hdate'] as const;
 

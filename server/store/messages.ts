@@ -49,6 +49,15 @@ const DURABLE = { writeConcern: { w: 'majority' as const, j: true } };
 const MAX_TEXT = 1024 * 1024;
 const BATCH = 200;
 
+/** The target of a COPY or MOVE: a UID and a MODSEQ for each message, whose keywords it lists. */
+function arriving(
+  mailbox: ObjectId,
+  user: ObjectId,
+  docs: ReadonlyArray<{ flags: string[] }>,
+): MailboxChange {
+  return { mailbox, user, uids: docs.length, modseqs: docs.length, keywords: docs.flatMap((d) => d.flags) };
+}
+
 /** One mailbox a change takes UIDs and MODSEQs from (Messages.change). */
 interface MailboxChange {
   mailbox: ObjectId;
@@ -451,38 +460,27 @@ export class Messages implements MessagesApi {
         let failure: unknown = null;
         let journaled: NewJournalEntry[] = [];
         try {
-          await this.change(
-            [
-              {
-                mailbox: target._id,
-                user,
-                uids: docs.length,
-                modseqs: docs.length,
-                keywords: docs.flatMap((d) => d.flags),
-              },
-            ],
-            async ([before]) => {
-              copies = docs.map((d, j) => ({
-                ...d,
-                _id: new ObjectId(),
-                mailbox: target._id,
-                uid: before!.uidNext + j,
-                page: pageOf(before!.uidNext + j),
-                modseq: before!.modifyIndex + 1 + j,
-                created: new Date(),
-              }));
-              inserted = copies.length;
-              try {
-                await this.ctx.messages.insertMany(copies, { ordered: true, ...DURABLE });
-                for (const c of copies) this.ctx.uidIds.set(target._id, c.uid, c._id);
-              } catch (err) {
-                failure = err;
-                inserted = (err as { insertedCount?: number }).insertedCount ?? 0;
-              }
-              journaled = copies.slice(0, inserted).map((c) => existsEntry(input.user, c));
-              return { value: undefined, journal: journaled };
-            },
-          );
+          await this.change([arriving(target._id, user, docs)], async ([before]) => {
+            copies = docs.map((d, j) => ({
+              ...d,
+              _id: new ObjectId(),
+              mailbox: target._id,
+              uid: before!.uidNext + j,
+              page: pageOf(before!.uidNext + j),
+              modseq: before!.modifyIndex + 1 + j,
+              created: new Date(),
+            }));
+            inserted = copies.length;
+            try {
+              await this.ctx.messages.insertMany(copies, { ordered: true, ...DURABLE });
+              for (const c of copies) this.ctx.uidIds.set(target._id, c.uid, c._id);
+            } catch (err) {
+              failure = err;
+              inserted = (err as { insertedCount?: number }).insertedCount ?? 0;
+            }
+            journaled = copies.slice(0, inserted).map((c) => existsEntry(input.user, c));
+            return { value: undefined, journal: journaled };
+          });
           entries.push(...journaled);
         } catch (err) {
           // the target was deleted, or the copies are in (their storage stays charged) but their
@@ -585,13 +583,7 @@ export class Messages implements MessagesApi {
         if (docs.length === 0) return [];
         return this.change(
           [
-            {
-              mailbox: target._id,
-              user,
-              uids: docs.length,
-              modseqs: docs.length,
-              keywords: docs.flatMap((d) => d.flags),
-            },
+            arriving(target._id, user, docs),
             { mailbox, user: null, uids: 0, modseqs: docs.length, mayBeGone: true },
           ],
           async ([tBefore, sBefore]) => {
