@@ -24,6 +24,8 @@ export const COLL = {
   autoreplies: 'autoreplies',
   /** Login successes and failures (authlog.ts). */
   authlog: 'authlog',
+  /** Page packs: a derived copy of small messages' bytes and text, per closed page (packs.ts). */
+  packs: 'packs',
 } as const;
 
 /** `_id` is `<user id>:<import key>`. */
@@ -139,6 +141,17 @@ export interface MessageDoc {
   /** `uid >>> PAGE_SHIFT` (open-message.ts): messages read together are found by one equality
    * on (mailbox, page). Absent on messages stored before it existed. */
   page?: number;
+  created: Date;
+}
+
+/** One closed page's small messages, packed (packs.ts). `_id` is `<mailbox hex>.<page>`. */
+export interface PackDoc {
+  _id: string;
+  mailbox: ObjectId;
+  page: number;
+  uids: number[];
+  /** BSON of `{ items: PackItem[] }`. */
+  data: Binary;
   created: Date;
 }
 

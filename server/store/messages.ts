@@ -31,6 +31,7 @@ import { oid } from './ids.ts';
 import { acquireBodies, bodyOpener, changeRefs, countRefs } from './attachments.ts';
 import { applyFlags, flagBooleans, normalizeFlags, sameFlags } from './flags.ts';
 import { uidFilter } from './uidset.ts';
+import { dropExpungedPacks } from './packs.ts';
 import { REMOVABLE_PROJECTION, removeMessages, type RemovableMessage } from './removal.ts';
 import { parse, rebuild, section, type Parsed } from './mime.ts';
 import { indexOnly, searchIndex, searchMailbox } from './search.ts';
@@ -296,6 +297,7 @@ export class Messages implements MessagesApi {
           before.push(d);
         }
         const { value, journal } = await write(before);
+        await dropExpungedPacks(this.ctx, journal);
         await this.appendJournal(journal);
         return value;
       },

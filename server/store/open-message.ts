@@ -10,6 +10,8 @@ import { readByUid } from './by-id.ts';
 import { unpack, type Content } from './content.ts';
 import { oid } from './ids.ts';
 import { uidMatcher } from './uidset.ts';
+import { PackCollector } from './pack-collector.ts';
+import { PACK_PAGE_SHIFT, PACK_SOURCE_PROJECTION, itemsOf, packCursor, type PackItem } from './packs.ts';
 import { htmlBodies, partDecoder, rebuild, section } from './mime.ts';
 
 export interface OpenedMessage {
@@ -72,7 +74,7 @@ async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {
 
 /** Messages per page: 2^5. A page is one query; its messages' trees are held while it is sent
  * (attachment bodies stay in GridFS until written). */
-export const PAGE_SHIFT = 5;
+export const PAGE_SHIFT = PACK_PAGE_SHIFT;
 
 export function pageOf(uid: number): number {
   return uid >>> PAGE_SHIFT;
@@ -81,6 +83,19 @@ export function pageOf(uid: number): number {
 type PageDoc = Readable & Pick<MessageDoc, 'uid'>;
 
 const PROJECTION = { uid: 1, content: 1, size: 1, attachmentRefs: 1 } as const;
+
+/** A reader told of at least this many wanted messages reads page packs and writes them. */
+const PACK_MIN_WANTED = 2 << PAGE_SHIFT;
+
+/** A packed message in the shape of a page read's document. */
+function pageDocOf(item: PackItem): PageDoc {
+  return {
+    uid: item.uid,
+    size: item.size,
+    content: item.content as unknown as MessageDoc['content'],
+    attachmentRefs: item.attachmentRefs,
+  };
+}
 
 /** Bytes of wanted messages one pass over a mailbox may hold for later reads. */
 export const SCAN_BUFFER_BYTES = 8 * 1024 * 1024;
@@ -101,6 +116,10 @@ const SCAN_MIN_PAGES = 2;
  * for. On FerretDB every query costs a pass over the collection, so a FETCH of a whole mailbox or
  * a POP3 client downloading its maildrop pays one pass per 8 MiB instead of one per 32 messages;
  * on MongoDB the pass is a walk of the (mailbox, uid) index.
+ *
+ * A reader told of many wanted messages first passes over the mailbox's page packs (packs.ts), 32
+ * small messages per document, and packs the closed pages it then reads from message documents,
+ * so the next long read of the mailbox finds them packed.
  */
 export class PagedReader implements MessagePager {
   private readonly pages = new Map<number, Promise<Map<number, PageDoc>>>();
@@ -116,6 +135,14 @@ export class PagedReader implements MessagePager {
   /** One pass at a time; reads that arrive meanwhile wait for it, then look at what it kept. */
   private passing: Promise<unknown> = Promise.resolve();
   private owned: Promise<unknown> | undefined;
+  /** Set for a reader that expects many messages: it reads the mailbox's page packs first and
+   * packs the pages it reads from message documents (packs.ts). */
+  private readonly collector: PackCollector | null = null;
+  /** Pages a pass over the packs found packed; a UID of such a page that its pack lacks is read
+   * from its message document. */
+  private readonly packedPages = new Set<number>();
+  /** A pass over the packs went to the end: every packed page is known. */
+  private packsKnown = false;
 
   /** `own` refuses a mailbox the reader's user does not own and finds null for a missing one;
    * it runs once, before the first read. */
@@ -132,10 +159,21 @@ export class PagedReader implements MessagePager {
       const index = ctx.index.peek(mailbox);
       if (index) for (const e of index.entries) if (this.wants(e.uid)) this.planned++;
     }
+    if (this.box && this.planned >= PACK_MIN_WANTED)
+      this.collector = new PackCollector(ctx, this.box, (p) => this.packedPages.has(p));
   }
 
   async open(uid: number): Promise<OpenedMessage | null> {
     if (!this.box || !(await (this.owned ??= this.own()))) return null;
+    if (this.collector && !this.kept.has(uid)) {
+      const d = await this.fromPacks(uid);
+      if (d) return opened(this.ctx, d);
+      // a packed page without it: too large to pack, or gone; its own document says which
+      if (this.packedPages.has(pageOf(uid))) {
+        this.given.add(uid);
+        return openMessage(this.ctx, this.mailbox, uid);
+      }
+    }
     if (this.kept.has(uid) || this.passes()) {
       const d = await this.fromPass(uid);
       if (d) return opened(this.ctx, d);
@@ -160,17 +198,27 @@ export class PagedReader implements MessagePager {
   }
 
   /** The message from what a pass kept, or from a new pass; null when a whole pass did not find it. */
-  private async fromPass(uid: number): Promise<PageDoc | null> {
-    const take = (d: PageDoc) => {
-      this.kept.delete(d.uid);
-      this.keptBytes -= d.size;
-      this.given.add(d.uid);
-      return d;
-    };
+  private fromPass(uid: number): Promise<PageDoc | null> {
+    return this.serially(uid, () => this.pass(uid));
+  }
+
+  /** The message from what a pass kept, or from a pass over the packs when its page may be packed;
+   * null when it is not in a pack. */
+  private fromPacks(uid: number): Promise<PageDoc | null> {
+    return this.serially(uid, async () => {
+      if (this.packsKnown || this.packedPages.has(pageOf(uid))) return null;
+      return this.packPass(uid);
+    });
+  }
+
+  /** Runs `pass` after the passes before it, unless what they kept already holds `uid`. */
+  private async serially(uid: number, pass: () => Promise<PageDoc | null>): Promise<PageDoc | null> {
     const run = this.passing.then(async () => {
       const k = this.kept.get(uid);
-      if (k) return take(k);
-      return this.pass(uid);
+      if (!k) return pass();
+      this.kept.delete(uid);
+      this.keptBytes -= k.size;
+      return k;
     });
     this.passing = run.catch(() => undefined);
     const d = await run;
@@ -178,29 +226,66 @@ export class PagedReader implements MessagePager {
     return d;
   }
 
+  /** Keeps a wanted message a pass came across for a later read; false when the buffer is full. */
+  private keep(d: PageDoc): boolean {
+    if (!this.wants!(d.uid) || this.given.has(d.uid) || this.kept.has(d.uid)) return true;
+    if (this.keptBytes + d.size > this.passBytes) return false;
+    this.kept.set(d.uid, d);
+    this.keptBytes += d.size;
+    return true;
+  }
+
+  /** One pass over the mailbox's packs for `uid`, keeping other wanted messages on the way and
+   * noting which pages are packed. A pack none of whose messages is wanted is not decoded. */
+  private async packPass(uid: number): Promise<PageDoc | null> {
+    const cursor = packCursor(this.ctx, this.box!);
+    let found: PageDoc | null = null;
+    let full = false;
+    let ended = true;
+    try {
+      for await (const pack of cursor) {
+        this.packedPages.add(pack.page);
+        if (full && found) {
+          ended = false;
+          break;
+        }
+        const useful = pack.uids.some(
+          (u) => u === uid || (this.wants!(u) && !this.given.has(u) && !this.kept.has(u)),
+        );
+        if (!useful) continue;
+        for (const item of itemsOf(pack)) {
+          const d = pageDocOf(item);
+          if (d.uid === uid) found = d;
+          else if (!this.keep(d)) full = true;
+        }
+      }
+    } finally {
+      await cursor.close();
+    }
+    if (ended) this.packsKnown = true;
+    return found;
+  }
+
   /** One pass over the mailbox for `uid`, keeping other wanted messages on the way. */
   private async pass(uid: number): Promise<PageDoc | null> {
     const cursor = this.ctx.messages
-      .find({ mailbox: this.box! }, { projection: PROJECTION, promoteBuffers: true })
+      .find({ mailbox: this.box! }, { projection: this.projection(), promoteBuffers: true })
       .batchSize(128);
     let found: PageDoc | null = null;
     let full = false;
     try {
       for await (const raw of cursor) {
         const d = raw as PageDoc;
+        this.collector?.add(raw);
         if (d.uid === uid) {
           found = d;
           if (full) break;
           continue;
         }
-        if (!this.wants!(d.uid) || this.given.has(d.uid) || this.kept.has(d.uid)) continue;
-        if (this.keptBytes + d.size > this.passBytes) {
+        if (!this.keep(d)) {
           full = true;
           if (found) break;
-          continue;
         }
-        this.kept.set(d.uid, d);
-        this.keptBytes += d.size;
       }
     } finally {
       await cursor.close();
@@ -214,14 +299,20 @@ export class PagedReader implements MessagePager {
       this.pagesRead++;
       page = (async () => {
         const docs = await this.ctx.messages
-          .find({ mailbox: this.box!, page: p }, { projection: PROJECTION, promoteBuffers: true })
+          .find({ mailbox: this.box!, page: p }, { projection: this.projection(), promoteBuffers: true })
           .toArray();
+        for (const d of docs) this.collector?.add(d);
         return new Map(docs.map((d) => [d.uid, d as PageDoc]));
       })();
       page.catch(() => this.pages.delete(p));
       this.pages.set(p, page);
     }
     return page;
+  }
+
+  /** What a read of message documents takes: with the parts a pack is made of when it packs. */
+  private projection(): Record<string, 1> {
+    return this.collector ? PACK_SOURCE_PROJECTION : PROJECTION;
   }
 
   /** The next page after `p` holding a message, by this process's mailbox index. */

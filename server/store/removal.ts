@@ -6,6 +6,7 @@ import type { Ctx } from './context.ts';
 import type { MessageDoc } from './docs.ts';
 import { changeRefs, countRefs } from './attachments.ts';
 import { lockName } from './locks.ts';
+import { dropMailboxPacks } from './packs.ts';
 
 export type RemovableMessage = Pick<
   MessageDoc,
@@ -46,8 +47,11 @@ export async function removeMessages(ctx: Ctx, docs: RemovableMessage[]): Promis
   return removed;
 }
 
-/** Deletes every message of a mailbox in batches; returns how many. */
+/** Deletes every message of a mailbox in batches; returns how many. Its page packs go first: the
+ * mailbox document is already gone, so no pack of it can be written again (packs.ts), and a crash
+ * midway leaves messages the sweep purges, never a pack without its messages. */
 export async function purgeMailbox(ctx: Ctx, mailbox: ObjectId): Promise<number> {
+  await dropMailboxPacks(ctx, mailbox);
   let total = 0;
   for (;;) {
     const n = await ctx.locks.with(lockName.mailboxMessages(mailbox), async () => {

@@ -10,6 +10,16 @@ import { flagField } from './flags.ts';
 import { uidFilter, uidMatcher } from './uidset.ts';
 import { unpack, type Searchable } from './content.ts';
 import { sentDay } from './mime.ts';
+import type { IndexEntry } from './mailbox-index/entry.ts';
+import {
+  PACKED_SEARCH_FIELDS,
+  PACK_SOURCE_PROJECTION,
+  itemsOf,
+  packCursor,
+  packItemOf,
+  packPageOf,
+  type PackItem,
+} from './packs.ts';
 
 type Doc = Partial<MessageDoc> & Partial<Searchable> & { uid: number };
 
@@ -200,17 +210,107 @@ function compile(key: SearchKey): Matcher {
   }
 }
 
-export async function searchMailbox(ctx: Ctx, mailbox: ObjectId, query: SearchKey): Promise<number[]> {
+/** A search document from an index entry, with the packed parts of its message when given. */
+function fromIndex(e: IndexEntry, dates: boolean, item?: PackItem): Doc {
+  const d: Doc = { uid: e.uid, flags: e.flags as string[], size: e.size, modseq: e.modseq };
+  if (dates) {
+    d.idate = new Date(e.idate);
+    d.hdate = new Date(e.hdate);
+  }
+  if (item) {
+    const { headers, text } = unpack<Searchable>(item.searchable);
+    Object.assign(d, { headers, text, subject: item.subject, from: item.from, to: item.to, cc: item.cc });
+    Object.assign(d, { bcc: item.bcc, replyTo: item.replyTo, sender: item.sender });
+  }
+  return d;
+}
+
+/** Packed pages a search may leave to page queries before it scans the mailbox's messages. */
+const SEARCH_UNPACKED_PAGES = 4;
+
+/**
+ * A search whose fields the mailbox index and the page packs hold (packs.ts): one pass over the
+ * mailbox's packs, 32 messages per document, then one page query for each page not packed (the
+ * open last page, usually); null when too many pages are not packed, and the caller scans.
+ */
+async function searchPacked(
+  ctx: Ctx,
+  mailbox: ObjectId,
+  query: SearchKey,
+  fields: ReadonlySet<string>,
+): Promise<number[] | null> {
+  for (const f of fields) if (!INDEXED.has(f) && !PACKED_SEARCH_FIELDS.has(f)) return null;
+  const state = await ctx.index.current(mailbox);
+  if (!state) return [];
   const match = compile(query);
-  const pre = toFilter(query);
+  const dates = fields.has('idate') || fields.has('hdate');
+  const out: number[] = [];
+  const left = new Set(state.entries.map((e) => e.uid));
+  const cursor = packCursor(ctx, mailbox);
+  try {
+    for await (const pack of cursor) {
+      if (!pack.uids.some((u) => left.has(u))) continue;
+      for (const item of itemsOf(pack)) {
+        const i = state.indexOf(item.uid);
+        if (i < 0 || !left.delete(item.uid)) continue;
+        if (match(fromIndex(state.entries[i]!, dates, item))) out.push(item.uid);
+      }
+    }
+  } finally {
+    await cursor.close();
+  }
+  const pages = new Set([...left].map(packPageOf));
+  if (pages.size > SEARCH_UNPACKED_PAGES) return null;
+  const projection: Record<string, 1> = { ...PACK_SOURCE_PROJECTION };
+  for (const page of pages) {
+    const docs = await ctx.messages.find({ mailbox, page }, { projection, promoteBuffers: true }).toArray();
+    for (const m of docs) {
+      const i = state.indexOf(m.uid);
+      if (i < 0 || !left.delete(m.uid)) continue;
+      const item = packItemOf(m) ?? undefined;
+      const d = item ? fromIndex(state.entries[i]!, dates, item) : null;
+      if (d ? match(d) : await matchOne(ctx, mailbox, m.uid, query, fields)) out.push(m.uid);
+    }
+  }
+  // messages stored before pages existed: read each alone
+  for (const uid of left) if (await matchOne(ctx, mailbox, uid, query, fields)) out.push(uid);
+  return out.sort((a, b) => a - b);
+}
+
+/** The query on one message read from its document. */
+async function matchOne(
+  ctx: Ctx,
+  mailbox: ObjectId,
+  uid: number,
+  query: SearchKey,
+  fields: ReadonlySet<string>,
+): Promise<boolean> {
+  return (await scan(ctx, mailbox, query, fields, { uid })).length === 1;
+}
+
+export async function searchMailbox(ctx: Ctx, mailbox: ObjectId, query: SearchKey): Promise<number[]> {
   const fields = new Set<string>();
   fieldsOf(query, fields);
+  return (await searchPacked(ctx, mailbox, query, fields)) ?? scan(ctx, mailbox, query, fields);
+}
+
+/** The search over the mailbox's message documents (with `only`, over those it selects). */
+async function scan(
+  ctx: Ctx,
+  mailbox: ObjectId,
+  query: SearchKey,
+  fields: ReadonlySet<string>,
+  only?: Filter<MessageDoc>,
+): Promise<number[]> {
+  const match = compile(query);
+  // a read of chosen messages stays top-level equalities, the filter FerretDB hands to its back end
+  const pre = only ? null : toFilter(query);
   const projection: Record<string, 1 | 0> = { uid: 1 };
   if (!fields.has('_id')) projection._id = 0;
   // header fields and text are packed together (content.ts)
   for (const f of fields) projection[f === 'headers' || f === 'text' ? 'searchable' : f] = 1;
-  const filter: Filter<MessageDoc> =
-    pre && Object.keys(pre).length ? { $and: [{ mailbox }, pre] } : { mailbox };
+  const base: Filter<MessageDoc> = only ? { mailbox, ...only } : { mailbox };
+  const filter: Filter<MessageDoc> = pre && Object.keys(pre).length ? { $and: [base, pre] } : base;
   const out: number[] = [];
   const cursor = ctx.messages.find(filter, { projection }).sort({ uid: 1 }).batchSize(200);
   for await (const d of cursor) {
@@ -243,13 +343,6 @@ export function searchIndex(v: MailboxView, query: SearchKey): number[] {
   fieldsOf(query, fields);
   const dates = fields.has('idate') || fields.has('hdate');
   const out: number[] = [];
-  for (const e of v.entries) {
-    const d: Doc = { uid: e.uid, flags: e.flags as string[], size: e.size, modseq: e.modseq };
-    if (dates) {
-      d.idate = new Date(e.idate);
-      d.hdate = new Date(e.hdate);
-    }
-    if (match(d)) out.push(e.uid);
-  }
+  for (const e of v.entries) if (match(fromIndex(e, dates))) out.push(e.uid);
   return out;
 }

@@ -1,0 +1,65 @@
+// Collects the message documents a long read has in hand anyway (a FETCH of bodies over a range,
+// a POP3 download) and writes page packs of them in the background (packs.ts): the first long
+// read of a mailbox pays for its packs with a few writes, later ones read 32 messages per
+// document. Bounded: at most COLLECT_BYTES are held; writing failures are logged, never thrown
+// at the reader (a pack is only a faster copy).
+import type { ObjectId } from 'mongodb';
+import type { Ctx } from './context.ts';
+import { packItemOf, packPageOf, writePacks, type PackItem, type PackSource } from './packs.ts';
+
+/** Bytes of packed parts held before they are written. */
+const COLLECT_BYTES = 2 * 1024 * 1024;
+/** Quiet time after the last collected document before what is held is written. */
+const SETTLE_MS = 50;
+
+export class PackCollector {
+  private pages = new Map<number, Map<number, PackItem | null>>();
+  private bytes = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private writing: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly mailbox: ObjectId,
+    /** Pages already packed (skipped). */
+    private readonly packed: (page: number) => boolean,
+  ) {}
+
+  add(d: PackSource): void {
+    const page = packPageOf(d.uid);
+    if (this.packed(page)) return;
+    const item = packItemOf(d);
+    let held = this.pages.get(page);
+    if (!held) this.pages.set(page, (held = new Map()));
+    if (held.has(d.uid)) return;
+    held.set(d.uid, item);
+    this.bytes += item ? item.content.length + item.searchable.length : 0;
+    if (this.bytes >= COLLECT_BYTES) this.flush();
+    else this.settle();
+  }
+
+  private settle(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.flush(), SETTLE_MS);
+    this.timer.unref();
+  }
+
+  /** Writes what is held (pages that are not closed and complete are left out, see writePacks). */
+  flush(): Promise<unknown> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const pages = this.pages;
+    this.pages = new Map();
+    this.bytes = 0;
+    if (pages.size === 0) return this.writing;
+    this.writing = this.writing
+      .then(() => writePacks(this.ctx, this.mailbox, pages))
+      .catch((err: unknown) =>
+        this.ctx.opts.log('page packs could not be written', {
+          mailbox: this.mailbox.toHexString(),
+          err: String(err),
+        }),
+      );
+    return this.writing;
+  }
+}

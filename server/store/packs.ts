@@ -1,0 +1,195 @@
+// Page packs: a derived copy of what FETCH BODY[], POP3 RETR and SEARCH read of the small messages
+// of one closed page (PAGE_SHIFT in open-message.ts), in one document of few fields whose bulk is
+// one BSON Binary. Why: FerretDB decodes each document a query returns in full, about half a
+// millisecond per message document even when two fields are projected; one pack costs about what
+// one message document costs, so a pass over a mailbox's packs reads 32 messages per document
+// (docs/ARCHITECTURE.md §3, "Page packs").
+//
+// A pack is never the truth: the message documents are. It holds only what never changes for a
+// message (its bytes, its searchable text and addresses); flags, dates and sizes come from the
+// mailbox index. A page is packed only when it is closed (every UID of it is below uidNext, so no
+// message can join it) and the mailbox index lists exactly the messages that were read, checked
+// under the mailbox lock; every change that takes a message out of a mailbox drops the packs of its
+// pages under that same lock (Messages.change), so a pack never holds an expunged message beyond
+// that change. Deleting a mailbox drops its packs; the sweep drops packs of mailboxes that are gone.
+import type { Binary, ObjectId } from 'mongodb';
+import { BSON, Binary as BsonBinary, MongoServerError } from 'mongodb';
+import type { Ctx } from './context.ts';
+import type { AddressValue, MessageDoc, PackDoc } from './docs.ts';
+import { COLL } from './docs.ts';
+import { lockName } from './locks.ts';
+import type { NewJournalEntry } from '../notify/index.ts';
+
+/** Messages per page, as a shift (open-message.ts holds the same value for its page queries). */
+export const PACK_PAGE_SHIFT = 5;
+
+/** A message whose packed parts are larger than this is read from its own document: for a large
+ * message the cost of one document read is small beside its bytes, and packs stay well under the
+ * 16 MiB document limit (32 × 128 KiB = 4 MiB). */
+export const PACK_ITEM_MAX_BYTES = 128 * 1024;
+
+/** What a pack keeps of one message: the parts that never change. */
+export interface PackItem {
+  uid: number;
+  size: number;
+  content: Buffer;
+  attachmentRefs: string[];
+  searchable: Buffer;
+  subject: string;
+  from: AddressValue[];
+  to: AddressValue[];
+  cc: AddressValue[];
+  bcc: AddressValue[];
+  replyTo: AddressValue[];
+  sender: AddressValue[];
+}
+
+/** The message fields a pack is made of, for the readers that may build one. */
+export const PACK_SOURCE_PROJECTION = {
+  uid: 1,
+  size: 1,
+  content: 1,
+  attachmentRefs: 1,
+  searchable: 1,
+  subject: 1,
+  from: 1,
+  to: 1,
+  cc: 1,
+  bcc: 1,
+  replyTo: 1,
+  sender: 1,
+} as const;
+
+/** Fields of a search a pack answers together with the mailbox index. */
+export const PACKED_SEARCH_FIELDS = new Set([
+  'headers',
+  'text',
+  'subject',
+  'from',
+  'to',
+  'cc',
+  'bcc',
+  'replyTo',
+  'sender',
+]);
+
+export type PackSource = Partial<Pick<MessageDoc, keyof typeof PACK_SOURCE_PROJECTION>> & { uid: number };
+
+export function packPageOf(uid: number): number {
+  return uid >>> PACK_PAGE_SHIFT;
+}
+
+export function packId(mailbox: ObjectId | string, page: number): string {
+  return `${typeof mailbox === 'string' ? mailbox : mailbox.toHexString()}.${page}`;
+}
+
+function bytesOf(b: Binary | Buffer | Uint8Array | undefined): Buffer | null {
+  if (!b) return null;
+  if (b instanceof BsonBinary) return Buffer.from(b.buffer);
+  return Buffer.isBuffer(b) ? b : Buffer.from(b);
+}
+
+/** The pack item of a message document, or null when it is too large or lacks a part. */
+export function packItemOf(d: PackSource): PackItem | null {
+  const content = bytesOf(d.content as Binary | Buffer | undefined);
+  const searchable = bytesOf(d.searchable as Binary | Buffer | undefined);
+  if (!content || !searchable || d.size === undefined) return null;
+  if (content.length + searchable.length > PACK_ITEM_MAX_BYTES) return null;
+  return {
+    uid: d.uid,
+    size: d.size,
+    content,
+    attachmentRefs: d.attachmentRefs ?? [],
+    searchable,
+    subject: d.subject ?? '',
+    from: d.from ?? [],
+    to: d.to ?? [],
+    cc: d.cc ?? [],
+    bcc: d.bcc ?? [],
+    replyTo: d.replyTo ?? [],
+    sender: d.sender ?? [],
+  };
+}
+
+/** The items of a pack document. */
+export function itemsOf(doc: PackDoc): PackItem[] {
+  const bytes = bytesOf(doc.data as Binary | Buffer)!;
+  return (BSON.deserialize(bytes, { promoteBuffers: true }) as { items: PackItem[] }).items;
+}
+
+export function packs(ctx: Ctx) {
+  return ctx.db.collection<PackDoc>(COLL.packs);
+}
+
+/** Every pack of a mailbox, in the database's order (one query: `mailbox` is an equality FerretDB
+ * hands to its back end, and MongoDB answers from the (mailbox, page) index). */
+export function packCursor(ctx: Ctx, mailbox: ObjectId) {
+  return packs(ctx).find({ mailbox }, { promoteBuffers: true }).batchSize(16);
+}
+
+/**
+ * Writes the packs of the pages in `pages` (page → the items read of it) that are closed and
+ * complete: under the mailbox lock, with the mailbox index brought up to the mailbox's MODSEQ, a
+ * page is packed when every UID of it is below uidNext and the index lists exactly the UIDs read.
+ * A page already packed (by another reader) is left as it is. Returns how many packs were written.
+ */
+export async function writePacks(
+  ctx: Ctx,
+  mailbox: ObjectId,
+  pages: ReadonlyMap<number, ReadonlyMap<number, PackItem | null>>,
+): Promise<number> {
+  if (pages.size === 0) return 0;
+  return ctx.locks.with(lockName.mailbox(mailbox), async () => {
+    const box = await ctx.mailboxes.findOne({ _id: mailbox }, { projection: { uidNext: 1, modifyIndex: 1 } });
+    if (!box) return 0;
+    const state = await ctx.index.current(mailbox, box.modifyIndex);
+    if (!state) return 0;
+    const docs: PackDoc[] = [];
+    for (const [page, read] of pages) {
+      const end = (page + 1) << PACK_PAGE_SHIFT;
+      if (end > box.uidNext) continue; // open: a new message may still take a UID in it
+      const listed: number[] = [];
+      for (let i = state.lowerBound(page << PACK_PAGE_SHIFT); i < state.entries.length; i++) {
+        const e = state.entries[i]!;
+        if (e.uid >= end) break;
+        listed.push(e.uid);
+      }
+      if (listed.length === 0 || listed.length !== read.size || !listed.every((u) => read.has(u))) continue;
+      const items = listed.map((u) => read.get(u)).filter((x): x is PackItem => !!x);
+      if (items.length === 0) continue;
+      docs.push({
+        _id: packId(mailbox, page),
+        mailbox,
+        page,
+        uids: items.map((i) => i.uid),
+        data: new BsonBinary(BSON.serialize({ items })),
+        created: new Date(),
+      });
+    }
+    if (docs.length === 0) return 0;
+    try {
+      const res = await packs(ctx).insertMany(docs, { ordered: false });
+      return res.insertedCount;
+    } catch (err) {
+      // a page packed meanwhile by another reader: the same content, keep it
+      if (err instanceof MongoServerError && err.code === 11000) {
+        return (err as MongoServerError & { result?: { insertedCount?: number } }).result?.insertedCount ?? 0;
+      }
+      throw err;
+    }
+  });
+}
+
+/** Drops the packs of the pages that journaled EXPUNGEs took messages from. Runs in the write path
+ * under the mailbox lock, before the change is journaled (Messages.change). */
+export async function dropExpungedPacks(ctx: Ctx, entries: readonly NewJournalEntry[]): Promise<void> {
+  const ids = new Set<string>();
+  for (const e of entries) if (e.command === 'EXPUNGE') ids.add(packId(e.mailbox, packPageOf(e.uid)));
+  // one equality on _id each: the only filter every back end answers without a scan
+  for (const _id of ids) await packs(ctx).deleteOne({ _id });
+}
+
+/** Drops every pack of a mailbox (the mailbox is being deleted, or is gone). */
+export async function dropMailboxPacks(ctx: Ctx, mailbox: ObjectId): Promise<number> {
+  return (await packs(ctx).deleteMany({ mailbox })).deletedCount;
+}

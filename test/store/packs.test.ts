@@ -1,0 +1,188 @@
+// Page packs (server/store/packs.ts): a long read packs the closed pages it reads; the next long
+// read and SEARCH take those pages from the packs, byte for byte and with the same answers; an
+// expunge drops the pack of its page, a mailbox deletion all of its packs; an open page or a page
+// whose messages changed while they were read is never packed.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { buffer } from 'node:stream/consumers';
+import { MongoClient, ObjectId, type CommandStartedEvent } from 'mongodb';
+import { openStore, type TestStore } from './_store.ts';
+import { bytes, mail } from './_mail.ts';
+import { openTestRedis, testEnv } from '../helpers/backends.ts';
+import { createStore, type Store } from '../../server/store/index.ts';
+import { PAGE_SHIFT } from '../../server/store/open-message.ts';
+import { makeCtx, resolveOptions } from '../../server/store/context.ts';
+import { Notifier } from '../../server/notify/index.ts';
+import { Journal } from '../../server/store/journal.ts';
+import { packItemOf, writePacks, type PackItem } from '../../server/store/packs.ts';
+
+let t: TestStore;
+before(async () => {
+  t = await openStore();
+});
+after(async () => {
+  await t.close();
+});
+
+const ALL: Array<[number, number]> = [[1, 4294967295]];
+
+async function packedUids(mailbox: string): Promise<number[]> {
+  const docs = await t.db
+    .collection('packs')
+    .find({ mailbox: new ObjectId(mailbox) })
+    .toArray();
+  return docs.flatMap((d) => d.uids as number[]).sort((a, b) => a - b);
+}
+
+async function waitForPacks(mailbox: string, count: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if ((await t.db.collection('packs').countDocuments({ mailbox: new ObjectId(mailbox) })) >= count) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`${count} packs were not written`);
+}
+
+async function readAll(store: Store, user: string, mailbox: string, raws: Map<number, Buffer>) {
+  const pager = store.messages.pager(user, mailbox, ALL);
+  for (const [uid, raw] of raws) {
+    const m = await pager.open(uid);
+    assert.ok(m, `uid ${uid} opens`);
+    assert.deepEqual(await buffer(m.raw().stream), raw, `uid ${uid} byte for byte`);
+  }
+}
+
+test('a long read packs closed pages; later reads and SEARCH use them; expunge and delete drop them', async () => {
+  const u = await t.store.users.create({ username: 'packs', password: 'pw' });
+  const box = await t.store.mailboxes.create(u.id, 'Packed');
+  const raws = new Map<number, Buffer>();
+  const count = (3 << PAGE_SHIFT) + 5; // UIDs 1..101: pages 0–2 closed, page 3 open
+  const big = 40; // inline text too large for a pack
+  const withFile = 50; // an attachment body kept in GridFS
+  for (let i = 1; i <= count; i++) {
+    const raw = mail({
+      subject: `pack ${i}`,
+      messageId: `<p${i}@example.com>`,
+      text: i === big ? 'wide line of text\r\n'.repeat(9000) : `body ${i} ${i % 3 === 0 ? 'needle' : 'hay'}`,
+      ...(i === withFile ? { attachment: bytes(100 * 1024, 7), filename: 'f.bin' } : {}),
+    });
+    raws.set((await t.store.messages.add({ user: u.id, mailbox: box.id, raw })).uid, raw);
+  }
+  const expected = [...raws.keys()].filter((uid) => uid % 3 === 0);
+  assert.deepEqual(await t.store.messages.search(u.id, box.id, { type: 'text', value: 'NEEDLE' }), expected);
+
+  await readAll(t.store, u.id, box.id, raws);
+  await waitForPacks(box.id, 3);
+  const packed = await packedUids(box.id);
+  const closed = [...raws.keys()].filter((uid) => uid < 3 << PAGE_SHIFT && uid !== big);
+  assert.deepEqual(packed, closed, 'closed pages packed, the large message left out');
+
+  // a second process reads them: packed pages come from the packs, the open page and the large
+  // message from message documents
+  const client = new MongoClient(testEnv().mongodbUri, { monitorCommands: true });
+  await client.connect();
+  const redis = openTestRedis();
+  const finds: Array<{ coll: string; filter: Record<string, unknown> }> = [];
+  client.on('commandStarted', (e: CommandStartedEvent) => {
+    if (e.commandName === 'find') finds.push({ coll: e.command.find, filter: e.command.filter });
+  });
+  const store = createStore({
+    db: client.db(t.dbName),
+    redis,
+    options: { channelPrefix: t.store.notify.prefix },
+  });
+  try {
+    await store.messages.view(u.id, box.id);
+    finds.length = 0;
+    await readAll(store, u.id, box.id, raws);
+    const messageFinds = finds.filter((f) => f.coll === 'messages');
+    assert.ok(
+      messageFinds.length <= 3,
+      `message reads besides the packs: ${JSON.stringify(messageFinds.map((f) => f.filter))}`,
+    );
+    assert.ok(
+      finds.some((f) => f.coll === 'packs'),
+      'the packs were read',
+    );
+
+    finds.length = 0;
+    assert.deepEqual(await store.messages.search(u.id, box.id, { type: 'text', value: 'needle' }), expected);
+    assert.deepEqual(
+      await store.messages.search(u.id, box.id, {
+        type: 'and',
+        keys: [
+          { type: 'subject', value: 'pack 1' },
+          { type: 'flag', flag: '\\Seen', set: false },
+        ],
+      }),
+      [1, ...Array.from({ length: 10 }, (_, i) => 10 + i), 100, 101],
+    );
+    const scanned = finds.filter(
+      (f) => f.coll === 'messages' && !('page' in f.filter) && !('uid' in f.filter),
+    );
+    assert.equal(scanned.length, 0, `no scan of the message documents: ${JSON.stringify(scanned)}`);
+
+    // expunge one message of page 1: its pack goes with it, answers stay right
+    const gone = 33;
+    await store.messages.updateFlags({
+      user: u.id,
+      mailbox: box.id,
+      uids: [[gone, gone]],
+      flags: ['\\Deleted'],
+      action: 'add',
+    });
+    assert.deepEqual((await store.messages.expunge({ user: u.id, mailbox: box.id })).uids, [gone]);
+    assert.ok(!(await packedUids(box.id)).includes(gone), 'the expunged message is in no pack');
+    assert.equal((await packedUids(box.id)).length, closed.length - 31);
+    raws.delete(gone);
+    assert.deepEqual(
+      await store.messages.search(u.id, box.id, { type: 'text', value: 'needle' }),
+      expected.filter((x) => x !== gone),
+    );
+    await readAll(store, u.id, box.id, raws);
+    assert.equal(await store.messages.pager(u.id, box.id, ALL).open(gone), null);
+  } finally {
+    await store.close();
+    redis.disconnect();
+    await client.close();
+  }
+
+  await t.store.mailboxes.delete(u.id, 'Packed');
+  assert.equal(await t.db.collection('packs').countDocuments({ mailbox: new ObjectId(box.id) }), 0);
+});
+
+test('an open page, or a page whose messages changed while read, is not packed', async () => {
+  const u = await t.store.users.create({ username: 'nopack', password: 'pw' });
+  const box = await t.store.mailboxes.create(u.id, 'Open');
+  const m = new ObjectId(box.id);
+  for (let i = 1; i <= (1 << PAGE_SHIFT) + 2; i++)
+    await t.store.messages.add({ user: u.id, mailbox: box.id, raw: mail({ subject: `open ${i}` }) });
+  const redis = openTestRedis();
+  const client = new MongoClient(testEnv().mongodbUri);
+  await client.connect();
+  const db = client.db(t.dbName);
+  const notify = new Notifier({ journal: new Journal(db), redis, prefix: t.store.notify.prefix });
+  const ctx = makeCtx(db, redis, notify, resolveOptions({ channelPrefix: t.store.notify.prefix }));
+  try {
+    const read = async (page: number) => {
+      const docs = await db.collection('messages').find({ mailbox: m, page }).toArray();
+      return new Map(docs.map((d) => [d.uid as number, packItemOf(d as never) as PackItem | null]));
+    };
+    const page0 = await read(0);
+    const page1 = await read(1);
+    assert.equal(await writePacks(ctx, m, new Map([[1, page1]])), 0, 'page 1 is open');
+    const short = new Map(page0);
+    short.delete(5);
+    assert.equal(await writePacks(ctx, m, new Map([[0, short]])), 0, 'a read missing a message');
+    // a message expunged after the page was read
+    await t.store.messages.expunge({ user: u.id, mailbox: box.id, uids: [[7, 7]], requireDeleted: false });
+    assert.equal(await writePacks(ctx, m, new Map([[0, page0]])), 0, 'a read holding an expunged message');
+    page0.delete(7);
+    assert.equal(await writePacks(ctx, m, new Map([[0, page0]])), 1, 'the page as it is now');
+    assert.equal(await writePacks(ctx, m, new Map([[0, page0]])), 0, 'packed once');
+  } finally {
+    await ctx.index.flush();
+    await notify.close();
+    redis.disconnect();
+    await client.close();
+  }
+});
