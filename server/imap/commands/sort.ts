@@ -51,6 +51,8 @@ export const sort: CommandSpec = {
 async function runSort({ session, args, uid, tag }: CommandCall): Promise<Reply> {
   const box = session.selected!;
   const ret = parseReturn(args);
+  // CONTEXT=SORT (RFC 5267 §4.1) is not offered: a sorted result is not kept up to date
+  if (ret.options?.update) throw new ProtocolError('UPDATE is not supported with SORT');
   const criteria = parseSortCriteria(args[ret.used]);
   // RFC 5256 §3: the charset is required
   const charset = astring(args[ret.used + 1], 'charset').toUpperCase();
