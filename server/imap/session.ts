@@ -178,6 +178,7 @@ export class Session {
       'STATUS=SIZE',
       'QUOTA',
       'QUOTA=RES-STORAGE',
+      'QUOTA=RES-MESSAGE',
     );
     return caps;
   }
