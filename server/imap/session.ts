@@ -163,6 +163,7 @@ export class Session {
       'SORT=DISPLAY',
       'ESORT',
       'CONTEXT=SEARCH',
+      'CONTEXT=SORT',
       'THREAD=ORDEREDSUBJECT',
       'THREAD=REFERENCES',
       'LIST-EXTENDED',

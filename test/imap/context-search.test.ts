@@ -1,7 +1,7 @@
-// CONTEXT=SEARCH (RFC 5267 §4): SEARCH RETURN (UPDATE) keeps the search live and reports its
-// changes as ESEARCH ADDTO / REMOVEFROM where the session may speak (after a command, NOOP,
-// IDLE), CANCELUPDATE ends it, a session holds at most MAX_SEARCH_CONTEXTS ([NOUPDATE] beyond),
-// and PARTIAL's errors. Raw sockets, two connections: one watches, the other changes the mailbox.
+// CONTEXT=SEARCH and CONTEXT=SORT (RFC 5267 §4): SEARCH / SORT RETURN (UPDATE) keeps the result
+// live and reports its changes as ESEARCH ADDTO / REMOVEFROM where the session may speak (after a
+// command, NOOP, IDLE), with positions in a sorted result; CANCELUPDATE ends it, a session holds at
+// most MAX_SEARCH_CONTEXTS ([NOUPDATE] beyond), and PARTIAL's errors. Raw sockets, two connections: one watches, the other changes the mailbox.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RawImap } from './_client.ts';
@@ -49,10 +49,10 @@ after(async () => {
   await env.srv.stop();
 });
 
-test('CAPABILITY lists CONTEXT=SEARCH, not CONTEXT=SORT', async () => {
+test('CAPABILITY lists CONTEXT=SEARCH and CONTEXT=SORT', async () => {
   const caps = (await a.command('c1', 'CAPABILITY'))[0]!.split(' ');
   assert.ok(caps.includes('CONTEXT=SEARCH'));
-  assert.ok(!caps.includes('CONTEXT=SORT'));
+  assert.ok(caps.includes('CONTEXT=SORT'));
 });
 
 test('flag changes by another session: ADDTO and REMOVEFROM at NOOP, UIDs after UID SEARCH', async () => {
@@ -191,7 +191,7 @@ test(`at most ${MAX_SEARCH_CONTEXTS} live searches: the next is answered with [N
   assert.equal(r[r.length - 1], 'MY OK UID SEARCH completed');
 });
 
-test('PARTIAL (RFC 5267 §4.4) with UPDATE, and its errors; SORT takes no UPDATE', async () => {
+test('PARTIAL (RFC 5267 §4.4) with UPDATE, and its errors', async () => {
   await mailbox('Part', 5);
   assert.deepEqual(await a.command('P01', 'UID SEARCH RETURN (UPDATE PARTIAL 2:3) ALL'), [
     '* ESEARCH (TAG "P01") UID PARTIAL (2:3 2:3)',
@@ -212,9 +212,6 @@ test('PARTIAL (RFC 5267 §4.4) with UPDATE, and its errors; SORT takes no UPDATE
   assert.deepEqual(await a.command('P06', 'SEARCH RETURN (PARTIAL) ALL'), [
     'P06 BAD Missing or invalid partial range',
   ]);
-  assert.deepEqual(await a.command('P07', 'SORT RETURN (UPDATE) (ARRIVAL) UTF-8 ALL'), [
-    'P07 BAD UPDATE is not supported with SORT',
-  ]);
   // the live PARTIAL search reports on its whole result
   await b.command('x1', 'STORE 1 +FLAGS.SILENT (\\Deleted)');
   await b.command('x2', 'EXPUNGE');
@@ -223,4 +220,54 @@ test('PARTIAL (RFC 5267 §4.4) with UPDATE, and its errors; SORT takes no UPDATE
     '* 1 EXPUNGE',
     'n1 OK NOOP completed',
   ]);
+});
+
+test('CONTEXT=SORT: ADDTO and REMOVEFROM name positions in the sorted result', async () => {
+  await mailbox('Sorted', 0);
+  for (const subject of ['c', 'a', 'b']) await append(a, 'Sorted', '', subject);
+  await a.command('s0', 'SELECT Sorted');
+  assert.deepEqual(await a.command('S01', 'UID SORT RETURN (UPDATE) (SUBJECT) UTF-8 UNSEEN'), [
+    '* ESEARCH (TAG "S01") UID ALL 2:3,1',
+    'S01 OK UID SORT completed',
+  ]);
+  // "ab" sorts second
+  await append(b, 'Sorted', '', 'ab');
+  assert.deepEqual(esearch(await a.command('n1', 'NOOP')), ['* ESEARCH (TAG "S01") UID ADDTO (2 4)']);
+  // a, ab, b, c: "b" leaves from position 3
+  await b.command('f1', 'UID STORE 3 +FLAGS (\\Seen)');
+  assert.deepEqual(esearch(await a.command('n2', 'NOOP')), ['* ESEARCH (TAG "S01") UID REMOVEFROM (3 3)']);
+  // a, ab, c: two leave, the highest position first
+  await b.command('f2', 'UID STORE 1:2 +FLAGS (\\Seen)');
+  assert.deepEqual(esearch(await a.command('n3', 'NOOP')), [
+    '* ESEARCH (TAG "S01") UID REMOVEFROM (3 1 1 2)',
+  ]);
+  // ab alone; three come back: a at 1, then b and c at 3 and 4
+  await b.command('f3', 'UID STORE 1:3 -FLAGS (\\Seen)');
+  assert.deepEqual(esearch(await a.command('n4', 'NOOP')), ['* ESEARCH (TAG "S01") UID ADDTO (1 2 3 3,1)']);
+  assert.deepEqual(
+    await a.command('S02', 'UID SORT RETURN (ALL) (SUBJECT) UTF-8 UNSEEN'),
+    // a fresh SORT agrees with what the updates built
+    ['* ESEARCH (TAG "S02") UID ALL 2,4,3,1', 'S02 OK UID SORT completed'],
+  );
+});
+
+test('CONTEXT=SORT in message numbers: an expunge is removed at its position before EXPUNGE', async () => {
+  await mailbox('SortedSeq', 4);
+  assert.deepEqual(await a.command('T01', 'SORT RETURN (UPDATE COUNT) (REVERSE ARRIVAL) UTF-8 ALL'), [
+    '* ESEARCH (TAG "T01") COUNT 4',
+    'T01 OK SORT completed',
+  ]);
+  await b.command('x1', 'STORE 2 +FLAGS.SILENT (\\Deleted)');
+  await b.command('x2', 'EXPUNGE');
+  // 4, 3, 2, 1: message 2 is third
+  assert.deepEqual(await a.command('n1', 'NOOP'), [
+    '* ESEARCH (TAG "T01") REMOVEFROM (3 2)',
+    '* 2 EXPUNGE',
+    'n1 OK NOOP completed',
+  ]);
+  await append(b, 'SortedSeq', '', 'new');
+  const n2 = await a.command('n2', 'NOOP');
+  assert.deepEqual(esearch(n2), ['* ESEARCH (TAG "T01") ADDTO (1 4)']);
+  assert.ok(n2.indexOf('* 4 EXISTS') >= 0 && n2.indexOf('* 4 EXISTS') < n2.indexOf(esearch(n2)[0]!));
+  assert.deepEqual(await a.command('c1', 'CANCELUPDATE "T01"'), ['c1 OK CANCELUPDATE completed']);
 });

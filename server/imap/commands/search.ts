@@ -38,8 +38,7 @@ export const search: CommandSpec = {
       } else if (o?.update) {
         const context = new SearchContext(tag, uid, req.key);
         const deps = session.syncDeps();
-        uids = await context.evaluate(box, deps.search);
-        context.result = uids;
+        uids = await context.start(box, deps.search);
         box.contexts.set(tag, context);
       } else {
         uids = await findMatches(session, req.key);
