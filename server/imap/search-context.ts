@@ -8,7 +8,7 @@
 // by the mailbox index without reading a message. Keys that read content (header fields, text, the
 // Date: header) cannot change their answer for a message once it is stored, so each such key is
 // evaluated once per message: over the mailbox when the context is made, and then only over
-// messages that arrived since (one query restricted to their UIDs). Its matches are kept as UIDs
+// messages that arrived since (those documents alone). Its matches are kept as UIDs
 // and stand in for the key when the whole query is evaluated again on the index.
 //
 // A sorted context keeps what its criteria order by for each message of its result: no sort key
@@ -76,7 +76,10 @@ export class SearchContext {
   async evaluate(box: SelectedMailbox, search: Searcher): Promise<number[]> {
     const top = box.maxUid;
     if (this.contentKeys.length && top > this.checked) {
-      const fresh: StoreKey = { type: 'uid', uids: [[this.checked + 1, top]] };
+      // the UIDs themselves, not a range: the store reads a few messages it knows by their ids
+      let i = box.uids.length;
+      while (i > 0 && box.uids[i - 1]! > this.checked) i--;
+      const fresh: StoreKey = { type: 'uid', uids: box.uids.slice(i) };
       for (const k of this.contentKeys) {
         const key = toStoreKey(k, box);
         const found = await search(box.id, this.checked ? { type: 'and', keys: [fresh, key] } : key);

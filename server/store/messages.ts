@@ -34,7 +34,7 @@ import { uidFilter } from './uidset.ts';
 import { REMOVABLE_PROJECTION, removeMessages, type RemovableMessage } from './removal.ts';
 import { messageCountLocked } from './message-count.ts';
 import { parse, rebuild, section, type Parsed } from './mime.ts';
-import { indexOnly, searchIndex, searchMailbox } from './search.ts';
+import { indexOnly, searchIds, searchIndex, searchMailbox } from './search.ts';
 import { lockName, withAll } from './locks.ts';
 import { safeDeep } from './bson-safe.ts';
 import { pack, unpack, type Content, type Searchable } from './content.ts';
@@ -929,6 +929,11 @@ export class Messages implements MessagesApi {
       return v ? searchIndex(v, query) : [];
     }
     const m = await this.ownedBox(user, mailbox);
-    return m ? searchMailbox(this.ctx, m, query) : [];
+    if (!m) return [];
+    // a query limited to a few UIDs the index knows (a live search checking new messages) reads
+    // just those documents
+    const limit = query.type === 'and' ? query.keys.find((k) => k.type === 'uid') : undefined;
+    const known = limit?.type === 'uid' ? this.knownIds(m, limit.uids) : null;
+    return known ? searchIds(this.ctx, m, known, query) : searchMailbox(this.ctx, m, query);
   }
 }

@@ -10,6 +10,7 @@ import { flagField } from './flags.ts';
 import { uidFilter, uidMatcher } from './uidset.ts';
 import { unpack, type Searchable } from './content.ts';
 import { sentDay } from './mime.ts';
+import { readInMailbox } from './by-id.ts';
 
 type Doc = Partial<MessageDoc> & Partial<Searchable> & { uid: number };
 
@@ -200,29 +201,54 @@ function compile(key: SearchKey): Matcher {
   }
 }
 
-export async function searchMailbox(ctx: Ctx, mailbox: ObjectId, query: SearchKey): Promise<number[]> {
-  const match = compile(query);
-  const pre = toFilter(query);
+/** What a search reads of each message document. */
+function projectionOf(query: SearchKey): Record<string, 1 | 0> {
   const fields = new Set<string>();
   fieldsOf(query, fields);
   const projection: Record<string, 1 | 0> = { uid: 1 };
   if (!fields.has('_id')) projection._id = 0;
   // header fields and text are packed together (content.ts)
   for (const f of fields) projection[f === 'headers' || f === 'text' ? 'searchable' : f] = 1;
+  return projection;
+}
+
+function matches(match: Matcher, d: Partial<MessageDoc> & { uid: number }): boolean {
+  const doc: Doc = d;
+  if (d.searchable) {
+    const { headers, text } = unpack<Searchable>(d.searchable);
+    doc.headers = headers;
+    doc.text = text;
+  }
+  return match(doc);
+}
+
+export async function searchMailbox(ctx: Ctx, mailbox: ObjectId, query: SearchKey): Promise<number[]> {
+  const match = compile(query);
+  const pre = toFilter(query);
   const filter: Filter<MessageDoc> =
     pre && Object.keys(pre).length ? { $and: [{ mailbox }, pre] } : { mailbox };
   const out: number[] = [];
-  const cursor = ctx.messages.find(filter, { projection }).sort({ uid: 1 }).batchSize(200);
-  for await (const d of cursor) {
-    const doc: Doc = d;
-    if (d.searchable) {
-      const { headers, text } = unpack<Searchable>(d.searchable);
-      doc.headers = headers;
-      doc.text = text;
-    }
-    if (match(doc)) out.push(d.uid);
-  }
+  const cursor = ctx.messages
+    .find(filter, { projection: projectionOf(query) })
+    .sort({ uid: 1 })
+    .batchSize(200);
+  for await (const d of cursor) if (matches(match, d)) out.push(d.uid);
   return out;
+}
+
+/** `searchMailbox` over the messages `ids` only (a few, named by the mailbox index): read one by
+ * one by `_id`, the read FerretDB passes down (docs/ARCHITECTURE.md §3), rather than a query that
+ * it would answer by decoding the whole collection. */
+export async function searchIds(
+  ctx: Ctx,
+  mailbox: ObjectId,
+  ids: readonly ObjectId[],
+  query: SearchKey,
+): Promise<number[]> {
+  const match = compile(query);
+  const projection = { ...projectionOf(query), _id: 1 as const };
+  const docs = await readInMailbox<MessageDoc>(ctx, ids, mailbox, projection);
+  return docs.filter((d) => matches(match, d)).map((d) => d.uid);
 }
 
 /** Fields of a search the mailbox index holds (UID and ALL need none). */
