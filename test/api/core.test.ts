@@ -227,6 +227,12 @@ describe('authentication', () => {
     const listed = await env.admin.get('/users?query=mq');
     const u = listed.body.results.find((x: { username: string }) => x.username === 'mq');
     assert.deepEqual(u.messages, { allowed: 9, used: 0 });
+    // the OpenAPI document says so too
+    const doc = (await env.anon.get('/openapi.json')).body;
+    const body = (method: string) =>
+      JSON.stringify(doc.paths['/users' + (method === 'put' ? '/{user}' : '')][method].requestBody);
+    assert.match(body('post'), /"messageQuota"/);
+    assert.match(body('put'), /"messageQuota"/);
   });
 
   test('"me" with the admin token is a 400', async () => {
