@@ -117,6 +117,11 @@ export class SelectedMailbox {
    * (RFC 7162 §3.2.10), else an EXPUNGE each, every number counting the ones before it
    * (RFC 3501 §7.4.1). */
   private forget(uids: readonly number[], out: ResponseWriter): void {
+    if (this.contexts.size) {
+      // live results lose them first, while their message numbers are still the client's
+      const set = new Set(uids);
+      for (const c of this.contexts.values()) c.expunging(set, this, out);
+    }
     const told: number[] = [];
     for (const uid of uids) {
       const i = this.indexOf(uid);
@@ -277,8 +282,6 @@ export class SelectedMailbox {
       heldBack = true;
       this.dirty = true;
     } else if (gone.length) {
-      const set = new Set(gone);
-      for (const c of this.contexts.values()) c.expunging(set, this, out);
       this.forget(gone, out);
     }
     if (added.length) {

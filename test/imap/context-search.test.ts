@@ -130,6 +130,22 @@ test('an expunged message leaves the result before its EXPUNGE, while its number
   assert.deepEqual(n1, ['* ESEARCH (TAG "E01") REMOVEFROM (0 3)', '* 3 EXPUNGE', 'n1 OK NOOP completed']);
 });
 
+test("the session's own EXPUNGE and MOVE: REMOVEFROM before each EXPUNGE", async () => {
+  await mailbox('OwnGone', 4);
+  await a.command('O01', 'SEARCH RETURN (UPDATE) ALL');
+  await a.command('d1', 'STORE 2 +FLAGS.SILENT (\\Deleted)');
+  assert.deepEqual(await a.command('x1', 'EXPUNGE'), [
+    '* ESEARCH (TAG "O01") REMOVEFROM (0 2)',
+    '* 2 EXPUNGE',
+    'x1 OK EXPUNGE completed',
+  ]);
+  const m1 = await a.command('m1', 'MOVE 3 INBOX');
+  assert.deepEqual(
+    m1.filter((l) => !l.startsWith('* OK [COPYUID')),
+    ['* ESEARCH (TAG "O01") REMOVEFROM (0 3)', '* 3 EXPUNGE', 'm1 OK MOVE completed'],
+  );
+});
+
 test('IDLE pushes the changes as they happen', async () => {
   await mailbox('Idle', 2);
   await a.command('I01', 'UID SEARCH RETURN (UPDATE) FLAGGED');
