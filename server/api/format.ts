@@ -10,6 +10,7 @@ export function userSummary(u: UserInfo) {
     name: u.name,
     address: u.address ?? '',
     quota: { allowed: u.quota, used: u.storageUsed },
+    messages: { allowed: u.messageQuota, used: u.messagesUsed },
     disabled: u.disabled,
     hasPasswordSet: u.hasPassword,
     created: u.created.toISOString(),

@@ -34,3 +34,8 @@ export const SHUTDOWN_GRACE_MS = 10 * 1000;
 /** Messages a FETCH of bodies reads ahead of the one it writes: hides round trips, while at most
  * this many message trees (attachment bodies stay in GridFS until written) are held per session. */
 export const FETCH_READ_AHEAD = 8;
+/** Live searches (RFC 5267 §4.3 UPDATE) a session may keep at once: each is evaluated again on the
+ * mailbox index whenever the mailbox changes, and keeps the UIDs matching each of its content keys,
+ * so their number bounds the work and memory a client can make every change cost. A search over
+ * the limit is answered, and its tagged OK says `[NOUPDATE "tag"]`. */
+export const MAX_SEARCH_CONTEXTS = 16;

@@ -34,8 +34,36 @@ function midnight(d: ImapDate): Date {
   return new Date(Date.UTC(d.year, d.month - 1, d.day));
 }
 
-/** The store's key for a parsed SEARCH key, in the context of the selected mailbox. */
-export function toStoreKey(key: SearchKey, box: SelectedMailbox): StoreKey {
+/** Keys that read a message's content (header fields, text, the Date: header): the mailbox index
+ * cannot answer them, but a message's answer to them never changes. */
+export function readsContent(key: SearchKey): boolean {
+  return (
+    key.type === 'field' ||
+    key.type === 'header' ||
+    key.type === 'body' ||
+    key.type === 'text' ||
+    (key.type === 'date' && key.field === 'sent')
+  );
+}
+
+/** The content keys of a query, each parsed node once. */
+export function contentKeys(key: SearchKey, out: SearchKey[] = []): SearchKey[] {
+  if (readsContent(key)) out.push(key);
+  else if (key.type === 'not') contentKeys(key.key, out);
+  else if (key.type === 'or') contentKeys(key.right, contentKeys(key.left, out));
+  else if (key.type === 'and') for (const k of key.keys) contentKeys(k, out);
+  return out;
+}
+
+/** The store's key for a parsed SEARCH key, in the context of the selected mailbox. `known`
+ * may answer a content key with the UIDs known to match it (search contexts, RFC 5267 §4.3). */
+export function toStoreKey(
+  key: SearchKey,
+  box: SelectedMailbox,
+  known?: (key: SearchKey) => readonly number[] | undefined,
+): StoreKey {
+  const uids = known && readsContent(key) ? known(key) : undefined;
+  if (uids) return uidKey([...uids]);
   switch (key.type) {
     case 'all':
       return { type: 'all' };
@@ -71,11 +99,11 @@ export function toStoreKey(key: SearchKey, box: SelectedMailbox): StoreKey {
     case 'modseq':
       return { type: 'modseq', gte: storedModseq(key.value) };
     case 'not':
-      return { type: 'not', key: toStoreKey(key.key, box) };
+      return { type: 'not', key: toStoreKey(key.key, box, known) };
     case 'or':
-      return { type: 'or', keys: [toStoreKey(key.left, box), toStoreKey(key.right, box)] };
+      return { type: 'or', keys: [toStoreKey(key.left, box, known), toStoreKey(key.right, box, known)] };
     case 'and':
-      return { type: 'and', keys: key.keys.map((k) => toStoreKey(k, box)) };
+      return { type: 'and', keys: key.keys.map((k) => toStoreKey(k, box, known)) };
   }
 }
 

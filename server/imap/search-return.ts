@@ -1,5 +1,5 @@
-// RETURN options of SEARCH and SORT (RFC 4731 §3.1, RFC 5182 §2, RFC 5267 §3 and §4.4) and the
-// ESEARCH response that carries their answer (RFC 4731 §3.2).
+// RETURN options of SEARCH and SORT (RFC 4731 §3.1, RFC 5182 §2, RFC 5267 §3, §4.2, §4.3 and §4.4)
+// and the ESEARCH response that carries their answer (RFC 4731 §3.2).
 import { ProtocolError } from './protocol/errors.ts';
 import { atom, parseNumber } from './protocol/parse.ts';
 import type { Token } from './protocol/reader.ts';
@@ -14,6 +14,8 @@ export interface ReturnOptions {
   save: boolean;
   /** RFC 5267 §4.4 PARTIAL low:high, 1-based positions in the result's order. */
   partial?: [number, number];
+  /** RFC 5267 §4.3 UPDATE: keep the search as a context and report its changes. */
+  update: boolean;
 }
 
 /** Options after RETURN, or null when the command has none: `RETURN ()` is `RETURN (ALL)`
@@ -25,7 +27,7 @@ export function parseReturn(args: readonly Token[]): { options: ReturnOptions | 
   }
   const list = args[1];
   if (list?.kind !== 'list') throw new ProtocolError('RETURN needs a list of options');
-  const o: ReturnOptions = { min: false, max: false, all: false, count: false, save: false };
+  const o: ReturnOptions = { min: false, max: false, all: false, count: false, save: false, update: false };
   for (let i = 0; i < list.items.length; i++) {
     const name = atom(list.items[i], 'return option').toUpperCase();
     switch (name) {
@@ -36,7 +38,15 @@ export function parseReturn(args: readonly Token[]): { options: ReturnOptions | 
       case 'SAVE':
         o[name.toLowerCase() as 'min' | 'max' | 'all' | 'count' | 'save'] = true;
         break;
+      case 'UPDATE':
+        o.update = true;
+        break;
+      case 'CONTEXT':
+        // RFC 5267 §4.2: a hint that the search will be refined; nothing to prepare for it
+        break;
       case 'PARTIAL': {
+        // RFC 5267 §4.4: one window per search
+        if (o.partial) throw new ProtocolError('PARTIAL given twice');
         const m = /^(\d+):(\d+)$/.exec(atom(list.items[++i], 'partial range'));
         if (!m) throw new ProtocolError('Invalid partial range');
         const a = parseNumber(m[1]!, true);

@@ -9,6 +9,7 @@ import type { RecentMarks } from './recent.ts';
 import { SYSTEM_FLAGS, flagList } from './format.ts';
 import { wireModseq } from './modseq.ts';
 import { formatSequenceSet } from './protocol/response.ts';
+import type { SearchContext, Searcher } from './search-context.ts';
 
 /** The shared mailbox index, with every change up to `atLeast` (default: the mailbox's latest). */
 export type ViewOf = (mailbox: string, atLeast?: number) => Promise<MailboxView | null>;
@@ -53,6 +54,8 @@ export class SelectedMailbox {
   condstore = false;
   /** RFC 7162 §3.2.10: expunges come as VANISHED once QRESYNC is enabled. */
   qresync = false;
+  /** Live searches (RFC 5267 §4.3) by tag; they end with the selection. */
+  readonly contexts = new Map<string, SearchContext>();
   /** Keywords the client has been told of in FLAGS (RFC 3501 §7.2.6): lower case → spelling. */
   private readonly told = new Map<string, string>();
 
@@ -102,10 +105,23 @@ export class SelectedMailbox {
     return this.condstore && stored !== undefined ? ` MODSEQ (${wireModseq(stored)})` : '';
   }
 
+  /** After each command while searches are live: the session's own changes (STORE, EXPUNGE…) are
+   * already in this process's index, and reach its contexts at the next sync. */
+  recheck(): void {
+    if (!this.contexts.size) return;
+    this.dirty = true;
+    this.want = Math.max(this.want, this.cursor);
+  }
+
   /** Removes expunged UIDs from the view and tells the client: one `VANISHED` with QRESYNC
    * (RFC 7162 §3.2.10), else an EXPUNGE each, every number counting the ones before it
    * (RFC 3501 §7.4.1). */
   private forget(uids: readonly number[], out: ResponseWriter): void {
+    if (this.contexts.size) {
+      // live results lose them first, while their message numbers are still the client's
+      const set = new Set(uids);
+      for (const c of this.contexts.values()) c.expunging(set, this, out);
+    }
     const told: number[] = [];
     for (const uid of uids) {
       const i = this.indexOf(uid);
@@ -226,7 +242,7 @@ export class SelectedMailbox {
    */
   async sync(
     rule: SyncRule,
-    deps: { view: ViewOf; recent: RecentMarks; out: ResponseWriter },
+    deps: { view: ViewOf; recent: RecentMarks; out: ResponseWriter; search?: Searcher },
     force = false,
   ): Promise<boolean> {
     if (rule === 'none' || (!this.dirty && !force)) return false;
@@ -256,6 +272,7 @@ export class SelectedMailbox {
       addedFlags.push(v.entries[i]!.flags);
     }
     added.reverse();
+    const moved = v.modseq > this.cursor;
     this.cursor = Math.max(this.cursor, v.modseq);
     for (const m of this.own) if (m <= this.cursor) this.own.delete(m);
 
@@ -286,6 +303,10 @@ export class SelectedMailbox {
       const fl = flagList([...c.flags], this.recent.has(c.uid));
       out.untagged(`${n} FETCH (UID ${c.uid} FLAGS ${fl}${this.modseqItem(c.modseq)})`);
       await out.maybeFlush();
+    }
+    if (this.contexts.size && deps.search && (moved || gone.length || added.length)) {
+      const held = new Set(heldBack ? gone : []);
+      for (const c of [...this.contexts.values()]) await c.refresh(this, deps.search, out, held);
     }
     return heldBack;
   }

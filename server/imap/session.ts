@@ -8,7 +8,7 @@ import { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { ServiceContext } from '../service.ts';
-import type { AuthResult, Beacon } from '../store/index.ts';
+import type { AuthResult, Beacon, SearchKey as StoreSearchKey } from '../store/index.ts';
 import { CommandInput } from './input.ts';
 import type { CommandResult, ErrorResult } from './protocol/reader.ts';
 import {
@@ -162,6 +162,8 @@ export class Session {
       'SORT',
       'SORT=DISPLAY',
       'ESORT',
+      'CONTEXT=SEARCH',
+      'CONTEXT=SORT',
       'THREAD=ORDEREDSUBJECT',
       'THREAD=REFERENCES',
       'LIST-EXTENDED',
@@ -177,6 +179,7 @@ export class Session {
       'STATUS=SIZE',
       'QUOTA',
       'QUOTA=RES-STORAGE',
+      'QUOTA=RES-MESSAGE',
     );
     return caps;
   }
@@ -275,6 +278,7 @@ export class Session {
     }
     const rule = (uid ? spec.uidSync : spec.sync) ?? 'none';
     if (this.selected && !this.closed) {
+      this.selected.recheck();
       try {
         await this.selected.sync(rule, this.syncDeps(), spec.forceSync === true);
       } catch (err) {
@@ -299,6 +303,7 @@ export class Session {
       view: (mailbox: string, atLeast?: number) => this.store.messages.view(this.userId, mailbox, atLeast),
       recent: this.recentMarks,
       out: this.out,
+      search: (mailbox: string, key: StoreSearchKey) => this.store.messages.search(this.userId, mailbox, key),
     };
   }
 

@@ -50,7 +50,7 @@ export class RedisKeys {
 
   // --- store maintenance and counters ---
   /** Sweep cursor and tallies (server/store/sweep.ts). */
-  sweep(part: 'state' | 'refs' | 'sizes' | 'uid' | 'modseq'): string {
+  sweep(part: 'state' | 'refs' | 'sizes' | 'counts' | 'uid' | 'modseq'): string {
     return this.key('sweep', part);
   }
   /** Delivery counters (server/store/delivery-stats.ts). */

@@ -57,6 +57,11 @@ export interface UserDoc {
   quota: number;
   /** Sum of the sizes of the user's messages, kept with $inc. */
   storageUsed: number;
+  /** Most messages the user may hold; absent or 0 = unlimited (RFC 9208 MESSAGE). */
+  messageQuota?: number;
+  /** Number of the user's messages, kept with $inc beside storageUsed. Absent in users stored
+   * before it existed: counted once, when first needed, and stored (`users.ts` messageCount). */
+  messagesUsed?: number;
   disabled: boolean;
   asps: AspDoc[];
   /** Bumped on every change of `asps` (compare-and-set: FerretDB has no positional `$`). */

@@ -136,6 +136,10 @@ export interface UserInfo {
   quota: number;
   /** Bytes used by all messages of the user (sum of message sizes). */
   storageUsed: number;
+  /** Most messages the user may hold; 0 = unlimited. */
+  messageQuota: number;
+  /** Number of messages the user holds. */
+  messagesUsed: number;
   disabled: boolean;
   /** False when the account has no password of its own (only application passwords log in). */
   hasPassword: boolean;
@@ -149,6 +153,8 @@ export interface CreateUserInput {
   password?: string | null;
   name?: string;
   quota?: number;
+  /** Most messages the user may hold; 0 or omitted = unlimited. */
+  messageQuota?: number;
   disabled?: boolean;
   /** An address to register and make primary. */
   address?: string;
@@ -158,6 +164,7 @@ export interface UpdateUserInput {
   name?: string;
   password?: string | null;
   quota?: number;
+  messageQuota?: number;
   disabled?: boolean;
   /** Must be one of the user's registered addresses. */
   address?: string;
@@ -219,7 +226,8 @@ export interface UsersApi {
   ): Promise<{ asp: AspInfo; password: string }>;
   listAsps(id: Id): Promise<AspInfo[]>;
   deleteAsp(id: Id, aspId: Id): Promise<boolean>;
-  /** Recomputes storageUsed from the user's messages; returns the new value. */
+  /** Recomputes storageUsed (and the message count) from the user's messages; returns the new
+   * storageUsed. */
   recountStorage(id: Id): Promise<number>;
 }
 
@@ -602,7 +610,7 @@ export interface SweepReport {
   refsFixed: number;
   /** Messages removed because their mailbox no longer exists. */
   orphanMessages: number;
-  /** Users whose storageUsed was corrected. */
+  /** Users whose storageUsed or message count was corrected. */
   storageFixed: number;
   /** Mailboxes whose uidNext/modifyIndex was raised. */
   mailboxesFixed: number;

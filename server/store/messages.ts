@@ -33,8 +33,9 @@ import { applyFlags, flagBooleans, normalizeFlags, sameFlags } from './flags.ts'
 import { uidFilter } from './uidset.ts';
 import { dropExpungedPacks } from './packs.ts';
 import { REMOVABLE_PROJECTION, removeMessages, type RemovableMessage } from './removal.ts';
+import { messageCountLocked } from './message-count.ts';
 import { parse, rebuild, section, type Parsed } from './mime.ts';
-import { indexOnly, searchIndex, searchMailbox } from './search.ts';
+import { indexOnly, searchIds, searchIndex, searchMailbox } from './search.ts';
 import { lockName, withAll } from './locks.ts';
 import { safeDeep } from './bson-safe.ts';
 import { pack, unpack, type Content, type Searchable } from './content.ts';
@@ -239,33 +240,45 @@ export class Messages implements MessagesApi {
   }
 
   /**
-   * Raises storageUsed by `bytes` unless that passes the quota (0 = unlimited): one update that
-   * returns the result, taken back when it is over (rare), under the user's lock, so no other
-   * change of storageUsed comes in between.
+   * Raises storageUsed by `bytes` and the message count by `count` unless that passes the quota
+   * or the message limit (0 = unlimited): one update that returns the result, taken back when it
+   * is over (rare), under the user's lock, so no other change of either comes in between.
    */
-  private async reserve(user: ObjectId, bytes: number): Promise<void> {
+  private async reserve(user: ObjectId, bytes: number, count: number): Promise<void> {
     await this.ctx.locks.with(lockName.user(user), async () => {
+      const inc = { $inc: { storageUsed: bytes, messagesUsed: count } };
       // no projection: FerretDB's findAndModify does not support one
-      const u = await this.ctx.users.findOneAndUpdate(
-        { _id: user },
-        { $inc: { storageUsed: bytes } },
-        { returnDocument: 'after' },
-      );
+      let u = await this.ctx.users.findOneAndUpdate({ _id: user, messagesUsed: { $exists: true } }, inc, {
+        returnDocument: 'after',
+      });
+      if (!u) {
+        // a user stored before the message count existed has it counted first (once)
+        await messageCountLocked(this.ctx, user);
+        u = await this.ctx.users.findOneAndUpdate({ _id: user }, inc, { returnDocument: 'after' });
+      }
       if (!u) throw new StoreError('NOUSER', 'no such user');
-      if (u.quota > 0 && u.storageUsed > u.quota) {
-        await this.ctx.users.updateOne({ _id: user }, { $inc: { storageUsed: -bytes } });
+      const overStorage = u.quota > 0 && u.storageUsed > u.quota;
+      const limit = u.messageQuota ?? 0;
+      const used = u.messagesUsed ?? 0;
+      if (overStorage || (limit > 0 && used > limit)) {
+        await this.ctx.users.updateOne(
+          { _id: user },
+          { $inc: { storageUsed: -bytes, messagesUsed: -count } },
+        );
         throw new StoreError(
           'OVERQUOTA',
-          `quota exceeded (${u.storageUsed - bytes} + ${bytes} > ${u.quota} bytes)`,
+          overStorage
+            ? `quota exceeded (${u.storageUsed - bytes} + ${bytes} > ${u.quota} bytes)`
+            : `message limit exceeded (${used - count} + ${count} > ${limit} messages)`,
         );
       }
     });
   }
 
-  private async release(user: ObjectId, bytes: number): Promise<void> {
-    if (!bytes) return;
+  private async release(user: ObjectId, bytes: number, count: number): Promise<void> {
+    if (!bytes && !count) return;
     await this.ctx.locks.with(lockName.user(user), () =>
-      this.ctx.users.updateOne({ _id: user }, { $inc: { storageUsed: -bytes } }),
+      this.ctx.users.updateOne({ _id: user }, { $inc: { storageUsed: -bytes, messagesUsed: -count } }),
     );
   }
 
@@ -338,7 +351,7 @@ export class Messages implements MessagesApi {
     if (!(await this.ownedBox(user.toHexString(), mailbox.toHexString())))
       throw new StoreError('NOMAILBOX', 'no such mailbox');
 
-    await this.reserve(user, size);
+    await this.reserve(user, size, 1);
     const acquired: string[] = [];
     let doc: MessageDoc | undefined;
     let box: MailboxDoc | undefined;
@@ -364,7 +377,7 @@ export class Messages implements MessagesApi {
     } catch (err) {
       if (!committed) {
         // nothing was committed: give back what we took (the sweep repairs it if this fails too)
-        await this.release(user, size).catch(() => undefined);
+        await this.release(user, size, 1).catch(() => undefined);
         if (acquired.length) await changeRefs(this.ctx, countRefs([acquired]), -1).catch(() => undefined);
       }
       throw err;
@@ -449,7 +462,8 @@ export class Messages implements MessagesApi {
 
     // all or nothing against the quota: reserve the whole copy first
     let reserved = list.reduce((s, d) => s + d.size, 0);
-    await this.reserve(user, reserved);
+    let reservedCount = list.length;
+    await this.reserve(user, reserved, reservedCount);
     const map: CopyResult['map'] = [];
     const entries: NewJournalEntry[] = [];
     try {
@@ -492,6 +506,7 @@ export class Messages implements MessagesApi {
         for (let j = 0; j < inserted; j++) {
           const c = copies[j]!;
           reserved -= c.size;
+          reservedCount--;
           map.push({ source: docs[j]!.uid, target: c.uid });
         }
         if (failure) {
@@ -502,10 +517,12 @@ export class Messages implements MessagesApi {
       }
       // sources expunged meanwhile are simply not copied: what was reserved for them goes back
       const unused = reserved;
+      const unusedCount = reservedCount;
       reserved = 0;
-      await this.release(user, unused);
+      reservedCount = 0;
+      await this.release(user, unused, unusedCount);
     } catch (err) {
-      await this.release(user, reserved).catch(() => undefined);
+      await this.release(user, reserved, reservedCount).catch(() => undefined);
       await this.announce(entries);
       throw err;
     }
@@ -914,6 +931,11 @@ export class Messages implements MessagesApi {
       return v ? searchIndex(v, query) : [];
     }
     const m = await this.ownedBox(user, mailbox);
-    return m ? searchMailbox(this.ctx, m, query) : [];
+    if (!m) return [];
+    // a query limited to a few UIDs the index knows (a live search checking new messages) reads
+    // just those documents
+    const limit = query.type === 'and' ? query.keys.find((k) => k.type === 'uid') : undefined;
+    const known = limit?.type === 'uid' ? this.knownIds(m, limit.uids) : null;
+    return known ? searchIds(this.ctx, m, known, query) : searchMailbox(this.ctx, m, query);
   }
 }

@@ -31,17 +31,24 @@ export async function removeMessages(ctx: Ctx, docs: RemovableMessage[]): Promis
     if (res.deletedCount === 1) removed.push(d);
   }
   if (removed.length === 0) return removed;
-  const perUser = new Map<string, { id: ObjectId; bytes: number }>();
+  const perUser = new Map<string, { id: ObjectId; bytes: number; count: number }>();
   for (const d of removed) {
     const k = d.user.toHexString();
-    const e = perUser.get(k) ?? { id: d.user, bytes: 0 };
+    const e = perUser.get(k) ?? { id: d.user, bytes: 0, count: 0 };
     e.bytes += d.size;
+    e.count++;
     perUser.set(k, e);
   }
-  for (const { id, bytes } of perUser.values()) {
-    await ctx.locks.with(lockName.user(id), () =>
-      ctx.users.updateOne({ _id: id }, { $inc: { storageUsed: -bytes } }),
-    );
+  for (const { id, bytes, count } of perUser.values()) {
+    await ctx.locks.with(lockName.user(id), async () => {
+      // the message count only where it is kept: a user stored before it existed is counted
+      // when first needed, and these messages are gone by then
+      const res = await ctx.users.updateOne(
+        { _id: id, messagesUsed: { $exists: true } },
+        { $inc: { storageUsed: -bytes, messagesUsed: -count } },
+      );
+      if (res.matchedCount === 0) await ctx.users.updateOne({ _id: id }, { $inc: { storageUsed: -bytes } });
+    });
   }
   await changeRefs(ctx, countRefs(removed.map((d) => d.attachmentRefs)), -1);
   return removed;

@@ -20,6 +20,7 @@ import {
   packPageOf,
   type PackItem,
 } from './packs.ts';
+import { readInMailbox } from './by-id.ts';
 
 type Doc = Partial<MessageDoc> & Partial<Searchable> & { uid: number };
 
@@ -269,29 +270,23 @@ async function searchPacked(
       if (i < 0 || !left.delete(m.uid)) continue;
       const item = packItemOf(m) ?? undefined;
       const d = item ? fromIndex(state.entries[i]!, dates, item) : null;
-      if (d ? match(d) : await matchOne(ctx, mailbox, m.uid, query, fields)) out.push(m.uid);
+      if (d ? match(d) : await matchOne(ctx, mailbox, m.uid, query)) out.push(m.uid);
     }
   }
   // messages stored before pages existed: read each alone
-  for (const uid of left) if (await matchOne(ctx, mailbox, uid, query, fields)) out.push(uid);
+  for (const uid of left) if (await matchOne(ctx, mailbox, uid, query)) out.push(uid);
   return out.sort((a, b) => a - b);
 }
 
 /** The query on one message read from its document. */
-async function matchOne(
-  ctx: Ctx,
-  mailbox: ObjectId,
-  uid: number,
-  query: SearchKey,
-  fields: ReadonlySet<string>,
-): Promise<boolean> {
-  return (await scan(ctx, mailbox, query, fields, { uid })).length === 1;
+async function matchOne(ctx: Ctx, mailbox: ObjectId, uid: number, query: SearchKey): Promise<boolean> {
+  return (await scan(ctx, mailbox, query, { uid })).length === 1;
 }
 
 export async function searchMailbox(ctx: Ctx, mailbox: ObjectId, query: SearchKey): Promise<number[]> {
   const fields = new Set<string>();
   fieldsOf(query, fields);
-  return (await searchPacked(ctx, mailbox, query, fields)) ?? scan(ctx, mailbox, query, fields);
+  return (await searchPacked(ctx, mailbox, query, fields)) ?? scan(ctx, mailbox, query);
 }
 
 /** The search over the mailbox's message documents (with `only`, over those it selects). */
@@ -299,30 +294,56 @@ async function scan(
   ctx: Ctx,
   mailbox: ObjectId,
   query: SearchKey,
-  fields: ReadonlySet<string>,
   only?: Filter<MessageDoc>,
 ): Promise<number[]> {
   const match = compile(query);
   // a read of chosen messages stays top-level equalities, the filter FerretDB hands to its back end
   const pre = only ? null : toFilter(query);
+  const base: Filter<MessageDoc> = only ? { mailbox, ...only } : { mailbox };
+  const filter: Filter<MessageDoc> = pre && Object.keys(pre).length ? { $and: [base, pre] } : base;
+  const out: number[] = [];
+  const cursor = ctx.messages
+    .find(filter, { projection: projectionOf(query) })
+    .sort({ uid: 1 })
+    .batchSize(200);
+  for await (const d of cursor) if (matches(match, d)) out.push(d.uid);
+  return out;
+}
+
+/** What a search reads of each message document. */
+function projectionOf(query: SearchKey): Record<string, 1 | 0> {
+  const fields = new Set<string>();
+  fieldsOf(query, fields);
   const projection: Record<string, 1 | 0> = { uid: 1 };
   if (!fields.has('_id')) projection._id = 0;
   // header fields and text are packed together (content.ts)
   for (const f of fields) projection[f === 'headers' || f === 'text' ? 'searchable' : f] = 1;
-  const base: Filter<MessageDoc> = only ? { mailbox, ...only } : { mailbox };
-  const filter: Filter<MessageDoc> = pre && Object.keys(pre).length ? { $and: [base, pre] } : base;
-  const out: number[] = [];
-  const cursor = ctx.messages.find(filter, { projection }).sort({ uid: 1 }).batchSize(200);
-  for await (const d of cursor) {
-    const doc: Doc = d;
-    if (d.searchable) {
-      const { headers, text } = unpack<Searchable>(d.searchable);
-      doc.headers = headers;
-      doc.text = text;
-    }
-    if (match(doc)) out.push(d.uid);
+  return projection;
+}
+
+function matches(match: Matcher, d: Partial<MessageDoc> & { uid: number }): boolean {
+  const doc: Doc = d;
+  if (d.searchable) {
+    const { headers, text } = unpack<Searchable>(d.searchable);
+    doc.headers = headers;
+    doc.text = text;
   }
-  return out;
+  return match(doc);
+}
+
+/** `searchMailbox` over the messages `ids` only (a few, named by the mailbox index): read one by
+ * one by `_id`, the read FerretDB passes down (docs/ARCHITECTURE.md §3), rather than a query that
+ * it would answer by decoding the whole collection. */
+export async function searchIds(
+  ctx: Ctx,
+  mailbox: ObjectId,
+  ids: readonly ObjectId[],
+  query: SearchKey,
+): Promise<number[]> {
+  const match = compile(query);
+  const projection = { ...projectionOf(query), _id: 1 as const };
+  const docs = await readInMailbox<MessageDoc>(ctx, ids, mailbox, projection);
+  return docs.filter((d) => matches(match, d)).map((d) => d.uid);
 }
 
 /** Fields of a search the mailbox index holds (UID and ALL need none). */

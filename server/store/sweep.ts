@@ -17,6 +17,7 @@ import type { SweepReport } from './index.ts';
 import type { Ctx } from './context.ts';
 import { purgeMailbox } from './removal.ts';
 import { lockName } from './locks.ts';
+import { countUserMessages } from './message-count.ts';
 
 /** Documents read by one slice of a pass. */
 export const SWEEP_SLICE = 500;
@@ -53,6 +54,7 @@ function keys(ctx: Ctx) {
     state: k.sweep('state'),
     refs: k.sweep('refs'),
     sizes: k.sweep('sizes'),
+    counts: k.sweep('counts'),
     uid: k.sweep('uid'),
     modseq: k.sweep('modseq'),
   };
@@ -123,7 +125,7 @@ export function sweepSlice(
     let phase = state.phase as Phase | undefined;
     let cursor = state.cursor ? new ObjectId(state.cursor) : null;
     if (!phase || !PHASES.includes(phase)) {
-      await ctx.redis.del(k.refs, k.sizes, k.uid, k.modseq);
+      await ctx.redis.del(k.refs, k.sizes, k.counts, k.uid, k.modseq);
       phase = 'messages';
       cursor = null;
     }
@@ -143,7 +145,7 @@ export function sweepSlice(
       await ctx.redis.hset(k.state, { phase: after, cursor: '' });
       return { report, done: false, phase };
     }
-    await ctx.redis.del(k.refs, k.sizes, k.uid, k.modseq);
+    await ctx.redis.del(k.refs, k.sizes, k.counts, k.uid, k.modseq);
     await ctx.redis.hdel(k.state, 'phase', 'cursor');
     await ctx.redis.hset(k.state, { finishedAt: String(Date.now()) });
     return { report, done: true, phase };
@@ -201,6 +203,7 @@ const PHASE_RUN: Record<Phase, PhaseRun> = {
     const exists = new Map<string, boolean>();
     const refs = new Map<string, number>();
     const sizes = new Map<string, number>();
+    const counts = new Map<string, number>();
     const uids = new Map<string, number>();
     const modseqs = new Map<string, number>();
     for (const m of docs) {
@@ -219,12 +222,14 @@ const PHASE_RUN: Record<Phase, PhaseRun> = {
       for (const sha of new Set(m.attachmentRefs ?? [])) refs.set(sha, (refs.get(sha) ?? 0) + 1);
       const u = m.user.toHexString();
       sizes.set(u, (sizes.get(u) ?? 0) + m.size);
+      counts.set(u, (counts.get(u) ?? 0) + 1);
       uids.set(box, Math.max(uids.get(box) ?? 0, m.uid));
       modseqs.set(box, Math.max(modseqs.get(box) ?? 0, m.modseq));
     }
     const tx = ctx.redis.multi();
     for (const [sha, n] of refs) tx.hincrby(k.refs, sha, n);
     for (const [u, n] of sizes) tx.hincrby(k.sizes, u, n);
+    for (const [u, n] of counts) tx.hincrby(k.counts, u, n);
     if (uids.size) tx.eval(RAISE, 1, k.uid, ...[...uids].flat().map(String));
     if (modseqs.size) tx.eval(RAISE, 1, k.modseq, ...[...modseqs].flat().map(String));
     await tx.exec();
@@ -283,32 +288,35 @@ const PHASE_RUN: Record<Phase, PhaseRun> = {
     return null;
   },
 
-  // storageUsed = sum of message sizes. Users that look wrong are recounted under their lock; an
-  // add between its reservation and its insert counts as not stored yet, so the figure is exact
-  // when the user is quiet and otherwise corrected by the next pass.
+  // storageUsed = sum of message sizes, messagesUsed = their number (where it is kept). Users that
+  // look wrong are recounted under their lock; an add between its reservation and its insert
+  // counts as not stored yet, so the figures are exact when the user is quiet and otherwise
+  // corrected by the next pass.
   async users(ctx, cursor, slice, _graceMs, report) {
     const { docs, next } = await page(
-      ctx.users.find(after(cursor), { projection: { _id: 1, storageUsed: 1 } }),
+      ctx.users.find(after(cursor), { projection: { _id: 1, storageUsed: 1, messagesUsed: 1 } }),
       slice,
     );
     report.scanned += docs.length;
-    const tallied = docs.length
-      ? await ctx.redis.hmget(keys(ctx).sizes, ...docs.map((u) => u._id.toHexString()))
-      : [];
+    const ids = docs.map((u) => u._id.toHexString());
+    const tallied = ids.length ? await ctx.redis.hmget(keys(ctx).sizes, ...ids) : [];
+    const counted = ids.length ? await ctx.redis.hmget(keys(ctx).counts, ...ids) : [];
     for (const [i, u] of docs.entries()) {
-      if (Number(tallied[i] ?? 0) === u.storageUsed) continue;
+      const countOk = u.messagesUsed === undefined || Number(counted[i] ?? 0) === u.messagesUsed;
+      if (Number(tallied[i] ?? 0) === u.storageUsed && countOk) continue;
       await fixing({ user: u._id.toHexString() }, () =>
         ctx.locks.with(lockName.user(u._id), async () => {
-          const rows = await ctx.messages
-            .aggregate<{ _id: null; total: number }>([
-              { $match: { user: u._id } },
-              { $group: { _id: null, total: { $sum: '$size' } } },
-            ])
-            .toArray();
-          const total = rows[0]?.total ?? 0;
-          const cur = await ctx.users.findOne({ _id: u._id }, { projection: { storageUsed: 1 } });
-          if (!cur || cur.storageUsed === total) return;
-          await ctx.users.updateOne({ _id: u._id }, { $set: { storageUsed: total } });
+          const { bytes, messages } = await countUserMessages(ctx, u._id);
+          const cur = await ctx.users.findOne(
+            { _id: u._id },
+            { projection: { storageUsed: 1, messagesUsed: 1 } },
+          );
+          if (!cur) return;
+          const set: { storageUsed?: number; messagesUsed?: number } = {};
+          if (cur.storageUsed !== bytes) set.storageUsed = bytes;
+          if (cur.messagesUsed !== undefined && cur.messagesUsed !== messages) set.messagesUsed = messages;
+          if (!Object.keys(set).length) return;
+          await ctx.users.updateOne({ _id: u._id }, { $set: set });
           report.storageFixed++;
         }),
       );

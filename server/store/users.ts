@@ -1,4 +1,5 @@
-// Users: bcrypt passwords, application-specific passwords, quota and storageUsed.
+// Users: bcrypt passwords, application-specific passwords, quota and storageUsed, the message
+// limit and the message count.
 import { randomInt } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import { ObjectId, type Filter } from 'mongodb';
@@ -24,6 +25,7 @@ import { purgeMailbox } from './removal.ts';
 import { escapeRegex } from './paths.ts';
 import { lockName } from './locks.ts';
 import { safeString } from './bson-safe.ts';
+import { countUserMessages, messageCount } from './message-count.ts';
 
 const USERNAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const ASP_SCOPES = new Set<string>(['imap', 'pop3', 'smtp', '*']);
@@ -44,6 +46,8 @@ export function toUserInfo(d: UserDoc): UserInfo {
     address: d.address,
     quota: d.quota,
     storageUsed: d.storageUsed,
+    messageQuota: d.messageQuota ?? 0,
+    messagesUsed: d.messagesUsed ?? 0,
     disabled: d.disabled,
     hasPassword: d.password !== null,
     created: d.created,
@@ -63,6 +67,13 @@ function toAspInfo(a: AspDoc): AspInfo {
 function checkQuota(q: unknown): number {
   if (typeof q !== 'number' || !Number.isSafeInteger(q) || q < 0) {
     throw new StoreError('INVALID', 'quota must be a whole number of bytes ≥ 0');
+  }
+  return q;
+}
+
+function checkMessageQuota(q: unknown): number {
+  if (typeof q !== 'number' || !Number.isSafeInteger(q) || q < 0) {
+    throw new StoreError('INVALID', 'messageQuota must be a whole number of messages ≥ 0');
   }
   return q;
 }
@@ -90,6 +101,7 @@ export class Users implements UsersApi {
       );
     }
     const quota = checkQuota(input.quota ?? this.ctx.opts.defaultQuota);
+    const messageQuota = checkMessageQuota(input.messageQuota ?? 0);
     const address = input.address === undefined ? null : normalizeAddress(input.address);
     if (address?.startsWith('*@')) throw new StoreError('INVALID', 'a catch-all cannot be a primary address');
     if (address && (await this.ctx.addresses.findOne({ address }, { projection: { _id: 1 } }))) {
@@ -106,6 +118,8 @@ export class Users implements UsersApi {
       address,
       quota,
       storageUsed: 0,
+      messageQuota,
+      messagesUsed: 0,
       disabled: input.disabled ?? false,
       asps: [],
       aspsV: 0,
@@ -145,14 +159,21 @@ export class Users implements UsersApi {
     return _id ? this.ctx.users.findOne({ _id }) : null;
   }
 
+  /** The user as the API and IMAP show it; a user stored before the message count existed has
+   * it counted now (once). */
+  private async info(d: UserDoc): Promise<UserInfo> {
+    if (d.messagesUsed === undefined) d.messagesUsed = await messageCount(this.ctx, d._id);
+    return toUserInfo(d);
+  }
+
   async get(id: Id): Promise<UserInfo | null> {
     const d = await this.doc(id);
-    return d ? toUserInfo(d) : null;
+    return d ? this.info(d) : null;
   }
 
   async getByUsername(username: string): Promise<UserInfo | null> {
     const d = await this.ctx.users.findOne({ username: String(username).toLowerCase() });
-    return d ? toUserInfo(d) : null;
+    return d ? this.info(d) : null;
   }
 
   async list(q: ListUsersQuery = {}): Promise<{ total: number; users: UserInfo[] }> {
@@ -166,7 +187,9 @@ export class Users implements UsersApi {
       .skip(q.skip ?? 0)
       .limit(q.limit ?? 100)
       .toArray();
-    return { total, users: docs.map(toUserInfo) };
+    const users: UserInfo[] = [];
+    for (const d of docs) users.push(await this.info(d));
+    return { total, users };
   }
 
   async update(id: Id, changes: UpdateUserInput): Promise<UserInfo> {
@@ -175,6 +198,7 @@ export class Users implements UsersApi {
     const set: Partial<UserDoc> = {};
     if (changes.name !== undefined) set.name = safeString(String(changes.name));
     if (changes.quota !== undefined) set.quota = checkQuota(changes.quota);
+    if (changes.messageQuota !== undefined) set.messageQuota = checkMessageQuota(changes.messageQuota);
     if (changes.disabled !== undefined) set.disabled = Boolean(changes.disabled);
     if (changes.password !== undefined) {
       set.password = changes.password === null ? null : await this.hash(checkPassword(changes.password));
@@ -193,7 +217,7 @@ export class Users implements UsersApi {
     }
     const after = await this.ctx.users.findOne({ _id: d._id });
     if (!after) throw new StoreError('NOUSER', 'no such user');
-    return toUserInfo(after);
+    return this.info(after);
   }
 
   async delete(id: Id): Promise<void> {
@@ -350,19 +374,14 @@ export class Users implements UsersApi {
 }
 
 /**
- * Sets storageUsed to the sum of the user's message sizes. Exact when no add/expunge of that user
- * runs at the same moment (a concurrent one can make it off by that message until the next recount).
+ * Sets storageUsed to the sum of the user's message sizes and messagesUsed to their number. Exact
+ * when no add/expunge of that user runs at the same moment (a concurrent one can make it off by
+ * that message until the next recount).
  */
 export async function recountUserStorage(ctx: Ctx, user: ObjectId): Promise<number> {
   return ctx.locks.with(lockName.user(user), async () => {
-    const rows = await ctx.messages
-      .aggregate<{ _id: null; total: number }>([
-        { $match: { user } },
-        { $group: { _id: null, total: { $sum: '$size' } } },
-      ])
-      .toArray();
-    const total = rows[0]?.total ?? 0;
-    await ctx.users.updateOne({ _id: user }, { $set: { storageUsed: total } });
-    return total;
+    const { bytes, messages } = await countUserMessages(ctx, user);
+    await ctx.users.updateOne({ _id: user }, { $set: { storageUsed: bytes, messagesUsed: messages } });
+    return bytes;
   });
 }

@@ -69,6 +69,8 @@ describe('conventions', () => {
       ['POST', '/users', [1, 2, 3]],
       ['POST', '/users', 'just a string'],
       ['PUT', `/users/${alice.id}`, { quota: -1 }],
+      ['PUT', `/users/${alice.id}`, { messageQuota: -1 }],
+      ['POST', '/users', { username: 'x', password: 'y', messageQuota: 1.5 }],
       ['GET', `/users/${alice.id}/search?datestart=yesterday`],
     ];
     for (const [method, path, json] of cases) {
@@ -213,6 +215,24 @@ describe('authentication', () => {
   test('a user token may not raise its own quota', async () => {
     const r = await alice.client.put('/users/me', { quota: 10 ** 12 });
     assert.equal(r.status, 403);
+    assert.equal((await alice.client.put('/users/me', { messageQuota: 10 ** 6 })).status, 403);
+  });
+
+  test('messageQuota: set on create and by the admin, shown with its usage', async () => {
+    const c = await env.admin.post('/users', { username: 'mq', password: 'x-secret', messageQuota: 5 });
+    assert.equal(c.status, 200, c.text);
+    const one = await env.admin.get(`/users/${c.body.id}`);
+    assert.deepEqual(one.body.limits.messages, { allowed: 5, used: 0 });
+    assert.equal((await env.admin.put(`/users/${c.body.id}`, { messageQuota: 9 })).status, 200);
+    const listed = await env.admin.get('/users?query=mq');
+    const u = listed.body.results.find((x: { username: string }) => x.username === 'mq');
+    assert.deepEqual(u.messages, { allowed: 9, used: 0 });
+    // the OpenAPI document says so too
+    const doc = (await env.anon.get('/openapi.json')).body;
+    const body = (method: string) =>
+      JSON.stringify(doc.paths['/users' + (method === 'put' ? '/{user}' : '')][method].requestBody);
+    assert.match(body('post'), /"messageQuota"/);
+    assert.match(body('put'), /"messageQuota"/);
   });
 
   test('"me" with the admin token is a 400', async () => {
@@ -291,7 +311,8 @@ describe('users', () => {
     const page2 = await env.admin.get('/users?query=pa&limit=2&page=2');
     assert.deepEqual(page2.body.results, p2.body.results);
     const u = p1.body.results[0];
-    for (const k of ['id', 'username', 'name', 'address', 'quota', 'disabled']) assert.ok(k in u, k);
+    for (const k of ['id', 'username', 'name', 'address', 'quota', 'messages', 'disabled'])
+      assert.ok(k in u, k);
     assert.deepEqual(Object.keys(u.quota).sort(), ['allowed', 'used']);
   });
 

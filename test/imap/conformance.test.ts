@@ -264,3 +264,16 @@ test('a keyword new to the mailbox is announced with FLAGS and PERMANENTFLAGS be
   ]);
   for (const x of [a, b, c]) x.close();
 });
+
+test('LITERAL+ and never LITERAL- (RFC 7888 §5); a non-synchronizing literal past 4096 octets is taken', async () => {
+  const { c } = await userWith('literals');
+  const caps = (await c.command('c1', 'CAPABILITY'))[0]!.split(' ');
+  assert.ok(caps.includes('LITERAL+'));
+  assert.ok(!caps.includes('LITERAL-'));
+  // LITERAL- would answer BAD [TOOBIG] here (RFC 7888 §4); LITERAL+ takes it
+  const body = `Subject: big\r\n\r\n${'x'.repeat(5000)}\r\n`;
+  const r = await c.command('a1', `APPEND INBOX ${literal(body)}`);
+  assert.match(r[r.length - 1]!, /^a1 OK \[APPENDUID /, r.join('\n'));
+  const s = await c.command('s1', `UID SEARCH BODY ${literal('y'.repeat(5000))}`);
+  assert.deepEqual(s, ['* SEARCH', 's1 OK UID SEARCH completed']);
+});

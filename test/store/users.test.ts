@@ -27,6 +27,8 @@ test('create returns the user and makes the default mailboxes', async () => {
     address: 'alice@example.com',
     quota: 1000,
     storageUsed: 0,
+    messageQuota: 0,
+    messagesUsed: 0,
     disabled: false,
     hasPassword: true,
     created: u.created,

@@ -24,6 +24,12 @@ const quota = z
   .int()
   .min(0)
   .max(2 ** 50);
+/** Most messages the user may hold (RFC 9208 MESSAGE); 0 = unlimited. */
+const messageQuota = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 50);
 const name = z.string().max(256);
 const address = z.string().min(3).max(320);
 
@@ -33,6 +39,7 @@ const userOut = z.object({
   name: z.string(),
   address: z.string(),
   quota: z.object({ allowed: z.number(), used: z.number() }),
+  messages: z.object({ allowed: z.number(), used: z.number() }),
   disabled: z.boolean(),
 });
 
@@ -93,6 +100,7 @@ const createUser = defineRoute({
       address: address.optional(),
       name: name.optional(),
       quota: quota.optional(),
+      messageQuota: messageQuota.optional(),
       disabled: z.boolean().optional(),
     })
     .strict(),
@@ -104,6 +112,7 @@ const createUser = defineRoute({
       ...(body.address !== undefined ? { address: body.address } : {}),
       ...(body.name !== undefined ? { name: body.name } : {}),
       ...(body.quota !== undefined ? { quota: body.quota } : {}),
+      ...(body.messageQuota !== undefined ? { messageQuota: body.messageQuota } : {}),
       ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
     });
     deps.domains.changed();
@@ -130,7 +139,7 @@ const getUser = defineRoute({
       username: s.username,
       name: s.name,
       address: s.address,
-      limits: { quota: s.quota },
+      limits: { quota: s.quota, messages: s.messages },
       disabled: s.disabled,
       activated: true,
       hasPasswordSet: s.hasPasswordSet,
@@ -146,7 +155,7 @@ const updateUser = defineRoute({
   summary: 'Change a user',
   description:
     'A user token may change name, address and password (with existingPassword when the account has one); ' +
-    'quota and disabled need the admin token. A new password revokes every user token of the account ' +
+    'quota, messageQuota and disabled need the admin token. A new password revokes every user token of the account ' +
     'and logs out its IMAP and POP3 sessions.',
   access: 'user',
   ...userPath,
@@ -156,6 +165,7 @@ const updateUser = defineRoute({
       password: password.nullable().optional(),
       existingPassword: password.optional(),
       quota: quota.optional(),
+      messageQuota: messageQuota.optional(),
       disabled: z.boolean().optional(),
       address: address.optional(),
     })
@@ -164,8 +174,11 @@ const updateUser = defineRoute({
   async handler({ user, body, principal, deps }) {
     const current = await requireUser(deps, user);
     const isAdmin = principal?.kind === 'admin';
-    if (!isAdmin && (body.quota !== undefined || body.disabled !== undefined)) {
-      throw forbidden('quota and disabled need the admin token');
+    if (
+      !isAdmin &&
+      (body.quota !== undefined || body.messageQuota !== undefined || body.disabled !== undefined)
+    ) {
+      throw forbidden('quota, messageQuota and disabled need the admin token');
     }
     if (
       body.existingPassword !== undefined ||

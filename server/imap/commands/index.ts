@@ -2,6 +2,7 @@
 import type { CommandSpec } from '../command.ts';
 import { append } from './append.ts';
 import { authenticate } from './authenticate.ts';
+import { cancelupdate } from './cancelupdate.ts';
 import { capability } from './capability.ts';
 import { check } from './check.ts';
 import { close } from './close.ts';
@@ -40,6 +41,7 @@ import { unsubscribe } from './unsubscribe.ts';
 const ALL: CommandSpec[] = [
   append,
   authenticate,
+  cancelupdate,
   capability,
   check,
   close,

@@ -1,5 +1,5 @@
-// SETQUOTA (RFC 9208 §4.1.3): checked, then refused: a user's quota is set by the administrator
-// (HTTP API), never by the user over IMAP.
+// SETQUOTA (RFC 9208 §4.1.3): checked, then refused: a user's limits (STORAGE and MESSAGE alike)
+// are set by the administrator (HTTP API), never by the user over IMAP.
 import { AUTHENTICATED, no, type CommandSpec } from '../command.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import { astring, atom, expectEnd } from '../protocol/parse.ts';

@@ -1,5 +1,6 @@
 // SORT and UID SORT (RFC 5256 §3) with the keys of RFC 5256 and RFC 5957 (DISPLAYFROM, DISPLAYTO);
-// SORT RETURN (…) answers with ESEARCH (RFC 5267 §3, ESORT).
+// SORT RETURN (…) answers with ESEARCH (RFC 5267 §3, ESORT); RETURN (UPDATE) keeps the sorted
+// result live (RFC 5267 §4.3, CONTEXT=SORT).
 import { SELECTED, no, ok, type CommandCall, type CommandSpec, type Reply } from '../command.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import { astring, atom, parseSearch } from '../protocol/parse.ts';
@@ -7,7 +8,17 @@ import type { Token } from '../protocol/reader.ts';
 import { asksToSave, esearchResponse, parseReturn, savedPart } from '../search-return.ts';
 import { CHARSETS, findMatches } from '../search-run.ts';
 import { loadSources } from '../sort/fetch-items.ts';
-import { SORT_KEYS, needsDocument, sortIds, type SortCriterion, type SortKey } from '../sort/order.ts';
+import {
+  SORT_KEYS,
+  needsDocument,
+  sortIds,
+  type SortCriterion,
+  type SortItem,
+  type SortKey,
+} from '../sort/order.ts';
+import { SearchContext } from '../search-context.ts';
+import { MAX_SEARCH_CONTEXTS } from '../limits.ts';
+import type { Session } from '../session.ts';
 
 /** `(REVERSE ARRIVAL SUBJECT)`: RFC 5256 §3 sort-criteria, REVERSE only before a key. */
 export function parseSortCriteria(tok: Token | undefined): SortCriterion[] {
@@ -48,6 +59,25 @@ export const sort: CommandSpec = {
   },
 };
 
+/** What the criteria order by, for each of `uids` still in the mailbox. */
+export async function sortItems(
+  session: Session,
+  uids: readonly number[],
+  criteria: readonly SortCriterion[],
+): Promise<SortItem[]> {
+  const sources = await loadSources(session, uids, needsDocument(criteria) ? ['subject', 'addresses'] : []);
+  return sources.map((s) => ({
+    id: s.uid,
+    arrival: s.idate,
+    date: s.hdate,
+    size: s.size,
+    ...(s.doc?.subject !== undefined ? { subject: s.doc.subject } : {}),
+    ...(s.doc?.from ? { from: s.doc.from } : {}),
+    ...(s.doc?.to ? { to: s.doc.to } : {}),
+    ...(s.doc?.cc ? { cc: s.doc.cc } : {}),
+  }));
+}
+
 async function runSort({ session, args, uid, tag }: CommandCall): Promise<Reply> {
   const box = session.selected!;
   const ret = parseReturn(args);
@@ -58,22 +88,25 @@ async function runSort({ session, args, uid, tag }: CommandCall): Promise<Reply>
   if (!CHARSETS.includes(charset)) {
     return no('Unsupported charset', { code: 'BADCHARSET', charsets: CHARSETS });
   }
-  const uids = await findMatches(session, req.key);
-  const sources = await loadSources(session, uids, needsDocument(criteria) ? ['subject', 'addresses'] : []);
-  const items = sources.map((s) => ({
-    id: s.uid,
-    arrival: s.idate,
-    date: s.hdate,
-    size: s.size,
-    ...(s.doc?.subject !== undefined ? { subject: s.doc.subject } : {}),
-    ...(s.doc?.from ? { from: s.doc.from } : {}),
-    ...(s.doc?.to ? { to: s.doc.to } : {}),
-    ...(s.doc?.cc ? { cc: s.doc.cc } : {}),
-  }));
-  // UIDs ascend as message numbers do, so sorting by UID gives the same order
-  const sorted = sortIds(items, criteria);
-  const ids = uid ? sorted : sorted.map((u) => box.seqOf(u));
   const o = ret.options;
+  let sorted: number[];
+  let refused = false;
+  if (o?.update && box.contexts.size >= MAX_SEARCH_CONTEXTS && !box.contexts.has(tag)) {
+    // RFC 5267 §4.3: answered, but not kept up to date
+    refused = true;
+    sorted = sortIds(await sortItems(session, await findMatches(session, req.key), criteria), criteria);
+  } else if (o?.update) {
+    const context = new SearchContext(tag, uid, req.key, {
+      criteria,
+      load: (uids) => sortItems(session, uids, criteria),
+    });
+    sorted = await context.start(box, session.syncDeps().search);
+    box.contexts.set(tag, context);
+  } else {
+    // UIDs ascend as message numbers do, so sorting by UID gives the same order
+    sorted = sortIds(await sortItems(session, await findMatches(session, req.key), criteria), criteria);
+  }
+  const ids = uid ? sorted : sorted.map((u) => box.seqOf(u));
   if (!o) {
     session.out.untagged(ids.length ? `SORT ${ids.join(' ')}` : 'SORT');
   } else {
@@ -81,5 +114,8 @@ async function runSort({ session, args, uid, tag }: CommandCall): Promise<Reply>
     const line = esearchResponse(tag, uid, ids, o, true);
     if (line) session.out.untagged(line);
   }
-  return ok(`${uid ? 'UID ' : ''}SORT completed`);
+  const done = `${uid ? 'UID ' : ''}SORT completed`;
+  return refused
+    ? ok(`${done}; too many live searches, this one is not kept up to date`, { code: 'NOUPDATE', tag })
+    : ok(done);
 }

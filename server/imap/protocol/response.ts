@@ -145,7 +145,9 @@ export type ResponseCode =
   | { code: 'BADCHARSET'; charsets: string[] }
   | { code: 'BADURL'; url: string }
   /** RFC 7162 §3.1.3: the messages a conditional STORE left alone, as a set text. */
-  | { code: 'MODIFIED'; set: string };
+  | { code: 'MODIFIED'; set: string }
+  /** RFC 5267 §4.3: the search with this tag will not be kept up to date. */
+  | { code: 'NOUPDATE'; tag: string };
 
 /** The text between `[` and `]`. */
 export function formatCode(code: ResponseCode): string {
@@ -165,6 +167,8 @@ export function formatCode(code: ResponseCode): string {
       return code.charsets.length ? `BADCHARSET (${code.charsets.join(' ')})` : 'BADCHARSET';
     case 'BADURL':
       return `BADURL ${code.url}`;
+    case 'NOUPDATE':
+      return `NOUPDATE "${code.tag}"`;
     default:
       return `${code.code} ${code.value}`;
   }
