@@ -84,6 +84,8 @@ async function open(s: Session, m: DropMessage): Promise<ContentStream | null> {
         s.user!.id,
         drop.inbox.id,
         drop.messages.map((d) => d.uid),
+        // POP3 clients mostly download once and delete: packing what they read would be wasted
+        { writePacks: false },
       )),
     );
   const opened = await pager.open(m.uid);

@@ -526,6 +526,12 @@ export interface MailboxView {
   expungedSince(modseq: number): number[] | null;
 }
 
+export interface PagerOptions {
+  /** Pack the closed pages read from message documents (store/packs.ts); default true. A reader
+   * whose messages are about to go (a POP3 download) does not. */
+  writePacks?: boolean;
+}
+
 export interface MessagePager {
   /** The message with this UID; null if there is none (any more). */
   open(uid: number): Promise<OpenedMessage | null>;
@@ -588,7 +594,7 @@ export interface MessagesApi {
    * this one is sent. Given the UIDs that will be asked for, a reader expecting many of them reads
    * by passes over the mailbox instead (store/open-message.ts).
    */
-  pager(user: Id, mailbox: Id, wanted?: UidSet): MessagePager;
+  pager(user: Id, mailbox: Id, wanted?: UidSet, options?: PagerOptions): MessagePager;
   /** UIDs matching the query, ascending. */
   search(user: Id, mailbox: Id, query: SearchKey): Promise<number[]>;
 }

@@ -5,6 +5,7 @@ import { ObjectId, type Filter } from 'mongodb';
 import type {
   IndexedMessage,
   MessagePager,
+  PagerOptions,
   MailboxView,
   AddMessageInput,
   AddMessageResult,
@@ -921,8 +922,9 @@ export class Messages implements MessagesApi {
     return (await this.ownedBox(user, mailbox)) ? openMessage(this.ctx, mailbox, uid) : null;
   }
 
-  pager(user: Id, mailbox: Id, wanted?: UidSet): MessagePager {
-    return new PagedReader(this.ctx, mailbox, () => this.ownedBox(user, mailbox), wanted);
+  pager(user: Id, mailbox: Id, wanted?: UidSet, options: PagerOptions = {}): MessagePager {
+    const own = () => this.ownedBox(user, mailbox);
+    return new PagedReader(this.ctx, mailbox, own, wanted, options.writePacks ?? true);
   }
 
   async search(user: Id, mailbox: Id, query: SearchKey): Promise<number[]> {

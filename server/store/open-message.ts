@@ -135,8 +135,9 @@ export class PagedReader implements MessagePager {
   /** One pass at a time; reads that arrive meanwhile wait for it, then look at what it kept. */
   private passing: Promise<unknown> = Promise.resolve();
   private owned: Promise<unknown> | undefined;
-  /** Set for a reader that expects many messages: it reads the mailbox's page packs first and
-   * packs the pages it reads from message documents (packs.ts). */
+  /** Set for a reader that expects many messages: it reads the mailbox's page packs first. */
+  private readonly usePacks: boolean;
+  /** Set when it also packs the pages it reads from message documents (packs.ts). */
   private readonly collector: PackCollector | null = null;
   /** Pages a pass over the packs found packed; a UID of such a page that its pack lacks is read
    * from its message document. */
@@ -151,6 +152,7 @@ export class PagedReader implements MessagePager {
     private readonly mailbox: Id,
     private readonly own: () => Promise<unknown>,
     wanted?: UidSet,
+    writePacks = true,
     private readonly passBytes = SCAN_BUFFER_BYTES,
   ) {
     this.box = oid(mailbox);
@@ -159,13 +161,14 @@ export class PagedReader implements MessagePager {
       const index = ctx.index.peek(mailbox);
       if (index) for (const e of index.entries) if (this.wants(e.uid)) this.planned++;
     }
-    if (this.box && this.planned >= PACK_MIN_WANTED)
-      this.collector = new PackCollector(ctx, this.box, (p) => this.packedPages.has(p));
+    this.usePacks = !!this.box && this.planned >= PACK_MIN_WANTED;
+    if (this.usePacks && writePacks)
+      this.collector = new PackCollector(ctx, this.box!, (p) => this.packedPages.has(p));
   }
 
   async open(uid: number): Promise<OpenedMessage | null> {
     if (!this.box || !(await (this.owned ??= this.own()))) return null;
-    if (this.collector && !this.kept.has(uid)) {
+    if (this.usePacks && !this.kept.has(uid)) {
       const d = await this.fromPacks(uid);
       if (d) return opened(this.ctx, d);
       // a packed page without it: too large to pack, or gone; its own document says which

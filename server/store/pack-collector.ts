@@ -5,7 +5,15 @@
 // at the reader (a pack is only a faster copy).
 import type { ObjectId } from 'mongodb';
 import type { Ctx } from './context.ts';
-import { packItemOf, packPageOf, writePacks, type PackItem, type PackSource } from './packs.ts';
+import type { MailboxState } from './mailbox-index/state.ts';
+import {
+  PACK_PAGE_SHIFT,
+  packItemOf,
+  packPageOf,
+  writePacks,
+  type PackItem,
+  type PackSource,
+} from './packs.ts';
 
 /** Bytes of packed parts held before they are written. */
 const COLLECT_BYTES = 2 * 1024 * 1024;
@@ -15,6 +23,8 @@ const SETTLE_MS = 50;
 export class PackCollector {
   private pages = new Map<number, Map<number, PackItem | null>>();
   private bytes = 0;
+  /** Pages handed to writePacks already (a later pass over the mailbox meets them again). */
+  private readonly sent = new Set<number>();
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<unknown> = Promise.resolve();
 
@@ -27,13 +37,13 @@ export class PackCollector {
 
   add(d: PackSource): void {
     const page = packPageOf(d.uid);
-    if (this.packed(page)) return;
+    if (this.packed(page) || this.sent.has(page)) return;
     const item = packItemOf(d);
     let held = this.pages.get(page);
     if (!held) this.pages.set(page, (held = new Map()));
     if (held.has(d.uid)) return;
     held.set(d.uid, item);
-    this.bytes += item ? item.content.length + item.searchable.length : 0;
+    this.bytes += item ? itemBytes(item) : 0;
     if (this.bytes >= COLLECT_BYTES) this.flush();
     else this.settle();
   }
@@ -44,13 +54,24 @@ export class PackCollector {
     this.timer.unref();
   }
 
-  /** Writes what is held (pages that are not closed and complete are left out, see writePacks). */
+  /** Writes the pages held whole (by this process's mailbox index); a page still missing some of
+   * its messages stays held for the next flush while there is room (writePacks checks again). */
   flush(): Promise<unknown> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const pages = this.pages;
-    this.pages = new Map();
-    this.bytes = 0;
+    const index = this.ctx.index.peek(this.mailbox.toHexString());
+    const pages = new Map<number, Map<number, PackItem | null>>();
+    let waiting = 0;
+    for (const [page, held] of this.pages) {
+      const listed = index ? countListed(index, page) : held.size;
+      if (held.size >= listed) {
+        pages.set(page, held);
+        this.pages.delete(page);
+        this.sent.add(page);
+      } else waiting += bytesHeld(held);
+    }
+    if (waiting > COLLECT_BYTES) this.pages.clear();
+    this.bytes = this.pages.size ? waiting : 0;
     if (pages.size === 0) return this.writing;
     this.writing = this.writing
       .then(() => writePacks(this.ctx, this.mailbox, pages))
@@ -62,4 +83,27 @@ export class PackCollector {
       );
     return this.writing;
   }
+}
+
+function itemBytes(item: PackItem): number {
+  return item.content.length + item.searchable.length;
+}
+
+function bytesHeld(held: ReadonlyMap<number, PackItem | null>): number {
+  let n = 0;
+  for (const item of held.values()) if (item) n += itemBytes(item);
+  return n;
+}
+
+/** How many messages the index lists in a page. */
+function countListed(index: MailboxState, page: number): number {
+  const end = (page + 1) << PACK_PAGE_SHIFT;
+  let n = 0;
+  for (
+    let i = index.lowerBound(page << PACK_PAGE_SHIFT);
+    index.entries[i] && index.entries[i]!.uid < end;
+    i++
+  )
+    n++;
+  return n;
 }

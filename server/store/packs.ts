@@ -14,11 +14,15 @@
 // that change. Deleting a mailbox drops its packs; the sweep drops packs of mailboxes that are gone.
 import type { Binary, ObjectId } from 'mongodb';
 import { BSON, Binary as BsonBinary, MongoServerError } from 'mongodb';
+import { promisify } from 'node:util';
+import { deflateRaw as deflateRawCb, inflateRawSync } from 'node:zlib';
 import type { Ctx } from './context.ts';
 import type { AddressValue, MessageDoc, PackDoc } from './docs.ts';
 import { COLL } from './docs.ts';
 import { lockName } from './locks.ts';
 import type { NewJournalEntry } from '../notify/index.ts';
+
+const deflateRaw = promisify(deflateRawCb);
 
 /** Messages per page, as a shift (open-message.ts holds the same value for its page queries). */
 export const PACK_PAGE_SHIFT = 5;
@@ -113,8 +117,15 @@ export function packItemOf(d: PackSource): PackItem | null {
 
 /** The items of a pack document. */
 export function itemsOf(doc: PackDoc): PackItem[] {
-  const bytes = bytesOf(doc.data as Binary | Buffer)!;
+  const bytes = inflateRawSync(bytesOf(doc.data as Binary | Buffer)!);
   return (BSON.deserialize(bytes, { promoteBuffers: true }) as { items: PackItem[] }).items;
+}
+
+/** A pack's items as stored: BSON, deflated. FerretDB's cost grows with the bytes it decodes as
+ * well as with the documents (measured on PostgreSQL: a pass over 31 packs of 270 KB each took
+ * 320–370 ms), and mail text deflates to a third or less; inflating in Node costs far less. */
+async function packed(items: PackItem[]): Promise<Binary> {
+  return new BsonBinary(await deflateRaw(BSON.serialize({ items }), { level: 1 }));
 }
 
 export function packs(ctx: Ctx) {
@@ -139,6 +150,12 @@ export async function writePacks(
   pages: ReadonlyMap<number, ReadonlyMap<number, PackItem | null>>,
 ): Promise<number> {
   if (pages.size === 0) return 0;
+  // deflated before the lock is taken; which of them may be written is decided under it
+  const made = new Map<number, { uids: number[]; data: Binary }>();
+  for (const [page, read] of pages) {
+    const items = [...read.values()].filter((x): x is PackItem => !!x).sort((a, b) => a.uid - b.uid);
+    if (items.length) made.set(page, { uids: items.map((i) => i.uid), data: await packed(items) });
+  }
   return ctx.locks.with(lockName.mailbox(mailbox), async () => {
     const box = await ctx.mailboxes.findOne({ _id: mailbox }, { projection: { uidNext: 1, modifyIndex: 1 } });
     if (!box) return 0;
@@ -155,16 +172,8 @@ export async function writePacks(
         listed.push(e.uid);
       }
       if (listed.length === 0 || listed.length !== read.size || !listed.every((u) => read.has(u))) continue;
-      const items = listed.map((u) => read.get(u)).filter((x): x is PackItem => !!x);
-      if (items.length === 0) continue;
-      docs.push({
-        _id: packId(mailbox, page),
-        mailbox,
-        page,
-        uids: items.map((i) => i.uid),
-        data: new BsonBinary(BSON.serialize({ items })),
-        created: new Date(),
-      });
+      const pack = made.get(page);
+      if (pack) docs.push({ _id: packId(mailbox, page), mailbox, page, ...pack, created: new Date() });
     }
     if (docs.length === 0) return 0;
     try {

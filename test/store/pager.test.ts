@@ -122,7 +122,7 @@ test('a reader told it will read most of a mailbox reads it in passes, whatever 
 
     // in order, everything fits one pass: two page reads before it switches, then one pass
     finds.length = 0;
-    await readAll(new PagedReader(ctx, inbox.id, owner, [[1, uids.at(-1)!]]), uids);
+    await readAll(new PagedReader(ctx, inbox.id, owner, [[1, uids.at(-1)!]], false), uids);
     assert.ok(finds.filter((f) => 'page' in f).length <= 2, JSON.stringify(finds));
     assert.equal(finds.filter((f) => !('page' in f)).length, 1, JSON.stringify(finds));
 
@@ -134,11 +134,11 @@ test('a reader told it will read most of a mailbox reads it in passes, whatever 
       [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
     }
     finds.length = 0;
-    await readAll(new PagedReader(ctx, inbox.id, owner, uids, Math.ceil(totalBytes / 3)), shuffled);
+    await readAll(new PagedReader(ctx, inbox.id, owner, uids, false, Math.ceil(totalBytes / 3)), shuffled);
     assert.ok(finds.length < count / 4, `queries: ${finds.length}`);
 
     // a message expunged after the reader was made is reported gone, the rest still read
-    const reader = new PagedReader(ctx, inbox.id, owner, uids);
+    const reader = new PagedReader(ctx, inbox.id, owner, uids, false);
     await t.store.messages.expunge({ user: u.id, mailbox: inbox.id, uids: [100], requireDeleted: false });
     for (const uid of uids) {
       const m = await reader.open(uid);
