@@ -2,10 +2,11 @@
 // one by one and bodies as literals, waiting for the socket between messages (docs/ARCHITECTURE.md §6).
 import type { MessageField, OpenedMessage, UidSet } from '../../store/index.ts';
 import type { Session } from '../session.ts';
-import { SELECTED, no, ok, type CommandSpec } from '../command.ts';
+import { SELECTED, no, ok, type CommandSpec, type Reply } from '../command.ts';
 import { flagList } from '../format.ts';
 import { binaryParts, writeBinary } from '../fetch-binary.ts';
 import { writeSection } from '../fetch-body.ts';
+import { answeredByIndex, knownView, writeIndexFetch } from '../fetch-index.ts';
 import { readAhead } from '../read-ahead.ts';
 import { FETCH_READ_AHEAD } from '../limits.ts';
 import { ProtocolError } from '../protocol/errors.ts';
@@ -131,6 +132,14 @@ export const fetch: CommandSpec = {
       if (gone) out.untagged(`VANISHED (EARLIER) ${gone}`);
     }
 
+    const expected = box.countInView(uids);
+    if (answeredByIndex(items)) {
+      // nothing to read but the index, and nothing becomes \Seen
+      const view = await knownView(session);
+      const sent = view ? await writeIndexFetch(session, box, view, uids, { items, changedSince }) : 0;
+      return fetched(uid, sent < expected);
+    }
+
     // RFC 3501 §6.4.5: the new FLAGS of messages marked \Seen go in the same response
     const seen = new Map<number, { flags: string[]; modseq: number }>();
     const binarySeen = items.some((i) => i.kind === 'BINARY[]' && !i.peek);
@@ -155,7 +164,6 @@ export const fetch: CommandSpec = {
     }
     if (changedSince !== undefined) fields.add('modseq');
     const wantsFlags = items.some((i) => i.kind === 'FLAGS');
-    const expected = box.countInView(uids);
     let sent = 0;
 
     const wantsBinary = binaryParts(items).length > 0;
@@ -242,10 +250,12 @@ export const fetch: CommandSpec = {
       await out.maybeFlush();
       if (out.closed) break;
     }
-    if (sent < expected) {
-      // RFC 2180 §4.1, RFC 5530: expunged elsewhere, and this session has not been told yet
-      return ok('Some messages were expunged before they could be fetched', 'EXPUNGEISSUED');
-    }
-    return ok(`${uid ? 'UID ' : ''}FETCH completed`);
+    return fetched(uid, sent < expected);
   },
 };
+
+function fetched(uid: boolean, missing: boolean): Reply {
+  // RFC 2180 §4.1, RFC 5530: expunged elsewhere, and this session has not been told yet
+  if (missing) return ok('Some messages were expunged before they could be fetched', 'EXPUNGEISSUED');
+  return ok(`${uid ? 'UID ' : ''}FETCH completed`);
+}

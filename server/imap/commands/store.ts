@@ -4,7 +4,7 @@
 import type { FlagAction } from '../../store/index.ts';
 import { SELECTED, no, ok, type CommandSpec } from '../command.ts';
 import { parseStoreModifiers } from '../condstore-args.ts';
-import { flagList } from '../format.ts';
+import { knownView, writeIndexFetch, type IndexItem } from '../fetch-index.ts';
 import { storedModseq } from '../modseq.ts';
 import { parseStoreArgs } from '../protocol/parse.ts';
 import { formatSequenceSet } from '../protocol/response.ts';
@@ -44,16 +44,14 @@ export const store: CommandSpec = {
     const uidItem = (u: number) => (uid || box.qresync ? `UID ${u} ` : '');
     if (!req.silent) {
       // RFC 3501 §6.4.6: the new flags of every message in the set, except those left alone
-      const skipped = new Set(res.modified);
-      const fields = box.condstore ? (['flags', 'modseq'] as const) : (['flags'] as const);
-      for await (const v of messages.fetch(session.userId, box.id, uids, fields)) {
-        const seq = box.seqOf(v.uid);
-        if (!seq || skipped.has(v.uid)) continue;
-        box.announceKeywords(v.flags ?? [], session.out);
-        const fl = flagList(v.flags ?? [], box.recent.has(v.uid));
-        session.out.untagged(`${seq} FETCH (${uidItem(v.uid)}FLAGS ${fl}${box.modseqItem(v.modseq)})`);
-        await session.out.maybeFlush();
-      }
+      const items: IndexItem[] = [{ kind: 'FLAGS' }];
+      if (uid || box.qresync) items.unshift({ kind: 'UID' });
+      if (box.condstore) items.push({ kind: 'MODSEQ' });
+      // the index holds this STORE's changes once it is at their MODSEQ
+      let mine = 0;
+      for (const u of res.updated) mine = Math.max(mine, u.modseq);
+      const view = await knownView(session, mine);
+      if (view) await writeIndexFetch(session, box, view, uids, { items, skip: new Set(res.modified) });
     } else if (box.condstore) {
       // RFC 7162 §3.1.3: even .SILENT reports the new MODSEQ of what changed
       for (const u of res.updated) {

@@ -82,6 +82,8 @@ function serializeList(values: readonly ImapValue[], opts: SerializeOptions): Ar
 }
 
 function join(parts: Array<string | Buffer>): Buffer {
+  // text alone (most responses) is joined first and encoded once
+  if (parts.every((p) => typeof p === 'string')) return Buffer.from(parts.join(''), 'utf8');
   return Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
 }
 
