@@ -230,7 +230,7 @@ export function formatDateTime(d: Date): string {
 // ---- writer ----
 
 /** Small responses are gathered up to this many bytes and written together. */
-const GATHER = 16 * 1024;
+export const GATHER = 16 * 1024;
 
 /** Writes responses to a socket, waiting for 'drain' whenever `write()` returns false, so a slow
  * client slows us down instead of growing our buffers (docs/ARCHITECTURE.md §6). Small responses are queued with
@@ -321,16 +321,21 @@ export class ResponseWriter {
 
   /** Writes `prefix{size}\r\n`, then exactly `size` bytes from `body`, then `suffix` — for
    * `* 1 FETCH (BODY[] {12345}\r\n…)\r\n`. If the stream does not give exactly `size` bytes the
-   * client can no longer parse the connection: the socket is destroyed and the promise rejects. */
+   * client can no longer parse the connection: the socket is destroyed and the promise rejects.
+   * The pieces a rebuilt message streams in (header, boundaries, parts) are gathered like small
+   * responses, up to GATHER bytes per socket write, rather than written one by one. */
   async writeLiteralStream(prefix: string, size: number, body: Readable, suffix = ''): Promise<void> {
-    await this.write(`${prefix}{${size}}\r\n`);
+    if (this.closed) throw new Error('Connection closed');
+    this.queue(`${prefix}{${size}}\r\n`);
     let sent = 0;
     try {
       for await (const chunk of body) {
         const buf: Buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
         if (sent + buf.length > size) throw new Error('Literal stream longer than announced');
         sent += buf.length;
-        await this.write(buf);
+        if (this.closed) throw new Error('Connection closed');
+        this.queue(buf);
+        await this.maybeFlush();
       }
       if (sent !== size) throw new Error('Literal stream shorter than announced');
     } catch (err) {
@@ -338,6 +343,7 @@ export class ResponseWriter {
       this.out.destroy();
       throw err;
     }
-    if (suffix) await this.write(suffix);
+    if (suffix) this.queue(suffix);
+    await this.maybeFlush();
   }
 }
