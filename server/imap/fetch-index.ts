@@ -3,7 +3,7 @@
 // built as text in one pass over the index entries and written a large chunk at a time, waiting on
 // the socket between chunks (§6), so a 100 000-message mailbox costs neither a promise per message
 // nor more memory than a chunk.
-import type { MailboxView, UidSet } from '../store/index.ts';
+import { uidRanges, type MailboxView, type UidSet } from '../store/index.ts';
 import type { Session } from './session.ts';
 import type { SelectedMailbox } from './selected.ts';
 import type { FetchItem } from './protocol/parse.ts';
@@ -44,35 +44,6 @@ export interface IndexFetch {
   skip?: ReadonlySet<number>;
 }
 
-/** Ascending, non-overlapping [lo, hi] ranges of a UID set. */
-function ranges(uids: UidSet): Array<[number, number]> {
-  const sorted = uids
-    .map((u): [number, number] =>
-      typeof u === 'number' ? [u, u] : [Math.min(u[0], u[1]), Math.max(u[0], u[1])],
-    )
-    .sort((a, b) => a[0] - b[0]);
-  const out: Array<[number, number]> = [];
-  for (const r of sorted) {
-    const last = out[out.length - 1];
-    if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
-    else out.push([r[0], r[1]]);
-  }
-  return out;
-}
-
-/** Index of the first entry with a UID >= `uid`. */
-function lowerBound(view: MailboxView, uid: number): number {
-  const entries = view.entries;
-  let lo = 0;
-  let hi = entries.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (entries[mid]!.uid < uid) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
  * Writes `* n FETCH (…)` for every message of `uids` the session knows and the index still has,
  * items in the order asked. Returns how many messages were answered (those CHANGEDSINCE leaves
@@ -94,8 +65,8 @@ export async function writeIndexFetch(
   let next = 0; // where the next message number is looked for first
   let sent = 0;
   let chunk = '';
-  for (const [lo, hi] of ranges(uids)) {
-    let i = lowerBound(view, lo);
+  for (const [lo, hi] of uidRanges(uids)) {
+    let i = view.lowerBound(lo);
     while (i < view.entries.length) {
       const e = view.entries[i++]!;
       if (e.uid > hi) break;
@@ -153,7 +124,7 @@ export async function writeIndexFetch(
         await out.maybeFlush();
         if (out.closed) return sent;
         // the shared index may have changed in place meanwhile: go on after the last UID written
-        i = lowerBound(view, e.uid + 1);
+        i = view.lowerBound(e.uid + 1);
       }
     }
   }

@@ -15,6 +15,7 @@ import {
   type FileDoc,
   type MailboxDoc,
   type MessageDoc,
+  type PackDoc,
   type SubscriptionDoc,
   type UserDoc,
 } from './docs.ts';
@@ -58,6 +59,8 @@ export interface Ctx {
   files: Collection<FileDoc>;
   chunks: Collection<ChunkDoc>;
   subscriptions: Collection<SubscriptionDoc>;
+  /** Page packs, a derived copy (packs.ts). */
+  packs: Collection<PackDoc>;
 }
 
 export function resolveOptions(o: StoreOptions = {}): ResolvedOptions {
@@ -99,6 +102,7 @@ export function makeCtx(db: Db, redis: Redis, notify: Notifier, opts: ResolvedOp
     chunks: db.collection<ChunkDoc>(COLL.chunks),
     index: null!,
     subscriptions: db.collection<SubscriptionDoc>(COLL.subscriptions),
+    packs: db.collection<PackDoc>(COLL.packs),
   };
   ctx.locks.log = opts.log;
   ctx.index = new IndexCache(ctx, opts.log, opts.indexCacheEntries, opts.indexCheckpointEvery);

@@ -143,7 +143,7 @@ export interface MessageDoc {
   hasAttachments: boolean;
   /** Distinct SHA-256 of the GridFS bodies this message holds one reference to each. */
   attachmentRefs: string[];
-  /** `uid >>> PAGE_SHIFT` (open-message.ts): messages read together are found by one equality
+  /** `uid >>> PAGE_SHIFT` (packs.ts): messages read together are found by one equality
    * on (mailbox, page). Absent on messages stored before it existed. */
   page?: number;
   created: Date;

@@ -31,6 +31,7 @@ export { normalizeAddress, addressView } from './addresses.ts';
 export type { JournalEntry, Beacon, JournalCommand } from '../notify/index.ts';
 export { JournalWriteError } from '../notify/index.ts';
 export { lockName, type HeldLock, type Locks } from './locks.ts';
+export { uidRanges } from './uidset.ts';
 
 export type Id = string;
 
@@ -520,6 +521,8 @@ export interface MailboxView {
   get(uid: number): IndexedMessage | undefined;
   /** Position of `uid` in `entries`, or -1. */
   indexOf(uid: number): number;
+  /** Position of the first entry with a UID ≥ `uid` (`entries.length` when none). */
+  lowerBound(uid: number): number;
   firstUnseen(): number | null;
   counts(): { messages: number; unseen: number; size: number };
   /** UIDs expunged after `modseq`, ascending; null when that is further back than it remembers. */

@@ -31,7 +31,7 @@ import { StoreError } from './errors.ts';
 import { oid } from './ids.ts';
 import { acquireBodies, bodyOpener, changeRefs, countRefs } from './attachments.ts';
 import { applyFlags, flagBooleans, normalizeFlags, sameFlags } from './flags.ts';
-import { uidFilter } from './uidset.ts';
+import { normalizeUidSet, uidFilter, uidRanges } from './uidset.ts';
 import { dropExpungedPacks } from './packs.ts';
 import { REMOVABLE_PROJECTION, removeMessages, type RemovableMessage } from './removal.ts';
 import { messageCountLocked } from './message-count.ts';
@@ -41,7 +41,6 @@ import { lockName, withAll } from './locks.ts';
 import { safeDeep } from './bson-safe.ts';
 import { pack, unpack, type Content, type Searchable } from './content.ts';
 import { readByUid, readInMailbox } from './by-id.ts';
-import { normalizeUidSet } from './uidset.ts';
 import { PagedReader, pageOf, openMessage, type OpenedMessage } from './open-message.ts';
 import { noteKeywords } from './keywords.ts';
 
@@ -195,30 +194,11 @@ const INDEX_FIELDS = new Set<MessageField>(['flags', 'modseq', 'idate', 'hdate',
 
 /** The index entries whose UIDs are in `uids`, ascending. */
 function inView(v: MailboxView, uids: UidSet): IndexedMessage[] {
-  const n = normalizeUidSet(uids);
-  const ranges = [...n.ranges, ...n.singles.map((u) => ({ lo: u, hi: u }))].sort((a, b) => a.lo - b.lo);
   const out: IndexedMessage[] = [];
-  let last = 0;
-  for (const r of ranges) {
-    const lo = Math.max(r.lo, last + 1);
-    if (lo > r.hi) continue;
-    let i = v.indexOf(lo);
-    if (i < 0) i = lowerBound(v.entries, lo);
-    for (; i < v.entries.length && v.entries[i]!.uid <= r.hi; i++) out.push(v.entries[i]!);
-    last = Math.max(last, r.hi);
-  }
+  for (const [lo, hi] of uidRanges(uids))
+    for (let i = v.lowerBound(lo); i < v.entries.length && v.entries[i]!.uid <= hi; i++)
+      out.push(v.entries[i]!);
   return out;
-}
-
-function lowerBound(entries: readonly IndexedMessage[], uid: number): number {
-  let lo = 0;
-  let hi = entries.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (entries[mid]!.uid < uid) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 function indexView(v: MailboxView, e: IndexedMessage, fields: readonly MessageField[]): MessageView {

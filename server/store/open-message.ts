@@ -11,7 +11,7 @@ import { unpack, type Content } from './content.ts';
 import { oid } from './ids.ts';
 import { uidMatcher } from './uidset.ts';
 import { PackCollector } from './pack-collector.ts';
-import { PACK_PAGE_SHIFT, PACK_SOURCE_PROJECTION, itemsOf, packCursor, type PackItem } from './packs.ts';
+import { PAGE_SHIFT, PACK_SOURCE_PROJECTION, itemsOf, packCursor, pageOf, type PackItem } from './packs.ts';
 import { htmlBodies, partDecoder, rebuild, section } from './mime.ts';
 
 export interface OpenedMessage {
@@ -72,13 +72,9 @@ async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Messages per page: 2^5. A page is one query; its messages' trees are held while it is sent
- * (attachment bodies stay in GridFS until written). */
-export const PAGE_SHIFT = PACK_PAGE_SHIFT;
-
-export function pageOf(uid: number): number {
-  return uid >>> PAGE_SHIFT;
-}
+/** Pages are 2^5 messages (packs.ts). A page is one query; its messages' trees are held while it
+ * is sent (attachment bodies stay in GridFS until written). */
+export { PAGE_SHIFT, pageOf };
 
 type PageDoc = Readable & Pick<MessageDoc, 'uid'>;
 

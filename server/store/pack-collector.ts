@@ -5,15 +5,7 @@
 // at the reader (a pack is only a faster copy).
 import type { ObjectId } from 'mongodb';
 import type { Ctx } from './context.ts';
-import type { MailboxState } from './mailbox-index/state.ts';
-import {
-  PACK_PAGE_SHIFT,
-  packItemOf,
-  packPageOf,
-  writePacks,
-  type PackItem,
-  type PackSource,
-} from './packs.ts';
+import { packItemOf, pageOf, pageUids, writePacks, type PackItem, type PackSource } from './packs.ts';
 
 /** Bytes of packed parts held before they are written. */
 const COLLECT_BYTES = 2 * 1024 * 1024;
@@ -36,7 +28,7 @@ export class PackCollector {
   ) {}
 
   add(d: PackSource): void {
-    const page = packPageOf(d.uid);
+    const page = pageOf(d.uid);
     if (this.packed(page) || this.sent.has(page)) return;
     const item = packItemOf(d);
     let held = this.pages.get(page);
@@ -63,7 +55,7 @@ export class PackCollector {
     const pages = new Map<number, Map<number, PackItem | null>>();
     let waiting = 0;
     for (const [page, held] of this.pages) {
-      const listed = index ? countListed(index, page) : held.size;
+      const listed = index ? pageUids(index, page).length : held.size;
       if (held.size >= listed) {
         pages.set(page, held);
         this.pages.delete(page);
@@ -92,18 +84,5 @@ function itemBytes(item: PackItem): number {
 function bytesHeld(held: ReadonlyMap<number, PackItem | null>): number {
   let n = 0;
   for (const item of held.values()) if (item) n += itemBytes(item);
-  return n;
-}
-
-/** How many messages the index lists in a page. */
-function countListed(index: MailboxState, page: number): number {
-  const end = (page + 1) << PACK_PAGE_SHIFT;
-  let n = 0;
-  for (
-    let i = index.lowerBound(page << PACK_PAGE_SHIFT);
-    index.entries[i] && index.entries[i]!.uid < end;
-    i++
-  )
-    n++;
   return n;
 }

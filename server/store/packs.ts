@@ -1,5 +1,5 @@
 // Page packs: a derived copy of what FETCH BODY[], POP3 RETR and SEARCH read of the small messages
-// of one closed page (PAGE_SHIFT in open-message.ts), in one document of few fields whose bulk is
+// of one closed page (PAGE_SHIFT below), in one document of few fields whose bulk is
 // one BSON Binary. Why: FerretDB decodes each document a query returns in full, about half a
 // millisecond per message document even when two fields are projected; one pack costs about what
 // one message document costs, so a pass over a mailbox's packs reads 32 messages per document
@@ -18,14 +18,14 @@ import { promisify } from 'node:util';
 import { deflateRaw as deflateRawCb, inflateRawSync } from 'node:zlib';
 import type { Ctx } from './context.ts';
 import type { AddressValue, MessageDoc, PackDoc } from './docs.ts';
-import { COLL } from './docs.ts';
+import type { MailboxState } from './mailbox-index/state.ts';
 import { lockName } from './locks.ts';
 import type { NewJournalEntry } from '../notify/index.ts';
 
 const deflateRaw = promisify(deflateRawCb);
 
-/** Messages per page, as a shift (open-message.ts holds the same value for its page queries). */
-export const PACK_PAGE_SHIFT = 5;
+/** Messages per page, as a shift: the unit of page queries (open-message.ts) and of packs. */
+export const PAGE_SHIFT = 5;
 
 /** A message whose packed parts are larger than this is read from its own document: for a large
  * message the cost of one document read is small beside its bytes, and packs stay well under the
@@ -79,8 +79,17 @@ export const PACKED_SEARCH_FIELDS = new Set([
 
 export type PackSource = Partial<Pick<MessageDoc, keyof typeof PACK_SOURCE_PROJECTION>> & { uid: number };
 
-export function packPageOf(uid: number): number {
-  return uid >>> PACK_PAGE_SHIFT;
+export function pageOf(uid: number): number {
+  return uid >>> PAGE_SHIFT;
+}
+
+/** The UIDs the mailbox index lists in a page, ascending. */
+export function pageUids(state: MailboxState, page: number): number[] {
+  const end = (page + 1) << PAGE_SHIFT;
+  const out: number[] = [];
+  for (let i = state.lowerBound(page << PAGE_SHIFT); state.entries[i] && state.entries[i]!.uid < end; i++)
+    out.push(state.entries[i]!.uid);
+  return out;
 }
 
 export function packId(mailbox: ObjectId | string, page: number): string {
@@ -128,14 +137,10 @@ async function packed(items: PackItem[]): Promise<Binary> {
   return new BsonBinary(await deflateRaw(BSON.serialize({ items }), { level: 1 }));
 }
 
-export function packs(ctx: Ctx) {
-  return ctx.db.collection<PackDoc>(COLL.packs);
-}
-
 /** Every pack of a mailbox, in the database's order (one query: `mailbox` is an equality FerretDB
  * hands to its back end, and MongoDB answers from the (mailbox, page) index). */
 export function packCursor(ctx: Ctx, mailbox: ObjectId) {
-  return packs(ctx).find({ mailbox }, { promoteBuffers: true }).batchSize(16);
+  return ctx.packs.find({ mailbox }, { promoteBuffers: true }).batchSize(16);
 }
 
 /**
@@ -163,21 +168,15 @@ export async function writePacks(
     if (!state) return 0;
     const docs: PackDoc[] = [];
     for (const [page, read] of pages) {
-      const end = (page + 1) << PACK_PAGE_SHIFT;
-      if (end > box.uidNext) continue; // open: a new message may still take a UID in it
-      const listed: number[] = [];
-      for (let i = state.lowerBound(page << PACK_PAGE_SHIFT); i < state.entries.length; i++) {
-        const e = state.entries[i]!;
-        if (e.uid >= end) break;
-        listed.push(e.uid);
-      }
+      if ((page + 1) << PAGE_SHIFT > box.uidNext) continue; // open: a new message may still take a UID in it
+      const listed = pageUids(state, page);
       if (listed.length === 0 || listed.length !== read.size || !listed.every((u) => read.has(u))) continue;
       const pack = made.get(page);
       if (pack) docs.push({ _id: packId(mailbox, page), mailbox, page, ...pack, created: new Date() });
     }
     if (docs.length === 0) return 0;
     try {
-      const res = await packs(ctx).insertMany(docs, { ordered: false });
+      const res = await ctx.packs.insertMany(docs, { ordered: false });
       return res.insertedCount;
     } catch (err) {
       // a page packed meanwhile by another reader: the same content, keep it
@@ -193,12 +192,12 @@ export async function writePacks(
  * under the mailbox lock, before the change is journaled (Messages.change). */
 export async function dropExpungedPacks(ctx: Ctx, entries: readonly NewJournalEntry[]): Promise<void> {
   const ids = new Set<string>();
-  for (const e of entries) if (e.command === 'EXPUNGE') ids.add(packId(e.mailbox, packPageOf(e.uid)));
+  for (const e of entries) if (e.command === 'EXPUNGE') ids.add(packId(e.mailbox, pageOf(e.uid)));
   // one equality on _id each: the only filter every back end answers without a scan
-  for (const _id of ids) await packs(ctx).deleteOne({ _id });
+  for (const _id of ids) await ctx.packs.deleteOne({ _id });
 }
 
 /** Drops every pack of a mailbox (the mailbox is being deleted, or is gone). */
 export async function dropMailboxPacks(ctx: Ctx, mailbox: ObjectId): Promise<number> {
-  return (await packs(ctx).deleteMany({ mailbox })).deletedCount;
+  return (await ctx.packs.deleteMany({ mailbox })).deletedCount;
 }

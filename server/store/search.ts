@@ -16,8 +16,7 @@ import {
   PACK_SOURCE_PROJECTION,
   itemsOf,
   packCursor,
-  packItemOf,
-  packPageOf,
+  pageOf,
   type PackItem,
 } from './packs.ts';
 import { readInMailbox } from './by-id.ts';
@@ -260,17 +259,17 @@ async function searchPacked(
   } finally {
     await cursor.close();
   }
-  const pages = new Set([...left].map(packPageOf));
+  const pages = new Set([...left].map(pageOf));
   if (pages.size > SEARCH_UNPACKED_PAGES) return null;
-  const projection: Record<string, 1> = { ...PACK_SOURCE_PROJECTION };
   for (const page of pages) {
-    const docs = await ctx.messages.find({ mailbox, page }, { projection, promoteBuffers: true }).toArray();
+    const docs = await ctx.messages
+      .find({ mailbox, page }, { projection: PACK_SOURCE_PROJECTION, promoteBuffers: true })
+      .toArray();
     for (const m of docs) {
       const i = state.indexOf(m.uid);
       if (i < 0 || !left.delete(m.uid)) continue;
-      const item = packItemOf(m) ?? undefined;
-      const d = item ? fromIndex(state.entries[i]!, dates, item) : null;
-      if (d ? match(d) : await matchOne(ctx, mailbox, m.uid, query)) out.push(m.uid);
+      // the document in hand, with flags, sizes and dates from the index as for a packed one
+      if (matches(match, { ...m, ...fromIndex(state.entries[i]!, dates) })) out.push(m.uid);
     }
   }
   // messages stored before pages existed: read each alone

@@ -29,6 +29,19 @@ export function normalizeUidSet(set: UidSet): NormalUidSet {
   return { singles: [...singles].sort((x, y) => x - y), ranges };
 }
 
+/** The set as ascending, merged inclusive [lo, hi] ranges. */
+export function uidRanges(set: UidSet): Array<[number, number]> {
+  const n = normalizeUidSet(set);
+  const all = [...n.ranges, ...n.singles.map((u) => ({ lo: u, hi: u }))].sort((a, b) => a.lo - b.lo);
+  const out: Array<[number, number]> = [];
+  for (const r of all) {
+    const last = out[out.length - 1];
+    if (last && r.lo <= last[1] + 1) last[1] = Math.max(last[1], r.hi);
+    else out.push([r.lo, r.hi]);
+  }
+  return out;
+}
+
 /** A filter on `uid`, or null when the set is empty (matches nothing). */
 export function uidFilter<T extends { uid: number }>(set: UidSet): Filter<T> | null {
   const n = normalizeUidSet(set);
