@@ -322,8 +322,8 @@ export class ResponseWriter {
   /** Writes `prefix{size}\r\n`, then exactly `size` bytes from `body`, then `suffix` — for
    * `* 1 FETCH (BODY[] {12345}\r\n…)\r\n`. If the stream does not give exactly `size` bytes the
    * client can no longer parse the connection: the socket is destroyed and the promise rejects.
-   * The pieces a rebuilt message streams in (header, boundaries, parts) are gathered like small
-   * responses, up to GATHER bytes per socket write, rather than written one by one. */
+   * The small pieces a rebuilt message streams in (header, boundaries, parts) are gathered like
+   * small responses, up to GATHER bytes per socket write, rather than written one by one. */
   async writeLiteralStream(prefix: string, size: number, body: Readable, suffix = ''): Promise<void> {
     if (this.closed) throw new Error('Connection closed');
     this.queue(`${prefix}{${size}}\r\n`);
@@ -334,8 +334,15 @@ export class ResponseWriter {
         if (sent + buf.length > size) throw new Error('Literal stream longer than announced');
         sent += buf.length;
         if (this.closed) throw new Error('Connection closed');
-        this.queue(buf);
-        await this.maybeFlush();
+        if (buf.length < GATHER) {
+          this.queue(buf);
+          await this.maybeFlush();
+        } else {
+          // a large piece (a GridFS chunk) goes as it is: joining would copy it, and the copy
+          // would sit in memory beside the original while the client does not read
+          await this.flush();
+          if (!this.out.write(buf)) await this.drained();
+        }
       }
       if (sent !== size) throw new Error('Literal stream shorter than announced');
     } catch (err) {
