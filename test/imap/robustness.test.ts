@@ -120,8 +120,14 @@ test('a client that does not read: the server waits on the socket instead of buf
   c.write('f1 FETCH 1:* BODY.PEEK[]\r\n');
   c.socket.pause();
   await new Promise((r) => setTimeout(r, 2000));
-  gc();
-  const held = process.memoryUsage().arrayBuffers - before;
+  // the least of a few readings: a reply the database driver is still handing over, or garbage a
+  // collection has not reached yet, is not memory the server keeps for this client
+  let held = Infinity;
+  for (let i = 0; i < 4; i++) {
+    gc();
+    held = Math.min(held, process.memoryUsage().arrayBuffers - before);
+    await new Promise((r) => setTimeout(r, 250));
+  }
   c.socket.resume();
   const out = await c.until('f1', 60000);
   assert.equal(out.length, n + 1);
