@@ -5,6 +5,7 @@ import type { Notifier } from '../notify/index.ts';
 import { DEFAULT_REDIS_PREFIX, RedisKeys } from '../notify/redis-keys.ts';
 import { Locks } from './locks.ts';
 import { UidIds } from './uid-ids.ts';
+import { ContentCache } from './content-cache.ts';
 import { CHECKPOINT_EVERY, IndexCache } from './mailbox-index/cache.ts';
 import type { AddStep, StoreOptions } from './index.ts';
 import { AUTHLOG_MAX_AGE_MS } from './authlog.ts';
@@ -34,6 +35,7 @@ export interface ResolvedOptions {
   lockTtlMs: number;
   uidCacheSize: number;
   indexCacheEntries: number;
+  contentCacheBytes: number;
   indexCheckpointEvery: number;
   relayConfigured: boolean;
   authlogMaxAgeMs: number;
@@ -52,6 +54,8 @@ export interface Ctx {
   uidIds: UidIds;
   /** Each open mailbox's index, shared by the whole process (mailbox-index/cache.ts). */
   index: IndexCache;
+  /** Recently stored or read messages' contents, by message _id (content-cache.ts). */
+  contents: ContentCache;
   users: Collection<UserDoc>;
   addresses: Collection<AddressDoc>;
   mailboxes: Collection<MailboxDoc>;
@@ -77,6 +81,7 @@ export function resolveOptions(o: StoreOptions = {}): ResolvedOptions {
     lockTtlMs: o.lockTtlMs ?? 15_000,
     uidCacheSize: o.uidCacheSize ?? 200_000,
     indexCacheEntries: o.indexCacheEntries ?? 1_000_000,
+    contentCacheBytes: o.contentCacheBytes ?? 64 * 1024 * 1024,
     indexCheckpointEvery: o.indexCheckpointEvery ?? CHECKPOINT_EVERY,
     relayConfigured: o.relayConfigured ?? false,
     authlogMaxAgeMs: o.authlogMaxAgeMs ?? AUTHLOG_MAX_AGE_MS,
@@ -94,6 +99,7 @@ export function makeCtx(db: Db, redis: Redis, notify: Notifier, opts: ResolvedOp
     opts,
     locks: new Locks(redis, opts.keys, opts.lockTtlMs),
     uidIds: new UidIds(opts.uidCacheSize),
+    contents: new ContentCache(opts.contentCacheBytes),
     users: db.collection<UserDoc>(COLL.users),
     addresses: db.collection<AddressDoc>(COLL.addresses),
     mailboxes: db.collection<MailboxDoc>(COLL.mailboxes),

@@ -79,6 +79,11 @@ export interface StoreOptions {
    * about 150 bytes each); the least recently used mailboxes are dropped beyond it.
    */
   indexCacheEntries?: number;
+  /**
+   * Bytes of recently stored or read message contents this process keeps, so FETCH of bodies and
+   * POP3 RETR of them skip the database (default 64 MiB; 0 turns it off; content-cache.ts).
+   */
+  contentCacheBytes?: number;
   /** A mailbox index checkpoint is written once this many changes followed the last (default 500). */
   indexCheckpointEvery?: number;
   /** Where the store reports what an operator should see (index builds, repairs, failures). */

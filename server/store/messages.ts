@@ -351,6 +351,7 @@ export class Messages implements MessagesApi {
         await this.ctx.messages.insertOne(d, DURABLE);
         committed = true;
         this.ctx.uidIds.set(mailbox, d.uid, d._id);
+        this.ctx.contents.put(d._id.toHexString(), d);
         await this.step('inserted');
         return { value: d, journal: [existsEntry(input.user, d)] };
       });
@@ -470,7 +471,10 @@ export class Messages implements MessagesApi {
             inserted = copies.length;
             try {
               await this.ctx.messages.insertMany(copies, { ordered: true, ...DURABLE });
-              for (const c of copies) this.ctx.uidIds.set(target._id, c.uid, c._id);
+              for (const c of copies) {
+                this.ctx.uidIds.set(target._id, c.uid, c._id);
+                this.ctx.contents.put(c._id.toHexString(), c);
+              }
             } catch (err) {
               failure = err;
               inserted = (err as { insertedCount?: number }).insertedCount ?? 0;

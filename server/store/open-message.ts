@@ -32,6 +32,8 @@ export interface OpenedMessage {
 export async function openMessage(ctx: Ctx, mailbox: Id, uid: number): Promise<OpenedMessage | null> {
   const m = oid(mailbox);
   if (!m) return null;
+  const hit = cachedContent(ctx, mailbox, uid);
+  if (hit) return opened(ctx, hit);
   const d = await readByUid<MessageDoc>(
     ctx,
     m,
@@ -43,6 +45,13 @@ export async function openMessage(ctx: Ctx, mailbox: Id, uid: number): Promise<O
 }
 
 type Readable = Pick<MessageDoc, 'content' | 'size' | 'attachmentRefs'>;
+
+/** The content of the message the mailbox index lists at `uid`, when this process holds it
+ * (content-cache.ts): the index names the message, so an expunged one is never served. */
+function cachedContent(ctx: Ctx, mailbox: Id, uid: number): Readable | undefined {
+  const e = ctx.index.peek(mailbox)?.get(uid);
+  return e && (ctx.contents.get(e.id) as Readable | undefined);
+}
 
 async function opened(ctx: Ctx, d: Readable): Promise<OpenedMessage> {
   const tree = unpack<Content>(d.content).tree;
@@ -76,7 +85,7 @@ async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {
  * is sent (attachment bodies stay in GridFS until written). */
 export { PAGE_SHIFT, pageOf };
 
-type PageDoc = Readable & Pick<MessageDoc, 'uid'>;
+type PageDoc = Readable & Pick<MessageDoc, 'uid'> & { _id?: ObjectId };
 
 const PROJECTION = { uid: 1, content: 1, size: 1, attachmentRefs: 1 } as const;
 
@@ -164,6 +173,11 @@ export class PagedReader implements MessagePager {
 
   async open(uid: number): Promise<OpenedMessage | null> {
     if (!this.box || !(await (this.owned ??= this.own()))) return null;
+    const hit = this.kept.has(uid) ? undefined : cachedContent(this.ctx, this.mailbox, uid);
+    if (hit) {
+      this.given.add(uid);
+      return opened(this.ctx, hit);
+    }
     if (this.usePacks && !this.kept.has(uid)) {
       const d = await this.fromPacks(uid);
       if (d) return opened(this.ctx, d);
@@ -228,6 +242,7 @@ export class PagedReader implements MessagePager {
   /** Keeps a wanted message a pass came across for a later read; false when the buffer is full. */
   private keep(d: PageDoc): boolean {
     if (!this.wants!(d.uid) || this.given.has(d.uid) || this.kept.has(d.uid)) return true;
+    if (cachedContent(this.ctx, this.mailbox, d.uid)) return true;
     if (this.keptBytes + d.size > this.passBytes) return false;
     this.kept.set(d.uid, d);
     this.keptBytes += d.size;
@@ -256,6 +271,7 @@ export class PagedReader implements MessagePager {
           const d = pageDocOf(item);
           if (d.uid === uid) found = d;
           else if (!this.keep(d)) full = true;
+          this.remember(d);
         }
       }
     } finally {
@@ -278,10 +294,13 @@ export class PagedReader implements MessagePager {
         this.collector?.add(raw);
         if (d.uid === uid) {
           found = d;
+          this.remember(d);
           if (full) break;
           continue;
         }
-        if (!this.keep(d)) {
+        const room = this.keep(d);
+        this.remember(d);
+        if (!room) {
           full = true;
           if (found) break;
         }
@@ -300,13 +319,23 @@ export class PagedReader implements MessagePager {
         const docs = await this.ctx.messages
           .find({ mailbox: this.box!, page: p }, { projection: this.projection(), promoteBuffers: true })
           .toArray();
-        for (const d of docs) this.collector?.add(d);
+        for (const d of docs) {
+          this.collector?.add(d);
+          this.remember(d as PageDoc);
+        }
         return new Map(docs.map((d) => [d.uid, d as PageDoc]));
       })();
       page.catch(() => this.pages.delete(p));
       this.pages.set(p, page);
     }
     return page;
+  }
+
+  /** Hands a message read from the database to the process's content cache, under the _id its
+   * document or (for a packed message) the mailbox index gives. */
+  private remember(d: PageDoc): void {
+    const id = d._id?.toHexString() ?? this.ctx.index.peek(this.mailbox)?.get(d.uid)?.id;
+    if (id) this.ctx.contents.put(id, d);
   }
 
   /** What a read of message documents takes: with the parts a pack is made of when it packs. */

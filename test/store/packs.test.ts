@@ -18,7 +18,9 @@ import { packItemOf, writePacks, type PackItem } from '../../server/store/packs.
 
 let t: TestStore;
 before(async () => {
-  t = await openStore();
+  // packs are made from reads of message documents; the content cache would answer this process's
+  // reads of what it stored itself (content-cache.ts)
+  t = await openStore({ contentCacheBytes: 0 });
 });
 after(async () => {
   await t.close();

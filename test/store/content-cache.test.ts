@@ -1,0 +1,156 @@
+// The content cache (server/store/content-cache.ts): a process reads back what it stored, and what
+// it read once, without querying the messages again, byte for byte; an expunged message is never
+// served from it; it holds no more than its bound, dropping the least recently used first.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { buffer } from 'node:stream/consumers';
+import { MongoClient, type CommandStartedEvent } from 'mongodb';
+import { openStore, type TestStore } from './_store.ts';
+import { bytes, mail } from './_mail.ts';
+import { openTestRedis, testEnv } from '../helpers/backends.ts';
+import { createStore, type Store, type StoreOptions } from '../../server/store/index.ts';
+import { ContentCache } from '../../server/store/content-cache.ts';
+
+let t: TestStore;
+before(async () => {
+  t = await openStore();
+});
+after(async () => {
+  await t.close();
+});
+
+const ALL: Array<[number, number]> = [[1, 4294967295]];
+
+/** A store over its own client, as another process would have, noting the collections it queries. */
+async function watchedStore(options: StoreOptions = {}) {
+  const client = new MongoClient(testEnv().mongodbUri, { monitorCommands: true });
+  await client.connect();
+  const redis = openTestRedis();
+  const finds: string[] = [];
+  client.on('commandStarted', (e: CommandStartedEvent) => {
+    if (e.commandName === 'find' || e.commandName === 'getMore') finds.push(String(e.command[e.commandName]));
+  });
+  const store = createStore({
+    db: client.db(t.dbName),
+    redis,
+    options: { channelPrefix: t.store.notify.prefix, ...options },
+  });
+  return {
+    store,
+    finds,
+    /** Queries on the messages or their packs since the last call. */
+    messageReads() {
+      const n = finds.filter((c) => c === 'messages' || c === 'packs').length;
+      finds.length = 0;
+      return n;
+    },
+    async close() {
+      await store.close();
+      redis.disconnect();
+      await client.close();
+    },
+  };
+}
+
+async function readAll(store: Store, user: string, mailbox: string, raws: Map<number, Buffer>) {
+  const pager = store.messages.pager(user, mailbox, ALL);
+  for (const [uid, raw] of raws) {
+    const m = await pager.open(uid);
+    assert.ok(m, `uid ${uid} opens`);
+    assert.deepEqual(await buffer(m.raw().stream), raw, `uid ${uid} byte for byte`);
+  }
+}
+
+test('what a process stored it reads back without querying the messages; an expunged message is not served', async () => {
+  const w = await watchedStore();
+  try {
+    const u = await w.store.users.create({ username: 'cc1', password: 'pw' });
+    const box = await w.store.mailboxes.create(u.id, 'Cached');
+    const raws = new Map<number, Buffer>();
+    for (let i = 1; i <= 5; i++) {
+      const raw = mail({
+        subject: `cached ${i}`,
+        text: `body ${i}`,
+        // an attachment body large enough for GridFS: the cache holds its reference, not its bytes
+        ...(i === 3 ? { attachment: bytes(100 * 1024, 3), filename: 'f.bin' } : {}),
+      });
+      raws.set((await w.store.messages.add({ user: u.id, mailbox: box.id, raw })).uid, raw);
+    }
+    await w.store.messages.view(u.id, box.id);
+    w.messageReads();
+    await readAll(w.store, u.id, box.id, raws);
+    const one = await w.store.messages.pager(u.id, box.id, [[4, 4]]).open(4);
+    assert.deepEqual(await buffer(one!.raw().stream), raws.get(4));
+    assert.equal(w.messageReads(), 0, 'no query on the messages');
+
+    await w.store.messages.updateFlags({
+      user: u.id,
+      mailbox: box.id,
+      uids: [[2, 2]],
+      flags: ['\\Deleted'],
+      action: 'add',
+    });
+    assert.deepEqual((await w.store.messages.expunge({ user: u.id, mailbox: box.id })).uids, [2]);
+    assert.equal(await w.store.messages.pager(u.id, box.id, ALL).open(2), null, 'expunged: not served');
+    assert.equal(await w.store.messages.open(u.id, box.id, 2), null);
+  } finally {
+    await w.close();
+  }
+});
+
+test('another process reads from the database once, then from its own cache; with no cache, always', async () => {
+  const u = await t.store.users.create({ username: 'cc2', password: 'pw' });
+  const box = await t.store.mailboxes.create(u.id, 'Elsewhere');
+  const raws = new Map<number, Buffer>();
+  for (let i = 1; i <= 40; i++) {
+    const raw = mail({ subject: `elsewhere ${i}`, text: `text ${i}\r\n`.repeat(i) });
+    raws.set((await t.store.messages.add({ user: u.id, mailbox: box.id, raw })).uid, raw);
+  }
+  const w = await watchedStore();
+  const off = await watchedStore({ contentCacheBytes: 0 });
+  try {
+    for (const s of [w, off]) {
+      await s.store.messages.view(u.id, box.id);
+      s.messageReads();
+      await readAll(s.store, u.id, box.id, raws);
+      assert.ok(s.messageReads() > 0, 'the first read queries the messages');
+    }
+    await readAll(w.store, u.id, box.id, raws);
+    assert.equal(w.messageReads(), 0, 'the second read is answered by the cache');
+    await readAll(off.store, u.id, box.id, raws);
+    assert.ok(off.messageReads() > 0, 'without a cache the messages are read again');
+  } finally {
+    await w.close();
+    await off.close();
+  }
+});
+
+test('the cache keeps to its bound, drops the least recently used first and keeps its own copies', () => {
+  const entry = (n: number) => ({
+    content: Buffer.alloc(1000, n),
+    size: 1000 + n,
+    attachmentRefs: [`r${n}`],
+  });
+  const cache = new ContentCache(20_000);
+  const first = entry(1);
+  cache.put('a1', first);
+  first.content.fill(9);
+  first.attachmentRefs.push('changed');
+  assert.deepEqual(cache.get('a1'), entry(1), 'a copy, not the caller buffer');
+  for (let n = 2; n <= 30; n++) {
+    cache.put(`a${n}`, entry(n));
+    assert.ok(cache.get('a1'), 'the entry read each time stays');
+  }
+  assert.ok(cache.held <= 20_000, `held ${cache.held}`);
+  assert.ok(cache.size < 30 && cache.size >= 10, `kept ${cache.size}`);
+  assert.equal(cache.has('a2'), false, 'the least recently used went first');
+  assert.ok(cache.has('a30'));
+
+  cache.put('big', { content: Buffer.alloc(5000), size: 5000 });
+  assert.equal(cache.has('big'), false, 'an entry above a sixteenth of the bound is not kept');
+  const none = new ContentCache(0);
+  none.put('x', entry(1));
+  assert.equal(none.size, 0);
+  cache.delete('a30');
+  assert.equal(cache.has('a30'), false);
+});
