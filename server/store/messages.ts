@@ -40,6 +40,7 @@ import { indexOnly, searchIds, searchIndex, searchMailbox } from './search.ts';
 import { lockName, withAll } from './locks.ts';
 import { safeDeep } from './bson-safe.ts';
 import { pack, unpack, type Content, type Searchable } from './content.ts';
+import { packClosedPages } from './pack-collector.ts';
 import { readByUid, readInMailbox } from './by-id.ts';
 import { PagedReader, pageOf, openMessage, type OpenedMessage } from './open-message.ts';
 import { noteKeywords } from './keywords.ts';
@@ -366,6 +367,7 @@ export class Messages implements MessagesApi {
     }
     await this.announce([existsEntry(input.user, doc)]);
     await this.step('published');
+    packClosedPages(this.ctx, mailbox, doc.uid, doc.uid);
     return {
       id: doc._id.toHexString(),
       uid: doc.uid,
@@ -512,6 +514,7 @@ export class Messages implements MessagesApi {
       throw err;
     }
     await this.announce(entries);
+    if (map.length) packClosedPages(this.ctx, target._id, map[0]!.target, map[map.length - 1]!.target);
     return { uidValidity: target.uidValidity, map };
   }
 

@@ -5,7 +5,16 @@
 // at the reader (a pack is only a faster copy).
 import type { ObjectId } from 'mongodb';
 import type { Ctx } from './context.ts';
-import { packItemOf, pageOf, pageUids, writePacks, type PackItem, type PackSource } from './packs.ts';
+import {
+  PACK_SOURCE_PROJECTION,
+  PAGE_SHIFT,
+  packItemOf,
+  pageOf,
+  pageUids,
+  writePacks,
+  type PackItem,
+  type PackSource,
+} from './packs.ts';
 
 /** Bytes of packed parts held before they are written. */
 const COLLECT_BYTES = 2 * 1024 * 1024;
@@ -85,4 +94,37 @@ function bytesHeld(held: ReadonlyMap<number, PackItem | null>): number {
   let n = 0;
   for (const item of held.values()) if (item) n += itemBytes(item);
   return n;
+}
+
+/** Pages being packed after the write that closed them, in this process; a page closed while this
+ * many are under way is left for a long read to pack. */
+const MAX_CLOSING_PAGES = 8;
+let closing = 0;
+
+/**
+ * Packs, in the background, the pages whose last UID a write has just taken (UIDs `first` to
+ * `last`): one page query each, then `writePacks`, which packs a page only if the mailbox index
+ * lists exactly what was read. So a mailbox filled by delivery is packed as it fills and its first
+ * long read or SEARCH already finds packs (docs/ARCHITECTURE.md §3); a page that was not whole
+ * when read is left for a long read to pack. Failures are logged, never thrown at the writer.
+ */
+export function packClosedPages(ctx: Ctx, mailbox: ObjectId, first: number, last: number): void {
+  for (let p = pageOf(first); ((p + 1) << PAGE_SHIFT) - 1 <= last; p++) {
+    if (closing >= MAX_CLOSING_PAGES) return;
+    closing++;
+    void packPage(ctx, mailbox, p)
+      .catch((err: unknown) =>
+        ctx.opts.log('page packs could not be written', { mailbox: mailbox.toHexString(), err: String(err) }),
+      )
+      .finally(() => closing--);
+  }
+}
+
+async function packPage(ctx: Ctx, mailbox: ObjectId, page: number): Promise<void> {
+  const docs = await ctx.messages
+    .find({ mailbox, page }, { projection: PACK_SOURCE_PROJECTION, promoteBuffers: true })
+    .toArray();
+  const collector = new PackCollector(ctx, mailbox, () => false);
+  for (const d of docs) collector.add(d);
+  await collector.flush();
 }

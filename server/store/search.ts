@@ -18,8 +18,10 @@ import {
   packCursor,
   pageOf,
   type PackItem,
+  type PackSource,
 } from './packs.ts';
 import { readInMailbox } from './by-id.ts';
+import { PackCollector } from './pack-collector.ts';
 
 type Doc = Partial<MessageDoc> & Partial<Searchable> & { uid: number };
 
@@ -231,7 +233,8 @@ const SEARCH_UNPACKED_PAGES = 4;
 /**
  * A search whose fields the mailbox index and the page packs hold (packs.ts): one pass over the
  * mailbox's packs, 32 messages per document, then one page query for each page not packed (the
- * open last page, usually); null when too many pages are not packed, and the caller scans.
+ * open last page, usually), or, when more than a few are not, one pass over the mailbox's
+ * messages that packs those pages for the next search; null when a field is not in the packs.
  */
 async function searchPacked(
   ctx: Ctx,
@@ -246,9 +249,11 @@ async function searchPacked(
   const dates = fields.has('idate') || fields.has('hdate');
   const out: number[] = [];
   const left = new Set(state.entries.map((e) => e.uid));
+  const packed = new Set<number>();
   const cursor = packCursor(ctx, mailbox);
   try {
     for await (const pack of cursor) {
+      packed.add(pack.page);
       if (!pack.uids.some((u) => left.has(u))) continue;
       for (const item of itemsOf(pack)) {
         const i = state.indexOf(item.uid);
@@ -259,17 +264,34 @@ async function searchPacked(
   } finally {
     await cursor.close();
   }
+  const consider = (m: PackSource & Partial<MessageDoc>) => {
+    const i = state.indexOf(m.uid);
+    if (i < 0 || !left.delete(m.uid)) return;
+    // the document in hand, with flags, sizes and dates from the index as for a packed one
+    if (matches(match, { ...m, ...fromIndex(state.entries[i]!, dates) })) out.push(m.uid);
+  };
   const pages = new Set([...left].map(pageOf));
-  if (pages.size > SEARCH_UNPACKED_PAGES) return null;
-  for (const page of pages) {
-    const docs = await ctx.messages
-      .find({ mailbox, page }, { projection: PACK_SOURCE_PROJECTION, promoteBuffers: true })
-      .toArray();
-    for (const m of docs) {
-      const i = state.indexOf(m.uid);
-      if (i < 0 || !left.delete(m.uid)) continue;
-      // the document in hand, with flags, sizes and dates from the index as for a packed one
-      if (matches(match, { ...m, ...fromIndex(state.entries[i]!, dates) })) out.push(m.uid);
+  if (pages.size > SEARCH_UNPACKED_PAGES) {
+    // many pages not packed: one pass over the mailbox, which also packs its closed pages for the
+    // next search (pack-collector.ts)
+    const collector = new PackCollector(ctx, mailbox, (p) => packed.has(p));
+    const all = ctx.messages
+      .find({ mailbox }, { projection: PACK_SOURCE_PROJECTION, promoteBuffers: true })
+      .batchSize(128);
+    try {
+      for await (const m of all) {
+        if (left.has(m.uid)) collector.add(m);
+        consider(m);
+      }
+    } finally {
+      await all.close();
+    }
+  } else {
+    for (const page of pages) {
+      const docs = await ctx.messages
+        .find({ mailbox, page }, { projection: PACK_SOURCE_PROJECTION, promoteBuffers: true })
+        .toArray();
+      for (const m of docs) consider(m);
     }
   }
   // messages stored before pages existed: read each alone

@@ -188,3 +188,79 @@ test('an open page, or a page whose messages changed while read, is not packed',
     await client.close();
   }
 });
+
+test('the write that takes the last UID of a page packs that page: delivery and COPY', async () => {
+  const u = await t.store.users.create({ username: 'packwrite', password: 'pw' });
+  const box = await t.store.mailboxes.create(u.id, 'Delivered');
+  const count = (2 << PAGE_SHIFT) + 3; // pages 0 and 1 closed, page 2 open
+  for (let i = 1; i <= count; i++)
+    await t.store.messages.add({ user: u.id, mailbox: box.id, raw: mail({ subject: `d ${i}` }) });
+  await waitForPacks(box.id, 2);
+  assert.deepEqual(
+    await packedUids(box.id),
+    Array.from({ length: (2 << PAGE_SHIFT) - 1 }, (_, i) => i + 1),
+  );
+
+  const copies = await t.store.mailboxes.create(u.id, 'Copies');
+  const res = await t.store.messages.copy({
+    user: u.id,
+    mailbox: box.id,
+    uids: [[1, 40]],
+    target: copies.id,
+  });
+  assert.equal(res.map.length, 40);
+  await waitForPacks(copies.id, 1);
+  assert.deepEqual(
+    await packedUids(copies.id),
+    Array.from({ length: (1 << PAGE_SHIFT) - 1 }, (_, i) => i + 1),
+  );
+});
+
+test('a SEARCH over a mailbox with no packs packs its closed pages, and the next SEARCH reads them', async () => {
+  const u = await t.store.users.create({ username: 'packsearch', password: 'pw' });
+  const box = await t.store.mailboxes.create(u.id, 'Searched');
+  const count = (6 << PAGE_SHIFT) + 3; // pages 0–5 closed, page 6 open
+  for (let i = 1; i <= count; i++) {
+    const raw = mail({ subject: `s ${i}`, text: `body ${i} ${i % 7 === 0 ? 'needle' : 'hay'}` });
+    await t.store.messages.add({ user: u.id, mailbox: box.id, raw });
+  }
+  // as a mailbox stored before packs existed: the packs its delivery wrote are removed
+  await waitForPacks(box.id, 6);
+  await t.db.collection('packs').deleteMany({ mailbox: new ObjectId(box.id) });
+  const expected = Array.from({ length: count }, (_, i) => i + 1).filter((uid) => uid % 7 === 0);
+  assert.deepEqual(await t.store.messages.search(u.id, box.id, { type: 'text', value: 'needle' }), expected);
+  await waitForPacks(box.id, 6);
+  assert.deepEqual(
+    await packedUids(box.id),
+    Array.from({ length: (6 << PAGE_SHIFT) - 1 }, (_, i) => i + 1), // page 0 starts at UID 1
+    'the closed pages are packed',
+  );
+
+  const client = new MongoClient(testEnv().mongodbUri, { monitorCommands: true });
+  await client.connect();
+  const redis = openTestRedis();
+  const finds: Array<{ coll: string; filter: Record<string, unknown> }> = [];
+  client.on('commandStarted', (e: CommandStartedEvent) => {
+    if (e.commandName === 'find') finds.push({ coll: e.command.find, filter: e.command.filter });
+  });
+  const store = createStore({
+    db: client.db(t.dbName),
+    redis,
+    options: { channelPrefix: t.store.notify.prefix },
+  });
+  try {
+    await store.messages.view(u.id, box.id);
+    finds.length = 0;
+    assert.deepEqual(await store.messages.search(u.id, box.id, { type: 'text', value: 'needle' }), expected);
+    const messageFinds = finds.filter((f) => f.coll === 'messages');
+    assert.deepEqual(
+      messageFinds.map((f) => f.filter.page),
+      [6],
+      `only the open page is read from message documents: ${JSON.stringify(messageFinds)}`,
+    );
+  } finally {
+    await store.close();
+    redis.disconnect();
+    await client.close();
+  }
+});
