@@ -33,7 +33,8 @@ import { acquireBodies, bodyOpener, changeRefs, countRefs } from './attachments.
 import { applyFlags, flagBooleans, normalizeFlags, sameFlags } from './flags.ts';
 import { normalizeUidSet, uidFilter, uidRanges } from './uidset.ts';
 import { dropExpungedPacks } from './packs.ts';
-import { REMOVABLE_PROJECTION, removeMessages, type RemovableMessage } from './removal.ts';
+import { removeByIds } from './removal.ts';
+import { hasFlag } from './mailbox-index/entry.ts';
 import { messageCountLocked } from './message-count.ts';
 import { parse, rebuild, section, type Parsed } from './mime.ts';
 import { indexOnly, searchIds, searchIndex, searchMailbox } from './search.ts';
@@ -641,28 +642,30 @@ export class Messages implements MessagesApi {
   }): Promise<ExpungeResult> {
     const { mailbox } = ids(input.user, input.mailbox);
     const requireDeleted = input.requireDeleted !== false;
-    // candidates from the mailbox index; each is read again under the lock below
-    const list = (await this.listed(mailbox, input.user, input.uids ?? [[1, MAX_UID]]))
-      .filter((e) => !requireDeleted || e.flags.includes('\\Deleted'))
-      .map((e) => ({ _id: new ObjectId(e.id) }));
+    // candidates from the mailbox index; each is checked again under the lock below
+    const list = (await this.listed(mailbox, input.user, input.uids ?? [[1, MAX_UID]])).filter(
+      (e) => !requireDeleted || hasFlag(e.flags, '\\Deleted'),
+    );
     const uids: number[] = [];
     for (let i = 0; i < list.length; i += BATCH) {
       const part = list.slice(i, i + BATCH);
       const entries = await this.ctx.locks.with(lockName.mailboxMessages(mailbox), async () => {
-        // re-read under the lock: only what is still here and still matches goes
-        const found = await readInMailbox<RemovableMessage & Pick<MessageDoc, 'deleted'>>(
-          this.ctx,
-          part.map((d) => d._id),
-          mailbox,
-          { ...REMOVABLE_PROJECTION, deleted: 1 },
-        );
-        const docs: RemovableMessage[] = found.filter((d) => !requireDeleted || d.deleted);
-        if (docs.length === 0) return [];
+        // under this lock only this call removes these messages or changes their flags: the
+        // index, brought up to the mailbox, is exact for them, so only what is still here and
+        // still matches goes, and no message is read before it is deleted
+        const v = await this.ctx.index.current(mailbox);
+        const ids: ObjectId[] = [];
+        for (const { uid, id } of part) {
+          const e = v?.get(uid);
+          if (e && e.id === id && (!requireDeleted || hasFlag(e.flags, '\\Deleted')))
+            ids.push(new ObjectId(id));
+        }
+        if (ids.length === 0) return [];
         return this.change(
-          [{ mailbox, user: null, uids: 0, modseqs: docs.length, mayBeGone: true }],
+          [{ mailbox, user: null, uids: 0, modseqs: ids.length, mayBeGone: true }],
           async ([before]) => {
             const base = before?.modifyIndex ?? 0;
-            const removed = await removeMessages(this.ctx, docs);
+            const removed = await removeByIds(this.ctx, ids);
             for (const d of removed) this.ctx.uidIds.forget(mailbox, d.uid);
             const out = removed.map((d, j): NewJournalEntry => ({
               user: input.user,
