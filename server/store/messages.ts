@@ -61,6 +61,9 @@ function arriving(
   return { mailbox, user, uids: docs.length, modseqs: docs.length, keywords: docs.flatMap((d) => d.flags) };
 }
 
+/** A message a MOVE takes, with what its journal entries carry, from the mailbox index. */
+type MovingMessage = Pick<MessageDoc, '_id' | 'uid' | 'flags' | 'size' | 'idate' | 'hdate'>;
+
 /** One mailbox a change takes UIDs and MODSEQs from (Messages.change). */
 interface MailboxChange {
   mailbox: ObjectId;
@@ -574,13 +577,24 @@ export class Messages implements MessagesApi {
     for (let i = 0; i < list.length; i += BATCH) {
       const part = list.slice(i, i + BATCH);
       const entries = await this.ctx.locks.with(lockName.mailboxMessages(mailbox), async () => {
-        // re-read under the lock: a concurrent expunge or move may have taken some
-        const docs = await readInMailbox<Pick<MessageDoc, 'flags' | 'size' | 'idate' | 'hdate'>>(
-          this.ctx,
-          part.map((d) => d._id),
-          mailbox,
-          { flags: 1, size: 1, idate: 1, hdate: 1 },
-        );
+        // under this lock only this call moves or removes these messages or changes their flags:
+        // the index, brought up to the mailbox, is exact for them and gives what the journal
+        // entries need, so no message is read before it is moved (a concurrent expunge or move
+        // may have taken some)
+        const v = await this.ctx.index.current(mailbox);
+        const docs: MovingMessage[] = [];
+        for (const { _id, uid } of part) {
+          const e = v?.get(uid);
+          if (e && e.id === _id.toHexString())
+            docs.push({
+              _id,
+              uid,
+              flags: [...e.flags],
+              size: e.size,
+              idate: new Date(e.idate),
+              hdate: new Date(e.hdate),
+            });
+        }
         if (docs.length === 0) return [];
         return this.change(
           [
@@ -595,8 +609,9 @@ export class Messages implements MessagesApi {
               const d = docs[j]!;
               const uid = tBefore!.uidNext + j;
               const modseq = tBefore!.modifyIndex + 1 + j;
+              // a bare _id (see updateFlags): the index placed it in this mailbox under this lock
               const res = await this.ctx.messages.updateOne(
-                { _id: d._id, mailbox },
+                { _id: d._id },
                 { $set: { mailbox: target._id, uid, modseq, page: pageOf(uid) } },
               );
               if (res.matchedCount !== 1) continue;

@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import { mail, bytes } from './_mail.ts';
 import { testEnv, openTestRedis, uniqueName } from '../helpers/backends.ts';
 import { createStore, type Store } from '../../server/store/index.ts';
+import { INDEX_COLLECTION } from '../../server/store/mailbox-index/checkpoint.ts';
 
 let client: MongoClient;
 let db: Db;
@@ -114,4 +115,59 @@ test('EXPUNGE deletes each message with one command that returns it, and gives b
   assert.deepEqual(await store.messages.expunge({ user, mailbox: inbox }), { uids: [] });
   assert.equal((await store.users.get(user))!.storageUsed, sizes[3]!);
   assert.deepEqual(await refCounts(), { [shared]: 0, [single]: 0 });
+});
+
+test('MOVE changes each message with one update and reads none', async () => {
+  const { user, inbox } = await newUser();
+  const target = await store.mailboxes.create(user, 'Moved');
+  for (let i = 1; i <= 3; i++) await add(user, inbox, i);
+  await store.messages.updateFlags({
+    user,
+    mailbox: inbox,
+    uids: [2],
+    action: 'add',
+    flags: ['\\Seen', 'Work'],
+  });
+  const before = (await store.messages.view(user, inbox))!.entries.map((e) => ({
+    ...e,
+    flags: [...e.flags],
+  }));
+  await store.messages.view(user, target.id);
+  sent = [];
+  const res = await store.messages.move({ user, mailbox: inbox, uids: [[1, 2]], target: target.id });
+  assert.deepEqual(sent, ['update', 'update'], 'one update per message, no read');
+  assert.deepEqual(res.map, [
+    { source: 1, target: 1 },
+    { source: 2, target: 2 },
+  ]);
+  // the target's index has what the source's had, from the journal entries the move wrote
+  const moved = (await store.messages.view(user, target.id))!.entries;
+  assert.deepEqual(
+    moved.map((e) => [e.id, [...e.flags], e.size, e.idate, e.hdate]),
+    before.slice(0, 2).map((e) => [e.id, e.flags, e.size, e.idate, e.hdate]),
+  );
+  // and so does a fresh process that builds it from the messages
+  await db.collection(INDEX_COLLECTION).deleteMany({});
+  const other = createStore({ db, redis, options: { bcryptRounds: 4, channelPrefix: prefix } });
+  try {
+    const rebuilt = (await other.messages.view(user, target.id))!.entries;
+    assert.deepEqual(
+      rebuilt.map((e) => ({ ...e, flags: [...e.flags] })),
+      moved.map((e) => ({ ...e, flags: [...e.flags] })),
+    );
+  } finally {
+    await other.close();
+  }
+});
+
+test('COPY reads each source message once', async () => {
+  const { user, inbox } = await newUser();
+  const target = await store.mailboxes.create(user, 'Copies');
+  for (let i = 1; i <= 3; i++) await add(user, inbox, i, i === 2 ? 9 : undefined);
+  await store.messages.view(user, inbox);
+  await store.messages.view(user, target.id);
+  sent = [];
+  const res = await store.messages.copy({ user, mailbox: inbox, uids: [[1, 3]], target: target.id });
+  assert.equal(res.map.length, 3);
+  assert.deepEqual(sent.sort(), ['find', 'find', 'find', 'insert']);
 });
