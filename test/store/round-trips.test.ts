@@ -171,3 +171,45 @@ test('COPY reads each source message once', async () => {
   assert.equal(res.map.length, 3);
   assert.deepEqual(sent.sort(), ['find', 'find', 'find', 'insert']);
 });
+
+test('a new mailbox is opened without listing the messages', async () => {
+  const { user, inbox } = await newUser();
+  await add(user, inbox, 1);
+  const created = await store.mailboxes.create(user, 'Fresh');
+  // another process opens the new mailbox and INBOX (made with the user) for the first time
+  const otherClient = new MongoClient(testEnv().mongodbUri, { monitorCommands: true });
+  await otherClient.connect();
+  const seen: string[] = [];
+  otherClient.on('commandStarted', (e: CommandStartedEvent) => {
+    if (e.command[e.commandName] === 'messages') seen.push(JSON.stringify(e.command.filter));
+  });
+  const other = createStore({
+    db: otherClient.db(db.databaseName),
+    redis,
+    options: { bcryptRounds: 4, channelPrefix: prefix },
+  });
+  try {
+    const v = await other.messages.view(user, created.id);
+    assert.ok(v);
+    assert.equal(v.entries.length, 0);
+    assert.equal(v.modseq, 0);
+    assert.equal((await other.messages.view(user, inbox))!.entries.length, 1);
+    assert.deepEqual(seen, [], 'no message was read');
+    // and it follows what happens next
+    await store.messages.copy({ user, mailbox: inbox, uids: [1], target: created.id });
+    assert.deepEqual(
+      (await other.messages.view(user, created.id))!.entries.map((e) => e.uid),
+      [1],
+    );
+  } finally {
+    await other.close();
+    await otherClient.close();
+  }
+
+  // COPY into a mailbox this process has not opened yet loads its index without a pass either
+  const next = await store.mailboxes.create(user, 'Fresh2');
+  sent = [];
+  await store.messages.copy({ user, mailbox: inbox, uids: [1], target: next.id });
+  await store.messages.view(user, next.id);
+  assert.deepEqual(sent.sort(), ['find', 'insert'], 'the source read and the copy, nothing else');
+});
