@@ -213,3 +213,18 @@ test('a new mailbox is opened without listing the messages', async () => {
   await store.messages.view(user, next.id);
   assert.deepEqual(sent.sort(), ['find', 'insert'], 'the source read and the copy, nothing else');
 });
+
+test('recounting a user’s storage and messages is one pass over the messages', async () => {
+  const { user, inbox } = await newUser();
+  const sizes = [await add(user, inbox, 1), await add(user, inbox, 2, 3), await add(user, inbox, 3)];
+  await db
+    .collection('users')
+    .updateOne({ _id: new ObjectId(user) }, { $set: { storageUsed: 1, messagesUsed: 9 } });
+  sent = [];
+  assert.equal(
+    await store.users.recountStorage(user),
+    sizes.reduce((a, b) => a + b),
+  );
+  assert.equal(sent.length, 1, `commands on the messages: ${sent.join(', ')}`);
+  assert.equal((await store.users.get(user))!.messagesUsed, 3);
+});
