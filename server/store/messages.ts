@@ -669,18 +669,18 @@ export class Messages implements MessagesApi {
         // index, brought up to the mailbox, is exact for them, so only what is still here and
         // still matches goes, and no message is read before it is deleted
         const v = await this.ctx.index.current(mailbox);
-        const ids: ObjectId[] = [];
+        const gone: ObjectId[] = [];
         for (const { uid, id } of part) {
           const e = v?.get(uid);
           if (e && e.id === id && (!requireDeleted || hasFlag(e.flags, '\\Deleted')))
-            ids.push(new ObjectId(id));
+            gone.push(new ObjectId(id));
         }
-        if (ids.length === 0) return [];
+        if (gone.length === 0) return [];
         return this.change(
-          [{ mailbox, user: null, uids: 0, modseqs: ids.length, mayBeGone: true }],
+          [{ mailbox, user: null, uids: 0, modseqs: gone.length, mayBeGone: true }],
           async ([before]) => {
             const base = before?.modifyIndex ?? 0;
-            const removed = await removeByIds(this.ctx, ids);
+            const removed = await removeByIds(this.ctx, gone);
             for (const d of removed) this.ctx.uidIds.forget(mailbox, d.uid);
             const out = removed.map((d, j): NewJournalEntry => ({
               user: input.user,
