@@ -111,6 +111,7 @@ export async function insertMailbox(
     if (isDuplicateKey(err)) throw new StoreError('EXISTS', `mailbox ${path} already exists`);
     throw err;
   }
+  await ctx.index.created(doc._id, user);
   await ctx.notify.record([
     {
       user: user.toHexString(),

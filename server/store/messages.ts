@@ -33,7 +33,8 @@ import { acquireBodies, bodyOpener, changeRefs, countRefs } from './attachments.
 import { applyFlags, flagBooleans, normalizeFlags, sameFlags } from './flags.ts';
 import { normalizeUidSet, uidFilter, uidRanges } from './uidset.ts';
 import { dropExpungedPacks } from './packs.ts';
-import { REMOVABLE_PROJECTION, removeMessages, type RemovableMessage } from './removal.ts';
+import { removeByIds } from './removal.ts';
+import { hasFlag } from './mailbox-index/entry.ts';
 import { messageCountLocked } from './message-count.ts';
 import { parse, rebuild, section, type Parsed } from './mime.ts';
 import { indexOnly, searchIds, searchIndex, searchMailbox } from './search.ts';
@@ -60,6 +61,9 @@ function arriving(
 ): MailboxChange {
   return { mailbox, user, uids: docs.length, modseqs: docs.length, keywords: docs.flatMap((d) => d.flags) };
 }
+
+/** A message a MOVE takes, with what its journal entries carry, from the mailbox index. */
+type MovingMessage = Pick<MessageDoc, '_id' | 'uid' | 'flags' | 'size' | 'idate' | 'hdate'>;
 
 /** One mailbox a change takes UIDs and MODSEQs from (Messages.change). */
 interface MailboxChange {
@@ -580,13 +584,24 @@ export class Messages implements MessagesApi {
     for (let i = 0; i < list.length; i += BATCH) {
       const part = list.slice(i, i + BATCH);
       const entries = await this.ctx.locks.with(lockName.mailboxMessages(mailbox), async () => {
-        // re-read under the lock: a concurrent expunge or move may have taken some
-        const docs = await readInMailbox<Pick<MessageDoc, 'flags' | 'size' | 'idate' | 'hdate'>>(
-          this.ctx,
-          part.map((d) => d._id),
-          mailbox,
-          { flags: 1, size: 1, idate: 1, hdate: 1 },
-        );
+        // under this lock only this call moves or removes these messages or changes their flags:
+        // the index, brought up to the mailbox, is exact for them and gives what the journal
+        // entries need, so no message is read before it is moved (a concurrent expunge or move
+        // may have taken some)
+        const v = await this.ctx.index.current(mailbox);
+        const docs: MovingMessage[] = [];
+        for (const { _id, uid } of part) {
+          const e = v?.get(uid);
+          if (e && e.id === _id.toHexString())
+            docs.push({
+              _id,
+              uid,
+              flags: [...e.flags],
+              size: e.size,
+              idate: new Date(e.idate),
+              hdate: new Date(e.hdate),
+            });
+        }
         if (docs.length === 0) return [];
         return this.change(
           [
@@ -601,8 +616,9 @@ export class Messages implements MessagesApi {
               const d = docs[j]!;
               const uid = tBefore!.uidNext + j;
               const modseq = tBefore!.modifyIndex + 1 + j;
+              // a bare _id (see updateFlags): the index placed it in this mailbox under this lock
               const res = await this.ctx.messages.updateOne(
-                { _id: d._id, mailbox },
+                { _id: d._id },
                 { $set: { mailbox: target._id, uid, modseq, page: pageOf(uid) } },
               );
               if (res.matchedCount !== 1) continue;
@@ -648,28 +664,30 @@ export class Messages implements MessagesApi {
   }): Promise<ExpungeResult> {
     const { mailbox } = ids(input.user, input.mailbox);
     const requireDeleted = input.requireDeleted !== false;
-    // candidates from the mailbox index; each is read again under the lock below
-    const list = (await this.listed(mailbox, input.user, input.uids ?? [[1, MAX_UID]]))
-      .filter((e) => !requireDeleted || e.flags.includes('\\Deleted'))
-      .map((e) => ({ _id: new ObjectId(e.id) }));
+    // candidates from the mailbox index; each is checked again under the lock below
+    const list = (await this.listed(mailbox, input.user, input.uids ?? [[1, MAX_UID]])).filter(
+      (e) => !requireDeleted || hasFlag(e.flags, '\\Deleted'),
+    );
     const uids: number[] = [];
     for (let i = 0; i < list.length; i += BATCH) {
       const part = list.slice(i, i + BATCH);
       const entries = await this.ctx.locks.with(lockName.mailboxMessages(mailbox), async () => {
-        // re-read under the lock: only what is still here and still matches goes
-        const found = await readInMailbox<RemovableMessage & Pick<MessageDoc, 'deleted'>>(
-          this.ctx,
-          part.map((d) => d._id),
-          mailbox,
-          { ...REMOVABLE_PROJECTION, deleted: 1 },
-        );
-        const docs: RemovableMessage[] = found.filter((d) => !requireDeleted || d.deleted);
-        if (docs.length === 0) return [];
+        // under this lock only this call removes these messages or changes their flags: the
+        // index, brought up to the mailbox, is exact for them, so only what is still here and
+        // still matches goes, and no message is read before it is deleted
+        const v = await this.ctx.index.current(mailbox);
+        const gone: ObjectId[] = [];
+        for (const { uid, id } of part) {
+          const e = v?.get(uid);
+          if (e && e.id === id && (!requireDeleted || hasFlag(e.flags, '\\Deleted')))
+            gone.push(new ObjectId(id));
+        }
+        if (gone.length === 0) return [];
         return this.change(
-          [{ mailbox, user: null, uids: 0, modseqs: docs.length, mayBeGone: true }],
+          [{ mailbox, user: null, uids: 0, modseqs: gone.length, mayBeGone: true }],
           async ([before]) => {
             const base = before?.modifyIndex ?? 0;
-            const removed = await removeMessages(this.ctx, docs);
+            const removed = await removeByIds(this.ctx, gone);
             for (const d of removed) this.ctx.uidIds.forget(mailbox, d.uid);
             const out = removed.map((d, j): NewJournalEntry => ({
               user: input.user,

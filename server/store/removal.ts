@@ -30,7 +30,33 @@ export async function removeMessages(ctx: Ctx, docs: RemovableMessage[]): Promis
     const res = await ctx.messages.deleteOne({ _id: d._id });
     if (res.deletedCount === 1) removed.push(d);
   }
-  if (removed.length === 0) return removed;
+  await giveBack(ctx, removed);
+  return removed;
+}
+
+/**
+ * Deletes the messages with these ids, each in one command that returns what it deleted, so the
+ * storage and attachment references to give back come from the deleted document itself, with no
+ * read before (on FerretDB every command on the messages is a pass over them, ARCHITECTURE §10).
+ * Returns those this call deleted. The caller holds the mailbox's messages lock.
+ */
+export async function removeByIds(ctx: Ctx, ids: readonly ObjectId[]): Promise<RemovableMessage[]> {
+  const removed: RemovableMessage[] = [];
+  for (const _id of ids) {
+    // the whole document comes back: FerretDB 1.24's findAndModify takes no projection
+    const d = await ctx.messages.findOneAndDelete({ _id });
+    if (d) {
+      const { user, mailbox, uid, size, attachmentRefs } = d;
+      removed.push({ _id, user, mailbox, uid, size, attachmentRefs });
+    }
+  }
+  await giveBack(ctx, removed);
+  return removed;
+}
+
+/** Gives back the storage, message count and attachment references of deleted messages. */
+async function giveBack(ctx: Ctx, removed: readonly RemovableMessage[]): Promise<void> {
+  if (removed.length === 0) return;
   const perUser = new Map<string, { id: ObjectId; bytes: number; count: number }>();
   for (const d of removed) {
     const k = d.user.toHexString();
@@ -51,7 +77,6 @@ export async function removeMessages(ctx: Ctx, docs: RemovableMessage[]): Promis
     });
   }
   await changeRefs(ctx, countRefs(removed.map((d) => d.attachmentRefs)), -1);
-  return removed;
 }
 
 /** Deletes every message of a mailbox in batches; returns how many. Its page packs go first: the

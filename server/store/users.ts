@@ -132,9 +132,11 @@ export class Users implements UsersApi {
       if (isDuplicateKey(err)) throw new StoreError('EXISTS', `user ${username} already exists`);
       throw err;
     }
-    await this.ctx.mailboxes.insertMany(
-      DEFAULT_MAILBOXES.map((m, i) => newMailboxDoc(doc._id, m.path, m.specialUse, first + i, true, now)),
+    const boxes = DEFAULT_MAILBOXES.map((m, i) =>
+      newMailboxDoc(doc._id, m.path, m.specialUse, first + i, true, now),
     );
+    await this.ctx.mailboxes.insertMany(boxes);
+    await Promise.all(boxes.map((b) => this.ctx.index.created(b._id, doc._id)));
     if (address) {
       try {
         await this.ctx.addresses.insertOne({

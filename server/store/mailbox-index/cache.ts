@@ -153,6 +153,26 @@ export class IndexCache {
     this.slots.delete(mailbox);
   }
 
+  /**
+   * Writes the empty checkpoint of a mailbox just created: at MODSEQ 0 nothing has changed in it,
+   * so whoever opens it first reads that and the journal after it instead of listing the messages
+   * to find none. A checkpoint already there is kept; a failure is logged, and a mailbox left
+   * without one (a crash, a failure) is built from its messages as before.
+   */
+  async created(mailbox: ObjectId, user: ObjectId): Promise<void> {
+    const empty = new MailboxState(mailbox.toHexString(), user.toHexString(), this.flagSets, {
+      entries: [],
+      modseq: 0,
+    });
+    try {
+      await this.ctx.locks.with(lockName.mailboxIndex(mailbox), () =>
+        saveCheckpoint(this.ctx, mailbox, empty),
+      );
+    } catch (err) {
+      this.log('mailbox index checkpoint failed', { mailbox: mailbox.toHexString(), err: String(err) });
+    }
+  }
+
   /** Forgets and deletes the stored index (the mailbox is being deleted). */
   async drop(mailbox: ObjectId): Promise<void> {
     this.forget(mailbox.toHexString());
