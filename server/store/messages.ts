@@ -42,6 +42,7 @@ import { lockName, withAll } from './locks.ts';
 import { safeDeep } from './bson-safe.ts';
 import { pack, unpack, type Content, type Searchable } from './content.ts';
 import { packClosedPages } from './pack-collector.ts';
+import { searchPartsOf } from './content-cache.ts';
 import { readByUid, readInMailbox } from './by-id.ts';
 import { PagedReader, pageOf, openMessage, type OpenedMessage } from './open-message.ts';
 import { noteKeywords } from './keywords.ts';
@@ -356,7 +357,7 @@ export class Messages implements MessagesApi {
         await this.ctx.messages.insertOne(d, DURABLE);
         committed = true;
         this.ctx.uidIds.set(mailbox, d.uid, d._id);
-        this.ctx.contents.put(d._id.toHexString(), d);
+        this.ctx.contents.put(d._id.toHexString(), d, searchPartsOf(d));
         await this.step('inserted');
         return { value: d, journal: [existsEntry(input.user, d)] };
       });
@@ -479,7 +480,7 @@ export class Messages implements MessagesApi {
               await this.ctx.messages.insertMany(copies, { ordered: true, ...DURABLE });
               for (const c of copies) {
                 this.ctx.uidIds.set(target._id, c.uid, c._id);
-                this.ctx.contents.put(c._id.toHexString(), c);
+                this.ctx.contents.put(c._id.toHexString(), c, searchPartsOf(c));
               }
             } catch (err) {
               failure = err;

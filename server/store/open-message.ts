@@ -12,6 +12,7 @@ import { oid } from './ids.ts';
 import { uidMatcher } from './uidset.ts';
 import { PackCollector } from './pack-collector.ts';
 import { PAGE_SHIFT, PACK_SOURCE_PROJECTION, itemsOf, packCursor, pageOf, type PackItem } from './packs.ts';
+import { searchPartsOf, type SearchSource } from './content-cache.ts';
 import { htmlBodies, partDecoder, rebuild, section } from './mime.ts';
 
 export interface OpenedMessage {
@@ -271,7 +272,7 @@ export class PagedReader implements MessagePager {
           const d = pageDocOf(item);
           if (d.uid === uid) found = d;
           else if (!this.keep(d)) full = true;
-          this.remember(d);
+          this.remember(d, item);
         }
       }
     } finally {
@@ -333,9 +334,9 @@ export class PagedReader implements MessagePager {
 
   /** Hands a message read from the database to the process's content cache, under the _id its
    * document or (for a packed message) the mailbox index gives. */
-  private remember(d: PageDoc): void {
+  private remember(d: PageDoc, search: SearchSource = d as SearchSource): void {
     const id = d._id?.toHexString() ?? this.ctx.index.peek(this.mailbox)?.get(d.uid)?.id;
-    if (id) this.ctx.contents.put(id, d);
+    if (id) this.ctx.contents.put(id, d, searchPartsOf(search));
   }
 
   /** What a read of message documents takes: with the parts a pack is made of when it packs. */

@@ -17,11 +17,11 @@ import {
   itemsOf,
   packCursor,
   pageOf,
-  type PackItem,
   type PackSource,
 } from './packs.ts';
 import { readInMailbox } from './by-id.ts';
 import { PackCollector } from './pack-collector.ts';
+import { searchPartsOf, type SearchInput } from './content-cache.ts';
 
 type Doc = Partial<MessageDoc> & Partial<Searchable> & { uid: number };
 
@@ -213,7 +213,7 @@ function compile(key: SearchKey): Matcher {
 }
 
 /** A search document from an index entry, with the packed parts of its message when given. */
-function fromIndex(e: IndexEntry, dates: boolean, item?: PackItem): Doc {
+function fromIndex(e: IndexEntry, dates: boolean, item?: SearchInput): Doc {
   const d: Doc = { uid: e.uid, flags: e.flags as string[], size: e.size, modseq: e.modseq };
   if (dates) {
     d.idate = new Date(e.idate);
@@ -248,7 +248,14 @@ async function searchPacked(
   const match = compile(query);
   const dates = fields.has('idate') || fields.has('hdate');
   const out: number[] = [];
-  const left = new Set(state.entries.map((e) => e.uid));
+  const left = new Set<number>();
+  // what this process holds of the messages first (content-cache.ts), then packs and pages
+  for (const e of state.entries) {
+    const held = ctx.contents.get(e.id)?.search;
+    if (!held) left.add(e.uid);
+    else if (match(fromIndex(e, dates, held))) out.push(e.uid);
+  }
+  if (left.size === 0) return out;
   const packed = new Set<number>();
   const cursor = packCursor(ctx, mailbox);
   try {
@@ -258,7 +265,9 @@ async function searchPacked(
       for (const item of itemsOf(pack)) {
         const i = state.indexOf(item.uid);
         if (i < 0 || !left.delete(item.uid)) continue;
-        if (match(fromIndex(state.entries[i]!, dates, item))) out.push(item.uid);
+        const e = state.entries[i]!;
+        ctx.contents.put(e.id, item, item);
+        if (match(fromIndex(e, dates, item))) out.push(item.uid);
       }
     }
   } finally {
@@ -267,6 +276,8 @@ async function searchPacked(
   const consider = (m: PackSource & Partial<MessageDoc>) => {
     const i = state.indexOf(m.uid);
     if (i < 0 || !left.delete(m.uid)) return;
+    if (m.content && m.size !== undefined)
+      ctx.contents.put(state.entries[i]!.id, { ...m, content: m.content, size: m.size }, searchPartsOf(m));
     // the document in hand, with flags, sizes and dates from the index as for a packed one
     if (matches(match, { ...m, ...fromIndex(state.entries[i]!, dates) })) out.push(m.uid);
   };

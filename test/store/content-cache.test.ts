@@ -70,7 +70,7 @@ test('what a process stored it reads back without querying the messages; an expu
     for (let i = 1; i <= 5; i++) {
       const raw = mail({
         subject: `cached ${i}`,
-        text: `body ${i}`,
+        text: `body ${i} ${i % 2 ? 'needle' : 'hay'}`,
         // an attachment body large enough for GridFS: the cache holds its reference, not its bytes
         ...(i === 3 ? { attachment: bytes(100 * 1024, 3), filename: 'f.bin' } : {}),
       });
@@ -82,6 +82,15 @@ test('what a process stored it reads back without querying the messages; an expu
     const one = await w.store.messages.pager(u.id, box.id, [[4, 4]]).open(4);
     assert.deepEqual(await buffer(one!.raw().stream), raws.get(4));
     assert.equal(w.messageReads(), 0, 'no query on the messages');
+    assert.deepEqual(
+      await w.store.messages.search(u.id, box.id, { type: 'text', value: 'needle' }),
+      [1, 3, 5],
+    );
+    assert.deepEqual(
+      await w.store.messages.search(u.id, box.id, { type: 'subject', value: 'cached 4' }),
+      [4],
+    );
+    assert.equal(w.messageReads(), 0, 'SEARCH queried no message nor pack');
 
     await w.store.messages.updateFlags({
       user: u.id,
@@ -103,7 +112,10 @@ test('another process reads from the database once, then from its own cache; wit
   const box = await t.store.mailboxes.create(u.id, 'Elsewhere');
   const raws = new Map<number, Buffer>();
   for (let i = 1; i <= 40; i++) {
-    const raw = mail({ subject: `elsewhere ${i}`, text: `text ${i}\r\n`.repeat(i) });
+    const raw = mail({
+      subject: `elsewhere ${i}`,
+      text: `text ${i} ${i % 10 ? 'hay' : 'needle'}\r\n`.repeat(i),
+    });
     raws.set((await t.store.messages.add({ user: u.id, mailbox: box.id, raw })).uid, raw);
   }
   const w = await watchedStore();
@@ -117,6 +129,12 @@ test('another process reads from the database once, then from its own cache; wit
     }
     await readAll(w.store, u.id, box.id, raws);
     assert.equal(w.messageReads(), 0, 'the second read is answered by the cache');
+    // a read of bodies brought no search parts: the first SEARCH reads them, the next does not
+    const needle = { type: 'text', value: 'needle' } as const;
+    assert.deepEqual(await w.store.messages.search(u.id, box.id, needle), [10, 20, 30, 40]);
+    assert.ok(w.messageReads() > 0, 'the first SEARCH reads packs or messages');
+    assert.deepEqual(await w.store.messages.search(u.id, box.id, needle), [10, 20, 30, 40]);
+    assert.equal(w.messageReads(), 0, 'the second SEARCH is answered by the cache');
     await readAll(off.store, u.id, box.id, raws);
     assert.ok(off.messageReads() > 0, 'without a cache the messages are read again');
   } finally {
@@ -153,4 +171,24 @@ test('the cache keeps to its bound, drops the least recently used first and keep
   assert.equal(none.size, 0);
   cache.delete('a30');
   assert.equal(cache.has('a30'), false);
+
+  // search parts join an entry kept without them, and count against the bound
+  const wide = new ContentCache(100_000);
+  const search = {
+    searchable: Buffer.alloc(500, 1),
+    subject: 'hello',
+    from: [],
+    to: [],
+    cc: [],
+    bcc: [],
+    replyTo: [],
+    sender: [],
+  };
+  wide.put('s1', entry(5));
+  const plain = wide.held;
+  wide.put('s1', entry(5), search);
+  assert.deepEqual(wide.get('s1')?.search?.searchable, Buffer.alloc(500, 1));
+  assert.deepEqual(wide.get('s1')?.content, entry(5).content);
+  assert.ok(wide.held >= plain + 500, 'the search parts are counted');
+  assert.equal(wide.size, 1);
 });
