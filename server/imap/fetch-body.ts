@@ -79,6 +79,10 @@ export async function writeSection(
     return;
   }
   const length = partial ? Math.max(0, Math.min(partial.length, src.size - partial.start)) : src.size;
+  if (src.pieces) {
+    await out.writeLiteralPieces(`${name} `, length, src.pieces);
+    return;
+  }
   if (length === 0) {
     src.stream.destroy();
     out.queue(`${name} {0}\r\n`);

@@ -1,6 +1,6 @@
 // Public surface of the MIME module.
 export { parseMessage } from './parse.ts';
-export { messageSize, streamMessage } from './rebuild.ts';
+export { messagePieces, messageSize, streamMessage } from './rebuild.ts';
 export type { ByteRange, OpenBody } from './rebuild.ts';
 export { resolveSection } from './section.ts';
 export type { ResolvedSection, SectionKind, SectionSpec } from './section.ts';

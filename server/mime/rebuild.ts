@@ -24,6 +24,22 @@ function asBuffer(chunk: unknown): Buffer {
   return Buffer.from(String(chunk), 'latin1');
 }
 
+/** Bytes [from, to) of the concatenation of `segments` as pieces of the segments' own buffers, or
+ * null when the range reaches a body kept apart (GridFS), which must be streamed. */
+export function inlinePieces(segments: Segment[], from: number, to: number): Buffer[] | null {
+  const out: Buffer[] = [];
+  let offset = 0;
+  for (const seg of segments) {
+    const segStart = offset;
+    offset += seg.size;
+    if (offset <= from) continue;
+    if (segStart >= to) break;
+    if (seg.sha256 !== undefined) return null;
+    out.push(seg.bytes.subarray(Math.max(from, segStart) - segStart, Math.min(to, offset) - segStart));
+  }
+  return out;
+}
+
 /** Bytes [from, to) of the concatenation of `segments`. */
 export async function* sliceSegments(
   segments: Segment[],
@@ -69,6 +85,16 @@ export function rangeBounds(total: number, range?: ByteRange): { from: number; t
   const from = Math.min(Math.max(range?.start ?? 0, 0), total);
   const to = range?.length === undefined ? total : Math.min(total, from + Math.max(range.length, 0));
   return { from, to };
+}
+
+/** The original message bytes (or a range of them) as pieces already in memory, or null when the
+ * range reaches a body kept apart; lets a writer send a small message without a stream. */
+export function messagePieces(tree: MimeTree, range?: ByteRange): Buffer[] | null {
+  const segments = segmentsOf(tree);
+  let total = 0;
+  for (const s of segments) total += s.size;
+  const { from, to } = rangeBounds(total, range);
+  return inlinePieces(segments, from, to);
 }
 
 /** The original message bytes (or a range of them), streamed. */

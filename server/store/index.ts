@@ -470,7 +470,11 @@ export interface ByteRange {
 export interface ContentStream {
   /** Full size of the message or section (before any range). */
   size: number;
+  /** Made when first read: a writer given `pieces` need not touch it. */
   stream: Readable;
+  /** The same bytes already in memory, when none of them is kept apart in GridFS: a writer can
+   * send them at once instead of reading the stream. */
+  pieces?: readonly Buffer[] | null;
 }
 
 /**

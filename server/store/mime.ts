@@ -1,6 +1,12 @@
 // The store's only door to server/mime: parse at delivery, rebuild exact bytes and sections.
 import type { Readable } from 'node:stream';
-import { htmlBodies as htmlBodiesOf, parseMessage, resolveSection, streamMessage } from '../mime/index.ts';
+import {
+  htmlBodies as htmlBodiesOf,
+  messagePieces,
+  parseMessage,
+  resolveSection,
+  streamMessage,
+} from '../mime/index.ts';
 export { sentDay } from '../mime/index.ts';
 import { binaryEncoding, decodeBinary, knownEncoding } from '../mime/index.ts';
 import type { MimeTree, ParsedMessage, SectionKind, SectionSpec } from '../mime/index.ts';
@@ -22,6 +28,11 @@ export function parse(raw: Buffer, externalizeAbove: number): Parsed {
 /** The tree as stored: the driver must be asked for Buffers (`promoteBuffers`) when reading it. */
 export function rebuild(tree: unknown, openBody: OpenBody, range?: ByteRange): Readable {
   return streamMessage(tree as MimeTree, openBody, range);
+}
+
+/** The message bytes (or a range) as in-memory pieces, null when a GridFS body is in the range. */
+export function rebuildPieces(tree: unknown, range?: ByteRange): Buffer[] | null {
+  return messagePieces(tree as MimeTree, range);
 }
 
 const KINDS = new Set<string>(['HEADER', 'TEXT', 'MIME']);

@@ -13,7 +13,7 @@ import { uidMatcher } from './uidset.ts';
 import { PackCollector } from './pack-collector.ts';
 import { PAGE_SHIFT, PACK_SOURCE_PROJECTION, itemsOf, packCursor, pageOf, type PackItem } from './packs.ts';
 import { searchPartsOf, type SearchSource } from './content-cache.ts';
-import { htmlBodies, partDecoder, rebuild, section } from './mime.ts';
+import { htmlBodies, partDecoder, rebuild, rebuildPieces, section } from './mime.ts';
 
 export interface OpenedMessage {
   size: number;
@@ -59,7 +59,13 @@ async function opened(ctx: Ctx, d: Readable): Promise<OpenedMessage> {
   const open = await bodyOpener(ctx, d.attachmentRefs ?? []);
   return {
     size: d.size,
-    raw: (range) => ({ size: d.size, stream: rebuild(tree, open, range) }),
+    raw: (range) => ({
+      size: d.size,
+      pieces: rebuildPieces(tree, range),
+      get stream() {
+        return rebuild(tree, open, range);
+      },
+    }),
     section(name, range) {
       const s = section(tree, name);
       return s ? { size: s.size, stream: s.stream(open, range) } : null;

@@ -2,7 +2,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BSON } from 'mongodb';
-import { messageSize, parseMessage, resolveSection, streamMessage } from '../../server/mime/index.ts';
+import {
+  messagePieces,
+  messageSize,
+  parseMessage,
+  resolveSection,
+  streamMessage,
+} from '../../server/mime/index.ts';
 import type { MimeTree, ParsedMessage, SectionSpec } from '../../server/mime/index.ts';
 import { bodiesOf, collect } from './support.ts';
 
@@ -167,4 +173,18 @@ test('a tree read back from the database (BSON Binary fields) streams the same b
   assert.equal((await collect(section.stream(bodiesOf(p)))).toString(), 'Subject: Inner\r\n\r\n');
   const mime = resolveSection(stored.tree, { part: [2, 2], kind: 'MIME' })!;
   assert.equal((await collect(mime.stream(bodiesOf(p)))).toString(), 'Content-Type: text/html\r\n\r\n');
+});
+
+test('a message held whole in memory comes as pieces equal to its stream; a GridFS body makes it null', async () => {
+  const raw = Buffer.from(message);
+  const inline = parseMessage(raw);
+  assert.ok(Buffer.concat(messagePieces(inline.tree)!).equals(raw));
+  assert.ok(Buffer.concat(messagePieces(inline.tree, { start: 5, length: 30 })!).equals(raw.subarray(5, 35)));
+  assert.equal(Buffer.concat(messagePieces(inline.tree, { start: raw.length + 3 })!).length, 0);
+  const apart = parseMessage(raw, { externalizeAbove: 4 });
+  assert.equal(messagePieces(apart.tree), null, 'a body kept apart must be streamed');
+  // a range that stops before the first body kept apart needs none of it
+  const head = messagePieces(apart.tree, { start: 0, length: 10 });
+  assert.ok(head && Buffer.concat(head).equals(raw.subarray(0, 10)));
+  assert.ok((await collect(streamMessage(apart.tree, bodiesOf(apart)))).equals(raw));
 });

@@ -333,16 +333,7 @@ export class ResponseWriter {
         const buf: Buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
         if (sent + buf.length > size) throw new Error('Literal stream longer than announced');
         sent += buf.length;
-        if (this.closed) throw new Error('Connection closed');
-        if (buf.length < GATHER) {
-          this.queue(buf);
-          await this.maybeFlush();
-        } else {
-          // a large piece (a GridFS chunk) goes as it is: joining would copy it, and the copy
-          // would sit in memory beside the original while the client does not read
-          await this.flush();
-          if (!this.out.write(buf)) await this.drained();
-        }
+        await this.literalPiece(buf);
       }
       if (sent !== size) throw new Error('Literal stream shorter than announced');
     } catch (err) {
@@ -352,5 +343,43 @@ export class ResponseWriter {
     }
     if (suffix) this.queue(suffix);
     await this.maybeFlush();
+  }
+
+  /** `writeLiteralStream` for bytes already in memory (a message with no body in GridFS): the
+   * same wire bytes, without a stream to read them from. */
+  async writeLiteralPieces(
+    prefix: string,
+    size: number,
+    pieces: readonly Buffer[],
+    suffix = '',
+  ): Promise<void> {
+    if (this.closed) throw new Error('Connection closed');
+    let total = 0;
+    for (const p of pieces) total += p.length;
+    if (total !== size) {
+      this.out.destroy();
+      throw new Error('Literal pieces differ from the announced size');
+    }
+    this.queue(`${prefix}{${size}}\r\n`);
+    for (const p of pieces) {
+      // small pieces are queued without a pause; the socket is looked at once enough is queued
+      if (p.length < GATHER && this.pendingBytes + p.length < GATHER) this.queue(p);
+      else await this.literalPiece(p);
+    }
+    if (suffix) this.queue(suffix);
+    await this.maybeFlush();
+  }
+
+  private async literalPiece(buf: Buffer): Promise<void> {
+    if (this.closed) throw new Error('Connection closed');
+    if (buf.length < GATHER) {
+      this.queue(buf);
+      if (this.pendingBytes >= GATHER || this.out.writableNeedDrain) await this.flush();
+    } else {
+      // a large piece (a GridFS chunk) goes as it is: joining would copy it, and the copy
+      // would sit in memory beside the original while the client does not read
+      await this.flush();
+      if (!this.out.write(buf)) await this.drained();
+    }
   }
 }

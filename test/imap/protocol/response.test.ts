@@ -140,6 +140,28 @@ test('a literal stream of the wrong length destroys the connection', async () =>
   await assert.rejects(new ResponseWriter(sock2).write('x'), { message: 'Connection closed' });
 });
 
+test('a literal held in memory goes out as the same bytes as a streamed one; a wrong size destroys', async () => {
+  const pieces = [Buffer.from('Subject: x\r\n\r\n'), Buffer.alloc(40_000, 0x42), Buffer.from('end\r\n')];
+  const size = pieces.reduce((n, p) => n + p.length, 0);
+  const streamed = new SlowSocket();
+  const a = new ResponseWriter(streamed);
+  await a.writeLiteralStream('* 1 FETCH (BODY[] ', size, Readable.from(pieces), ')\r\n');
+  await a.flush();
+  const held = new SlowSocket();
+  const b = new ResponseWriter(held);
+  await b.writeLiteralPieces('* 1 FETCH (BODY[] ', size, pieces, ')\r\n');
+  await b.flush();
+  assert.ok(Buffer.concat(held.chunks).equals(Buffer.concat(streamed.chunks)));
+  assert.ok(held.maxPending <= GATHER + 40_000 + 64, String(held.maxPending));
+
+  const sock = new PassThrough();
+  sock.resume();
+  await assert.rejects(new ResponseWriter(sock).writeLiteralPieces('', size + 1, pieces), {
+    message: 'Literal pieces differ from the announced size',
+  });
+  assert.equal(sock.destroyed, true);
+});
+
 test('INTERNALDATE is written in UTC with a two-digit day (RFC 3501 §9 date-time)', () => {
   assert.equal(formatDateTime(new Date(Date.UTC(1996, 6, 7, 9, 4, 5))), '"07-Jul-1996 09:04:05 +0000"');
   assert.equal(formatDateTime(new Date('2020-02-29T23:59:59-01:00')), '"01-Mar-2020 00:59:59 +0000"');
