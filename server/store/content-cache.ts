@@ -6,8 +6,9 @@
 // Safe without invalidation: a message's content never changes once stored, and an entry is found
 // only through the message's `_id` as the mailbox index lists it, so an expunged message (gone from
 // the index) is never served from here.
-import { Binary } from 'mongodb';
+import type { Binary } from 'mongodb';
 import type { AddressValue } from './docs.ts';
+import { plainPart } from './content.ts';
 
 export interface CachedContent {
   content: Buffer;
@@ -64,7 +65,7 @@ export function searchPartsOf(d: SearchSource): SearchInput | undefined {
 /** A copy in a buffer of its own, so an entry never holds on to a larger buffer (a whole database
  * reply) it was cut from. */
 function own(stored: Stored): Buffer {
-  const bytes = stored instanceof Binary ? stored.buffer : stored;
+  const bytes = plainPart(stored);
   const copy = Buffer.allocUnsafeSlow(bytes.byteLength);
   copy.set(bytes);
   return copy;

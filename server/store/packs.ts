@@ -17,6 +17,7 @@ import { BSON, Binary as BsonBinary, MongoServerError } from 'mongodb';
 import { promisify } from 'node:util';
 import { deflateRaw as deflateRawCb, inflateRawSync } from 'node:zlib';
 import type { Ctx } from './context.ts';
+import { plainPart } from './content.ts';
 import type { AddressValue, MessageDoc, PackDoc } from './docs.ts';
 import type { MailboxState } from './mailbox-index/state.ts';
 import { lockName } from './locks.ts';
@@ -104,8 +105,9 @@ function bytesOf(b: Binary | Buffer | Uint8Array | undefined): Buffer | null {
 
 /** The pack item of a message document, or null when it is too large or lacks a part. */
 export function packItemOf(d: PackSource): PackItem | null {
-  const content = bytesOf(d.content as Binary | Buffer | undefined);
-  const searchable = bytesOf(d.searchable as Binary | Buffer | undefined);
+  // packs hold the parts plain: the pack itself is deflated whole
+  const content = bytesOf(d.content ? plainPart(d.content as Binary | Buffer) : undefined);
+  const searchable = bytesOf(d.searchable ? plainPart(d.searchable as Binary | Buffer) : undefined);
   if (!content || !searchable || d.size === undefined) return null;
   if (content.length + searchable.length > PACK_ITEM_MAX_BYTES) return null;
   return {
