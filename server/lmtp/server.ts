@@ -183,11 +183,12 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
       void (async () => {
         const hit = await store.addresses.resolve(address.address);
         if (!hit) return cb(replyError(550, `<${address.address}>: no such user here`));
-        // the user and the filters its delivery will apply, read together: a change of either
-        // takes effect from the next transaction
-        const [user, rules] = await Promise.all([store.users.get(hit.user), filters.list(hit.user)]);
-        if (!user) return cb(replyError(550, `<${address.address}>: no such user here`));
-        if (user.disabled) return cb(replyError(550, `<${address.address}>: mailbox disabled`));
+        // the user, then the filters its delivery will apply, unless the user document says it has
+        // none (docs/ARCHITECTURE.md §3); a change of either takes effect from the next transaction
+        const found = await store.users.recipient(hit.user);
+        if (!found) return cb(replyError(550, `<${address.address}>: no such user here`));
+        if (found.user.disabled) return cb(replyError(550, `<${address.address}>: mailbox disabled`));
+        const rules = found.mayHaveFilters ? await filters.list(hit.user) : [];
         resolved.set(address, { address: address.address, user: hit.user, filters: rules });
         list.push(address);
         accepted.set(envelope, list);

@@ -203,6 +203,11 @@ export interface UsersApi {
   /** Creates the user, its default mailboxes (INBOX, Drafts, Sent, Trash, Junk, Archive) and its address. */
   create(input: CreateUserInput): Promise<UserInfo>;
   get(id: Id): Promise<UserInfo | null>;
+  /**
+   * The user as a delivery needs it, in the same one read as `get`: `mayHaveFilters` false means it
+   * has no filters (docs/ARCHITECTURE.md §3 `filters`), so the delivery need not read them.
+   */
+  recipient(id: Id): Promise<{ user: UserInfo; mayHaveFilters: boolean } | null>;
   getByUsername(username: string): Promise<UserInfo | null>;
   list(query?: ListUsersQuery): Promise<{ total: number; users: UserInfo[] }>;
   update(id: Id, changes: UpdateUserInput): Promise<UserInfo>;
