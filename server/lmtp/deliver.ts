@@ -3,7 +3,7 @@
 // recipient). 250 only once messages.add resolved, i.e. the document is durably written.
 import type { Logger } from '../log/logger.ts';
 import { isStoreError, type Store } from '../store/index.ts';
-import type { Filters } from '../store/filters.ts';
+import type { FilterInfo } from '../store/filters.ts';
 import type { Headers } from '../mime/header-fields.ts';
 import { Candidate, decide, type Decision } from './rules.ts';
 
@@ -11,6 +11,8 @@ export interface Recipient {
   /** The address as given in RCPT TO. */
   address: string;
   user: string;
+  /** The user's filters as read with the recipient at RCPT, so DATA does not wait for them. */
+  filters: FilterInfo[];
 }
 
 export interface Delivered {
@@ -36,7 +38,6 @@ export class Deliverer {
 
   constructor(
     private readonly store: Store,
-    private readonly filters: Filters,
     private readonly log: Logger,
   ) {}
 
@@ -69,7 +70,7 @@ export class Deliverer {
   ): Promise<Delivered> {
     const { rcpt } = env;
     try {
-      const rules = (await this.filters.list(rcpt.user)).filter((f) => !f.disabled);
+      const rules = rcpt.filters.filter((f) => !f.disabled);
       const decision = await decide(rules, new Candidate(received, headers));
       if (decision.discard) {
         this.log.info(
@@ -88,7 +89,9 @@ export class Deliverer {
         raw,
         ...(decision.flags.length ? { flags: decision.flags } : {}),
       });
-      await this.store.deliveries.count('lmtp');
+      // best effort and off the reply's path: this process's later reads of the counts come after
+      // it on the same Redis connection
+      void this.store.deliveries.count('lmtp');
       return { reply: `OK: delivered as ${res.id}`, decision, stored: true };
     } catch (err) {
       if (isStoreError(err, 'OVERQUOTA')) {

@@ -56,7 +56,7 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
   const log = ctx.log.child({ protocol: 'lmtp' });
   const { filters, autoreplies } = store;
   const relay = config.relayUrl ? new Relay(config.relayUrl) : null;
-  const deliverer = new Deliverer(store, filters, log);
+  const deliverer = new Deliverer(store, log);
   const spoolDir = lmtpSpoolDir(ctx);
   mkdirSync(spoolDir, { recursive: true, mode: 0o700 });
   const resolved = new WeakMap<SMTPServerAddress, Recipient>();
@@ -183,10 +183,13 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
       void (async () => {
         const hit = await store.addresses.resolve(address.address);
         if (!hit) return cb(replyError(550, `<${address.address}>: no such user here`));
-        const user = await store.users.get(hit.user);
-        if (!user) return cb(replyError(550, `<${address.address}>: no such user here`));
-        if (user.disabled) return cb(replyError(550, `<${address.address}>: mailbox disabled`));
-        resolved.set(address, { address: address.address, user: hit.user });
+        // the user, then the filters its delivery will apply, unless the user document says it has
+        // none (docs/ARCHITECTURE.md §3); a change of either takes effect from the next transaction
+        const found = await store.users.recipient(hit.user);
+        if (!found) return cb(replyError(550, `<${address.address}>: no such user here`));
+        if (found.user.disabled) return cb(replyError(550, `<${address.address}>: mailbox disabled`));
+        const rules = found.mayHaveFilters ? await filters.list(hit.user) : [];
+        resolved.set(address, { address: address.address, user: hit.user, filters: rules });
         list.push(address);
         accepted.set(envelope, list);
         cb();

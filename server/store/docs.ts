@@ -63,6 +63,10 @@ export interface UserDoc {
    * before it existed: counted once, when first needed, and stored (`users.ts` messageCount). */
   messagesUsed?: number;
   disabled: boolean;
+  /** True from creation until the user's first filter: cleared under the user's lock before that
+   * filter is inserted and never set again, so a delivery that reads it true knows without a read
+   * that there are no filters. Absent in users stored before it existed: their filters are read. */
+  noFilters?: boolean;
   asps: AspDoc[];
   /** Bumped on every change of `asps` (compare-and-set: FerretDB has no positional `$`). */
   aspsV: number;

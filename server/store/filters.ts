@@ -4,7 +4,8 @@ import { ObjectId, type Db, type Collection } from 'mongodb';
 import { z } from 'zod';
 import { oid } from './ids.ts';
 import { StoreError } from './errors.ts';
-import { COLL, type MailboxDoc } from './docs.ts';
+import { COLL, type MailboxDoc, type UserDoc } from './docs.ts';
+import { lockName, type Locks } from './locks.ts';
 
 export const RELAY_REQUIRED_MESSAGE =
   'no SMTP relay is configured (setting relayUrl / NESTBOX_SMTP_RELAY); forwarding and vacation replies need one';
@@ -108,12 +109,21 @@ function toInfo(doc: FilterDoc): FilterInfo {
 export class Filters {
   private readonly col: Collection<FilterDoc>;
   private readonly mailboxes: Collection<MailboxDoc>;
+  private readonly users: Collection<UserDoc>;
   private readonly relayConfigured: boolean;
 
-  /** Without a configured SMTP relay (`relayConfigured` false), filters that forward are refused. */
-  constructor(db: Db, opts: { relayConfigured?: boolean } = {}) {
+  /**
+   * Without a configured SMTP relay (`relayConfigured` false), filters that forward are refused.
+   * `locks` are the store's: a user's first filter clears its `noFilters` under the user's lock.
+   */
+  constructor(
+    db: Db,
+    private readonly locks: Locks,
+    opts: { relayConfigured?: boolean } = {},
+  ) {
     this.col = db.collection<FilterDoc>(COLL.filters);
     this.mailboxes = db.collection<MailboxDoc>(COLL.mailboxes);
+    this.users = db.collection<UserDoc>(COLL.users);
     this.relayConfigured = opts.relayConfigured ?? false;
   }
 
@@ -151,6 +161,11 @@ export class Filters {
       disabled: data.disabled ?? false,
       created: new Date(),
     };
+    // before the insert, so a delivery that still finds `noFilters` true cannot miss this filter;
+    // under the user's lock, as every update of a user document (FerretDB: docs/ARCHITECTURE.md §3)
+    await this.locks.with(lockName.user(u), () =>
+      this.users.updateOne({ _id: u, noFilters: true }, { $unset: { noFilters: '' } }),
+    );
     await this.col.insertOne(doc);
     return toInfo(doc);
   }

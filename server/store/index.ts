@@ -41,10 +41,14 @@ export const DELIMITER = '/';
 // ---------------------------------------------------------------------------------------------
 // Options
 
-/** Named points of `messages.add`, in order; `onStep` is called when each is reached. */
+/**
+ * Named points of `messages.add`; `onStep` is called when each is reached. In this order, except
+ * that `reserved` comes before `attachments` for a message with bodies for GridFS and between
+ * `attachments` and `allocated` for one without (its quota is reserved beside the allocation).
+ */
 export type AddStep =
-  | 'reserved' // quota reserved on the user
   | 'parsed' // MIME tree built
+  | 'reserved' // quota reserved on the user
   | 'attachments' // attachment refcounts raised and bodies written to GridFS
   | 'allocated' // uid + modseq taken from the mailbox
   | 'inserted' // message document written: the commit point
@@ -204,6 +208,11 @@ export interface UsersApi {
   /** Creates the user, its default mailboxes (INBOX, Drafts, Sent, Trash, Junk, Archive) and its address. */
   create(input: CreateUserInput): Promise<UserInfo>;
   get(id: Id): Promise<UserInfo | null>;
+  /**
+   * The user as a delivery needs it, in the same one read as `get`: `mayHaveFilters` false means it
+   * has no filters (docs/ARCHITECTURE.md §3 `filters`), so the delivery need not read them.
+   */
+  recipient(id: Id): Promise<{ user: UserInfo; mayHaveFilters: boolean } | null>;
   getByUsername(username: string): Promise<UserInfo | null>;
   list(query?: ListUsersQuery): Promise<{ total: number; users: UserInfo[] }>;
   update(id: Id, changes: UpdateUserInput): Promise<UserInfo>;
@@ -562,9 +571,11 @@ export interface MessagesApi {
    */
   view(user: Id, mailbox: Id, atLeast?: number): Promise<MailboxView | null>;
   /**
-   * Stores a message. Order: quota reservation → parse → attachments (refcount first) → uid/modseq →
-   * message insert with {w:'majority', j:true} (the commit point: resolve ⇒ durable) → journal →
-   * beacon. `OVERQUOTA` (nothing stored) when it would exceed the user's quota; `NOMAILBOX`.
+   * Stores a message. Order: parse → quota reservation → attachments (refcount first) → uid/modseq
+   * (a message with no attachments reserves its quota beside the uid/modseq, under the mailbox
+   * lock) → message insert with {w:'majority', j:true} (the commit point: resolve ⇒ durable) →
+   * journal → beacon. `OVERQUOTA` (nothing stored, nothing charged) when it would exceed the
+   * user's quota; `NOMAILBOX`.
    */
   add(input: AddMessageInput): Promise<AddMessageResult>;
   /** Copies messages (quota checked: `OVERQUOTA` copies nothing). Target UIDs are consecutive. */

@@ -167,7 +167,9 @@ export class Locks {
     try {
       return await fn();
     } finally {
-      await release();
+      // not waited for: this process's next command on the connection (a lock, a beacon) reaches
+      // Redis after it, and a failed release only leaves the lock to its TTL or a takeover
+      void release();
     }
   }
 

@@ -276,32 +276,88 @@ export class Messages implements MessagesApi {
    * as they were before (null for one that is gone and may be), and the journal entries it returns
    * are written, in MODSEQ order, before the locks go, and handed to this process's index. The
    * caller announces them (beacons) after. A mailbox that is gone and may not be is NOMAILBOX.
+   *
+   * `alongside` (a delivery's quota reservation) runs under the locks at the same time as the
+   * allocation, and `write` only once it succeeded. When it fails, nothing is written and the UIDs
+   * and MODSEQs just taken are journaled as expunged (no message ever had them; a UID set counts one
+   * MODSEQ per UID), so no index finds a gap and rebuilds from the messages; then its error is thrown.
    */
   private async change<T>(
     on: readonly MailboxChange[],
     write: (before: Array<MailboxDoc | null>) => Promise<{ value: T; journal: NewJournalEntry[] }>,
+    alongside?: () => Promise<void>,
   ): Promise<T> {
-    return withAll(
-      this.ctx.locks,
-      on.map((c) => lockName.mailbox(c.mailbox)),
-      async () => {
-        const before: Array<MailboxDoc | null> = [];
-        for (const c of on) {
-          const d = await this.ctx.mailboxes.findOneAndUpdate(
-            c.user ? { _id: c.mailbox, user: c.user } : { _id: c.mailbox },
-            { $inc: { uidNext: c.uids, modifyIndex: c.modseqs } },
-            { returnDocument: 'before' },
+    if (alongside && on.some((c) => c.uids !== c.modseqs))
+      throw new Error('change: a change with a step alongside takes one MODSEQ per UID');
+    // the UIDs and MODSEQs of a change whose step alongside failed, journaled as expunged
+    let unused: NewJournalEntry[] = [];
+    try {
+      return await withAll(
+        this.ctx.locks,
+        on.map((c) => lockName.mailbox(c.mailbox)),
+        async () => {
+          // its outcome is taken at once, so a failure is never left unhandled meanwhile
+          const beside = alongside?.().then(
+            () => null,
+            (err: unknown) => ({ err }),
           );
-          if (!d && !c.mayBeGone) throw new StoreError('NOMAILBOX', 'no such mailbox');
-          if (d && c.keywords?.length) await noteKeywords(this.ctx, d, c.keywords);
-          before.push(d);
-        }
-        const { value, journal } = await write(before);
-        await dropExpungedPacks(this.ctx, journal);
-        await this.appendJournal(journal);
-        return value;
-      },
-    );
+          let before: Array<MailboxDoc | null>;
+          try {
+            before = await this.allocate(on);
+          } finally {
+            // the step alongside always ends before the locks go
+            await beside;
+          }
+          const failed = await beside;
+          if (failed) {
+            const entries = this.unusedEntries(on, before);
+            await this.appendJournal(entries);
+            unused = entries;
+            throw failed.err;
+          }
+          const { value, journal } = await write(before);
+          await dropExpungedPacks(this.ctx, journal);
+          await this.appendJournal(journal);
+          return value;
+        },
+      );
+    } finally {
+      await this.announce(unused);
+    }
+  }
+
+  /** UIDs and MODSEQs for each change, in one update of its mailbox each; the documents before. */
+  private async allocate(on: readonly MailboxChange[]): Promise<Array<MailboxDoc | null>> {
+    const before: Array<MailboxDoc | null> = [];
+    for (const c of on) {
+      const d = await this.ctx.mailboxes.findOneAndUpdate(
+        c.user ? { _id: c.mailbox, user: c.user } : { _id: c.mailbox },
+        { $inc: { uidNext: c.uids, modifyIndex: c.modseqs } },
+        { returnDocument: 'before' },
+      );
+      if (!d && !c.mayBeGone) throw new StoreError('NOMAILBOX', 'no such mailbox');
+      if (d && c.keywords?.length) await noteKeywords(this.ctx, d, c.keywords);
+      before.push(d);
+    }
+    return before;
+  }
+
+  /** EXPUNGE entries for UIDs and MODSEQs taken by a change that then wrote nothing. */
+  private unusedEntries(on: readonly MailboxChange[], before: Array<MailboxDoc | null>): NewJournalEntry[] {
+    const out: NewJournalEntry[] = [];
+    on.forEach((c, i) => {
+      const d = before[i];
+      if (!d) return;
+      for (let j = 0; j < c.uids; j++)
+        out.push({
+          user: d.user.toHexString(),
+          mailbox: c.mailbox.toHexString(),
+          modseq: d.modifyIndex + 1 + j,
+          command: 'EXPUNGE',
+          uid: d.uidNext + j,
+        });
+    });
+    return out;
   }
 
   /** Journal entries for a committed change, written under the mailbox lock, so this process's
@@ -338,34 +394,47 @@ export class Messages implements MessagesApi {
     if (!(await this.ownedBox(user.toHexString(), mailbox.toHexString())))
       throw new StoreError('NOMAILBOX', 'no such mailbox');
 
-    await this.reserve(user, size, 1);
+    const p = parse(raw, this.ctx.opts.externalizeAbove);
+    await this.step('parsed');
     const acquired: string[] = [];
     let doc: MessageDoc | undefined;
     let box: MailboxDoc | undefined;
+    let reserved = false;
     let committed = false;
+    const reserve = async () => {
+      await this.reserve(user, size, 1);
+      reserved = true;
+      await this.step('reserved');
+    };
     // from here on, any failure before the commit point gives the reservation back at once
     try {
-      await this.step('reserved');
-      const p = parse(raw, this.ctx.opts.externalizeAbove);
-      await this.step('parsed');
+      // bodies for GridFS are written only once the quota is known to hold; a message without
+      // them has its quota reserved under the mailbox lock alongside its UID and MODSEQ (one round
+      // trip less to wait for; a refusal journals them as unused, see change)
+      const early = p.externalBodies.length > 0;
+      if (early) await reserve();
       await acquireBodies(this.ctx, p.externalBodies, acquired);
       await this.step('attachments');
-      doc = await this.change([{ mailbox, user, uids: 1, modseqs: 1, keywords: flags }], async ([before]) => {
-        box = before!;
-        await this.step('allocated');
-        const d = this.buildDoc(user, mailbox, before!, p, { size, flags, idate, acquired });
-        await this.ctx.messages.insertOne(d, DURABLE);
-        committed = true;
-        this.ctx.uidIds.set(mailbox, d.uid, d._id);
-        this.ctx.contents.put(d._id.toHexString(), d, searchPartsOf(d));
-        await this.step('inserted');
-        return { value: d, journal: [existsEntry(input.user, d)] };
-      });
+      doc = await this.change(
+        [{ mailbox, user, uids: 1, modseqs: 1, keywords: flags }],
+        async ([before]) => {
+          box = before!;
+          await this.step('allocated');
+          const d = this.buildDoc(user, mailbox, before!, p, { size, flags, idate, acquired });
+          await this.ctx.messages.insertOne(d, DURABLE);
+          committed = true;
+          this.ctx.uidIds.set(mailbox, d.uid, d._id);
+          this.ctx.contents.put(d._id.toHexString(), d, searchPartsOf(d));
+          await this.step('inserted');
+          return { value: d, journal: [existsEntry(input.user, d)] };
+        },
+        early ? undefined : reserve,
+      );
       await this.step('journaled');
     } catch (err) {
       if (!committed) {
         // nothing was committed: give back what we took (the sweep repairs it if this fails too)
-        await this.release(user, size, 1).catch(() => undefined);
+        if (reserved) await this.release(user, size, 1).catch(() => undefined);
         if (acquired.length) await changeRefs(this.ctx, countRefs([acquired]), -1).catch(() => undefined);
       }
       throw err;

@@ -50,7 +50,7 @@ export function createStoreImpl(params: CreateStoreParams): Store {
     attachments: new Attachments(ctx),
     importMarks: new ImportMarks(ctx),
     deliveries: new DeliveryStatsImpl(ctx),
-    filters: new Filters(db, rules),
+    filters: new Filters(db, ctx.locks, rules),
     autoreplies: new Autoreplies(db, rules),
     authlog,
     notify,

@@ -121,6 +121,7 @@ export class Users implements UsersApi {
       messageQuota,
       messagesUsed: 0,
       disabled: input.disabled ?? false,
+      noFilters: true,
       asps: [],
       aspsV: 0,
       lastUidValidity: first + DEFAULT_MAILBOXES.length - 1,
@@ -171,6 +172,11 @@ export class Users implements UsersApi {
   async get(id: Id): Promise<UserInfo | null> {
     const d = await this.doc(id);
     return d ? this.info(d) : null;
+  }
+
+  async recipient(id: Id): Promise<{ user: UserInfo; mayHaveFilters: boolean } | null> {
+    const d = await this.doc(id);
+    return d ? { user: await this.info(d), mayHaveFilters: d.noFilters !== true } : null;
   }
 
   async getByUsername(username: string): Promise<UserInfo | null> {

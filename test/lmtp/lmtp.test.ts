@@ -165,7 +165,7 @@ test('swaks --protocol LMTP delivers, and the stored copy is the received bytes 
 test('without a relay, a stored forwarding filter does not affect delivery', async () => {
   const u = await makeUser(srv.store, 'norelay');
   // stored while a relay was configured; this server has none
-  await new Filters(srv.db, { relayConfigured: true }).create(u.id, {
+  await new Filters(srv.db, srv.store.locks, { relayConfigured: true }).create(u.id, {
     query: {},
     action: { targets: ['away@remote.test'] },
   });

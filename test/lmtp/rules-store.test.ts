@@ -1,28 +1,37 @@
 // Filter and autoreply storage: validation, order, RELAY_REQUIRED without a relay.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openTestDb, type TestDb } from '../helpers/backends.ts';
+import type { Redis } from 'ioredis';
+import { openTestDb, openTestRedis, uniqueName, type TestDb } from '../helpers/backends.ts';
+import { Locks } from '../../server/store/locks.ts';
+import { RedisKeys } from '../../server/notify/redis-keys.ts';
 import { Filters, filterInputSchema } from '../../server/store/filters.ts';
 import { StoreError } from '../../server/store/errors.ts';
 import { Autoreplies, autoreplyInputSchema, isAutoreplyActive } from '../../server/store/autoreply.ts';
 import { ensureIndexes } from '../../server/store/index.ts';
 
 let tdb: TestDb;
+let redis: Redis;
+let locks: Locks;
 const user = '65a0c0ffee0000000000abcd';
 const other = '65a0c0ffee0000000000abce';
 
 before(async () => {
   tdb = await openTestDb();
   await ensureIndexes(tdb.db);
+  redis = openTestRedis();
+  locks = new Locks(redis, new RedisKeys(uniqueName('nb')));
 });
 after(async () => {
+  await locks?.close();
+  redis?.disconnect();
   await tdb?.close();
 });
 
 const code = (c: string) => (err: unknown) => err instanceof StoreError && err.code === c;
 
 test('filters: create/list in order/get/update/delete, scoped to the user', async () => {
-  const f = new Filters(tdb.db, { relayConfigured: true });
+  const f = new Filters(tdb.db, locks, { relayConfigured: true });
   const a = await f.create(user, { name: 'a', query: { subject: 'x' }, action: { seen: true } });
   const b = await f.create(user, { query: { size: -100 }, action: { targets: ['fw@remote.test'] } });
   assert.deepEqual(
@@ -44,7 +53,7 @@ test('filters: create/list in order/get/update/delete, scoped to the user', asyn
 });
 
 test('filters: invalid input is INVALID; forwarding without a relay is RELAY_REQUIRED', async () => {
-  const f = new Filters(tdb.db);
+  const f = new Filters(tdb.db, locks);
   await assert.rejects(f.create(user, { query: { nope: 1 } as never, action: {} }), code('INVALID'));
   await assert.rejects(f.create(user, { query: {}, action: { mailbox: 'INBOX' } }), code('INVALID'));
   await assert.rejects(
