@@ -441,7 +441,7 @@ export class Messages implements MessagesApi {
     }
     await this.announce([existsEntry(input.user, doc)]);
     await this.step('published');
-    packClosedPages(this.ctx, mailbox, doc.uid, doc.uid);
+    packClosedPages(this.ctx, mailbox, doc.uid, doc.uid, doc.modseq);
     return {
       id: doc._id.toHexString(),
       uid: doc.uid,
@@ -588,7 +588,9 @@ export class Messages implements MessagesApi {
       throw err;
     }
     await this.announce(entries);
-    if (map.length) packClosedPages(this.ctx, target._id, map[0]!.target, map[map.length - 1]!.target);
+    const top = entries.at(-1);
+    if (map.length && top)
+      packClosedPages(this.ctx, target._id, map[0]!.target, map.at(-1)!.target, top.modseq);
     return { uidValidity: target.uidValidity, map };
   }
 

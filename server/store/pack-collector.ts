@@ -6,7 +6,6 @@
 import type { ObjectId } from 'mongodb';
 import type { Ctx } from './context.ts';
 import {
-  PACK_SOURCE_PROJECTION,
   PAGE_SHIFT,
   packItemOf,
   pageOf,
@@ -103,16 +102,25 @@ let closing = 0;
 
 /**
  * Packs, in the background, the pages whose last UID a write has just taken (UIDs `first` to
- * `last`): one page query each, then `writePacks`, which packs a page only if the mailbox index
- * lists exactly what was read. So a mailbox filled by delivery is packed as it fills and its first
- * long read or SEARCH already finds packs (docs/ARCHITECTURE.md §3); a page that was not whole
- * when read is left for a long read to pack. Failures are logged, never thrown at the writer.
+ * `last`), from what this process's content cache holds of their messages (content-cache.ts: the
+ * writer put them there), with no read of the messages: on FerretDB a page query is a pass over the
+ * whole collection. A page the cache does not hold whole (messages stored by another process, or
+ * dropped from the cache) is left for a long read or a SEARCH to pack; `writePacks` packs a page
+ * only if the mailbox index lists exactly the messages given. So a mailbox filled by delivery is
+ * packed as it fills and its first long read or SEARCH after a restart already finds packs
+ * (docs/ARCHITECTURE.md §3). Failures are logged, never thrown at the writer.
  */
-export function packClosedPages(ctx: Ctx, mailbox: ObjectId, first: number, last: number): void {
+export function packClosedPages(
+  ctx: Ctx,
+  mailbox: ObjectId,
+  first: number,
+  last: number,
+  modseq: number,
+): void {
   for (let p = pageOf(first); ((p + 1) << PAGE_SHIFT) - 1 <= last; p++) {
     if (closing >= MAX_CLOSING_PAGES) return;
     closing++;
-    void packPage(ctx, mailbox, p)
+    void packHeldPage(ctx, mailbox, p, modseq)
       .catch((err: unknown) =>
         ctx.opts.log('page packs could not be written', { mailbox: mailbox.toHexString(), err: String(err) }),
       )
@@ -120,11 +128,19 @@ export function packClosedPages(ctx: Ctx, mailbox: ObjectId, first: number, last
   }
 }
 
-async function packPage(ctx: Ctx, mailbox: ObjectId, page: number): Promise<void> {
-  const docs = await ctx.messages
-    .find({ mailbox, page }, { projection: PACK_SOURCE_PROJECTION, promoteBuffers: true })
-    .toArray();
-  const collector = new PackCollector(ctx, mailbox, () => false);
-  for (const d of docs) collector.add(d);
-  await collector.flush();
+/** Packs a page from the content cache, its messages listed by this process's mailbox index
+ * brought up to `modseq` (the write's: from the journal, never the messages); nothing when the
+ * cache lacks any of them. */
+async function packHeldPage(ctx: Ctx, mailbox: ObjectId, page: number, modseq: number): Promise<void> {
+  const index = await ctx.index.current(mailbox, modseq);
+  if (!index) return;
+  const uids = pageUids(index, page);
+  if (uids.length === 0) return;
+  const items = new Map<number, PackItem | null>();
+  for (const uid of uids) {
+    const held = ctx.contents.get(index.get(uid)!.id);
+    if (!held?.search) return;
+    items.set(uid, packItemOf({ uid, ...held, ...held.search }));
+  }
+  await writePacks(ctx, mailbox, new Map([[page, items]]));
 }

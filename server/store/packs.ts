@@ -78,7 +78,11 @@ export const PACKED_SEARCH_FIELDS = new Set([
   'sender',
 ]);
 
-export type PackSource = Partial<Pick<MessageDoc, keyof typeof PACK_SOURCE_PROJECTION>> & { uid: number };
+/** A message document read with PACK_SOURCE_PROJECTION, or what the content cache holds of one
+ * (its parts as Buffers). */
+export type PackSource = Partial<
+  Omit<Pick<MessageDoc, keyof typeof PACK_SOURCE_PROJECTION>, 'content' | 'searchable'>
+> & { uid: number; content?: Binary | Buffer; searchable?: Binary | Buffer };
 
 export function pageOf(uid: number): number {
   return uid >>> PAGE_SHIFT;
@@ -106,8 +110,8 @@ function bytesOf(b: Binary | Buffer | Uint8Array | undefined): Buffer | null {
 /** The pack item of a message document, or null when it is too large or lacks a part. */
 export function packItemOf(d: PackSource): PackItem | null {
   // packs hold the parts plain: the pack itself is deflated whole
-  const content = bytesOf(d.content ? plainPart(d.content as Binary | Buffer) : undefined);
-  const searchable = bytesOf(d.searchable ? plainPart(d.searchable as Binary | Buffer) : undefined);
+  const content = bytesOf(d.content ? plainPart(d.content) : undefined);
+  const searchable = bytesOf(d.searchable ? plainPart(d.searchable) : undefined);
   if (!content || !searchable || d.size === undefined) return null;
   if (content.length + searchable.length > PACK_ITEM_MAX_BYTES) return null;
   return {

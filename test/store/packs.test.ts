@@ -189,31 +189,61 @@ test('an open page, or a page whose messages changed while read, is not packed',
   }
 });
 
-test('the write that takes the last UID of a page packs that page: delivery and COPY', async () => {
-  const u = await t.store.users.create({ username: 'packwrite', password: 'pw' });
-  const box = await t.store.mailboxes.create(u.id, 'Delivered');
-  const count = (2 << PAGE_SHIFT) + 3; // pages 0 and 1 closed, page 2 open
-  for (let i = 1; i <= count; i++)
-    await t.store.messages.add({ user: u.id, mailbox: box.id, raw: mail({ subject: `d ${i}` }) });
-  await waitForPacks(box.id, 2);
-  assert.deepEqual(
-    await packedUids(box.id),
-    Array.from({ length: (2 << PAGE_SHIFT) - 1 }, (_, i) => i + 1),
-  );
-
-  const copies = await t.store.mailboxes.create(u.id, 'Copies');
-  const res = await t.store.messages.copy({
-    user: u.id,
-    mailbox: box.id,
-    uids: [[1, 40]],
-    target: copies.id,
+test('the write that takes the last UID of a page packs it from the content cache: delivery and COPY', async () => {
+  // a store with its content cache (the one above has none), watched: no message is read
+  const client = new MongoClient(testEnv().mongodbUri, { monitorCommands: true });
+  await client.connect();
+  const redis = openTestRedis();
+  const messageFinds: unknown[] = [];
+  client.on('commandStarted', (e: CommandStartedEvent) => {
+    if (e.commandName === 'find' && e.command.find === 'messages') messageFinds.push(e.command.filter);
   });
-  assert.equal(res.map.length, 40);
-  await waitForPacks(copies.id, 1);
-  assert.deepEqual(
-    await packedUids(copies.id),
-    Array.from({ length: (1 << PAGE_SHIFT) - 1 }, (_, i) => i + 1),
-  );
+  const store = createStore({
+    db: client.db(t.dbName),
+    redis,
+    options: { channelPrefix: t.store.notify.prefix },
+  });
+  try {
+    const u = await store.users.create({ username: 'packwrite', password: 'pw' });
+    const box = await store.mailboxes.create(u.id, 'Delivered');
+    const count = (2 << PAGE_SHIFT) + 3; // pages 0 and 1 closed, page 2 open
+    for (let i = 1; i <= count; i++)
+      await store.messages.add({ user: u.id, mailbox: box.id, raw: mail({ subject: `d ${i}` }) });
+    await waitForPacks(box.id, 2);
+    assert.deepEqual(
+      await packedUids(box.id),
+      Array.from({ length: (2 << PAGE_SHIFT) - 1 }, (_, i) => i + 1),
+    );
+
+    const copies = await store.mailboxes.create(u.id, 'Copies');
+    const res = await store.messages.copy({
+      user: u.id,
+      mailbox: box.id,
+      uids: [[1, 40]],
+      target: copies.id,
+    });
+    assert.equal(res.map.length, 40);
+    await waitForPacks(copies.id, 1);
+    assert.deepEqual(
+      await packedUids(copies.id),
+      Array.from({ length: (1 << PAGE_SHIFT) - 1 }, (_, i) => i + 1),
+    );
+    // COPY reads its sources by _id; packing read no page of messages
+    assert.deepEqual(
+      messageFinds.filter((f) => !('_id' in (f as object))),
+      [],
+      'packed without a page query',
+    );
+    // what was packed reads back byte for byte through a store without a cache
+    const raws = new Map(
+      Array.from({ length: count }, (_, i) => [i + 1, mail({ subject: `d ${i + 1}` })] as [number, Buffer]),
+    );
+    await readAll(t.store, u.id, box.id, raws);
+  } finally {
+    await store.close();
+    redis.disconnect();
+    await client.close();
+  }
 });
 
 test('a SEARCH over a mailbox with no packs packs its closed pages, and the next SEARCH reads them', async () => {
@@ -224,9 +254,8 @@ test('a SEARCH over a mailbox with no packs packs its closed pages, and the next
     const raw = mail({ subject: `s ${i}`, text: `body ${i} ${i % 7 === 0 ? 'needle' : 'hay'}` });
     await t.store.messages.add({ user: u.id, mailbox: box.id, raw });
   }
-  // as a mailbox stored before packs existed: the packs its delivery wrote are removed
-  await waitForPacks(box.id, 6);
-  await t.db.collection('packs').deleteMany({ mailbox: new ObjectId(box.id) });
+  // stored through a store without a content cache: no page was packed by its delivery
+  assert.deepEqual(await packedUids(box.id), []);
   const expected = Array.from({ length: count }, (_, i) => i + 1).filter((uid) => uid % 7 === 0);
   assert.deepEqual(await t.store.messages.search(u.id, box.id, { type: 'text', value: 'needle' }), expected);
   await waitForPacks(box.id, 6);
