@@ -70,7 +70,9 @@ function plain(v: MailboxView | null) {
   return { modseq: v.modseq, entries: v.entries.map((e) => ({ ...e, flags: [...e.flags] })) };
 }
 
-async function eventually(check: () => Promise<boolean>, ms = 1000): Promise<void> {
+/** Background work (a checkpoint written after the writes) may take a while on a loaded machine;
+ * what is checked is that it happens, not how fast. */
+async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > end) throw new Error('condition not reached in time');
