@@ -1,6 +1,6 @@
 // Gives back the exact original bytes of a stored message, streamed, optionally a byte range.
 import { Readable } from 'node:stream';
-import { segmentsOf } from './segments.ts';
+import { segmentsOf, sliceSegmentList } from './segments.ts';
 import type { Segment } from './segments.ts';
 import type { MimeTree } from './types.ts';
 
@@ -22,22 +22,6 @@ function asBuffer(chunk: unknown): Buffer {
   if (Buffer.isBuffer(chunk)) return chunk;
   if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   return Buffer.from(String(chunk), 'latin1');
-}
-
-/** Bytes [from, to) of the concatenation of `segments` as pieces of the segments' own buffers, or
- * null when the range reaches a body kept apart (GridFS), which must be streamed. */
-export function inlinePieces(segments: Segment[], from: number, to: number): Buffer[] | null {
-  const out: Buffer[] = [];
-  let offset = 0;
-  for (const seg of segments) {
-    const segStart = offset;
-    offset += seg.size;
-    if (offset <= from) continue;
-    if (segStart >= to) break;
-    if (seg.sha256 !== undefined) return null;
-    out.push(seg.bytes.subarray(Math.max(from, segStart) - segStart, Math.min(to, offset) - segStart));
-  }
-  return out;
 }
 
 /** Bytes [from, to) of the concatenation of `segments`. */
@@ -94,7 +78,12 @@ export function messagePieces(tree: MimeTree, range?: ByteRange): Buffer[] | nul
   let total = 0;
   for (const s of segments) total += s.size;
   const { from, to } = rangeBounds(total, range);
-  return inlinePieces(segments, from, to);
+  const pieces: Buffer[] = [];
+  for (const seg of sliceSegmentList(segments, from, to)) {
+    if (seg.sha256 !== undefined) return null;
+    pieces.push(seg.bytes);
+  }
+  return pieces;
 }
 
 /** The original message bytes (or a range of them), streamed. */
