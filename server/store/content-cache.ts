@@ -36,16 +36,7 @@ type Stored = Binary | Buffer | Uint8Array;
 export type SearchInput = Omit<SearchParts, 'searchable'> & { searchable: Stored };
 
 /** A message document or pack item, as far as its search parts go. */
-export interface SearchSource {
-  searchable?: Stored | undefined;
-  subject?: string | undefined;
-  from?: AddressValue[] | undefined;
-  to?: AddressValue[] | undefined;
-  cc?: AddressValue[] | undefined;
-  bcc?: AddressValue[] | undefined;
-  replyTo?: AddressValue[] | undefined;
-  sender?: AddressValue[] | undefined;
-}
+export type SearchSource = { [K in keyof SearchInput]?: SearchInput[K] | undefined };
 
 /** The search parts of a document or pack item that has them (a read that took `searchable`). */
 export function searchPartsOf(d: SearchSource): SearchInput | undefined {

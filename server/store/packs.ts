@@ -18,7 +18,8 @@ import { promisify } from 'node:util';
 import { deflateRaw as deflateRawCb, inflateRawSync } from 'node:zlib';
 import type { Ctx } from './context.ts';
 import { plainPart } from './content.ts';
-import type { AddressValue, MessageDoc, PackDoc } from './docs.ts';
+import { searchPartsOf, type SearchParts } from './content-cache.ts';
+import type { MessageDoc, PackDoc } from './docs.ts';
 import type { MailboxState } from './mailbox-index/state.ts';
 import { lockName } from './locks.ts';
 import type { NewJournalEntry } from '../notify/index.ts';
@@ -33,20 +34,12 @@ export const PAGE_SHIFT = 5;
  * 16 MiB document limit (32 × 128 KiB = 4 MiB). */
 export const PACK_ITEM_MAX_BYTES = 128 * 1024;
 
-/** What a pack keeps of one message: the parts that never change. */
-export interface PackItem {
+/** What a pack keeps of one message: the parts that never change, its search parts among them. */
+export interface PackItem extends SearchParts {
   uid: number;
   size: number;
   content: Buffer;
   attachmentRefs: string[];
-  searchable: Buffer;
-  subject: string;
-  from: AddressValue[];
-  to: AddressValue[];
-  cc: AddressValue[];
-  bcc: AddressValue[];
-  replyTo: AddressValue[];
-  sender: AddressValue[];
 }
 
 /** The message fields a pack is made of, for the readers that may build one. */
@@ -109,25 +102,13 @@ function bytesOf(b: Binary | Buffer | Uint8Array | undefined): Buffer | null {
 
 /** The pack item of a message document, or null when it is too large or lacks a part. */
 export function packItemOf(d: PackSource): PackItem | null {
+  const search = searchPartsOf(d);
+  if (!d.content || !search || d.size === undefined) return null;
   // packs hold the parts plain: the pack itself is deflated whole
-  const content = bytesOf(d.content ? plainPart(d.content) : undefined);
-  const searchable = bytesOf(d.searchable ? plainPart(d.searchable) : undefined);
-  if (!content || !searchable || d.size === undefined) return null;
+  const content = bytesOf(plainPart(d.content))!;
+  const searchable = bytesOf(plainPart(search.searchable))!;
   if (content.length + searchable.length > PACK_ITEM_MAX_BYTES) return null;
-  return {
-    uid: d.uid,
-    size: d.size,
-    content,
-    attachmentRefs: d.attachmentRefs ?? [],
-    searchable,
-    subject: d.subject ?? '',
-    from: d.from ?? [],
-    to: d.to ?? [],
-    cc: d.cc ?? [],
-    bcc: d.bcc ?? [],
-    replyTo: d.replyTo ?? [],
-    sender: d.sender ?? [],
-  };
+  return { ...search, uid: d.uid, size: d.size, content, attachmentRefs: d.attachmentRefs ?? [], searchable };
 }
 
 /** The items of a pack document. */
