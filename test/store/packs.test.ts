@@ -44,6 +44,32 @@ async function waitForPacks(mailbox: string, count: number): Promise<void> {
   assert.fail(`${count} packs were not written`);
 }
 
+/** A store over a client of its own, as another process would have (with its content cache), and
+ * the finds it sends. */
+async function watchedStore() {
+  const client = new MongoClient(testEnv().mongodbUri, { monitorCommands: true });
+  await client.connect();
+  const redis = openTestRedis();
+  const finds: Array<{ coll: string; filter: Record<string, unknown> }> = [];
+  client.on('commandStarted', (e: CommandStartedEvent) => {
+    if (e.commandName === 'find') finds.push({ coll: e.command.find, filter: e.command.filter });
+  });
+  const store = createStore({
+    db: client.db(t.dbName),
+    redis,
+    options: { channelPrefix: t.store.notify.prefix },
+  });
+  return {
+    store,
+    finds,
+    async close() {
+      await store.close();
+      redis.disconnect();
+      await client.close();
+    },
+  };
+}
+
 async function readAll(store: Store, user: string, mailbox: string, raws: Map<number, Buffer>) {
   const pager = store.messages.pager(user, mailbox, ALL);
   for (const [uid, raw] of raws) {
@@ -80,18 +106,7 @@ test('a long read packs closed pages; later reads and SEARCH use them; expunge a
 
   // a second process reads them: packed pages come from the packs, the open page and the large
   // message from message documents
-  const client = new MongoClient(testEnv().mongodbUri, { monitorCommands: true });
-  await client.connect();
-  const redis = openTestRedis();
-  const finds: Array<{ coll: string; filter: Record<string, unknown> }> = [];
-  client.on('commandStarted', (e: CommandStartedEvent) => {
-    if (e.commandName === 'find') finds.push({ coll: e.command.find, filter: e.command.filter });
-  });
-  const store = createStore({
-    db: client.db(t.dbName),
-    redis,
-    options: { channelPrefix: t.store.notify.prefix },
-  });
+  const { store, finds, close } = await watchedStore();
   try {
     await store.messages.view(u.id, box.id);
     finds.length = 0;
@@ -143,9 +158,7 @@ test('a long read packs closed pages; later reads and SEARCH use them; expunge a
     await readAll(store, u.id, box.id, raws);
     assert.equal(await store.messages.pager(u.id, box.id, ALL).open(gone), null);
   } finally {
-    await store.close();
-    redis.disconnect();
-    await client.close();
+    await close();
   }
 
   await t.store.mailboxes.delete(u.id, 'Packed');
@@ -191,18 +204,7 @@ test('an open page, or a page whose messages changed while read, is not packed',
 
 test('the write that takes the last UID of a page packs it from the content cache: delivery and COPY', async () => {
   // a store with its content cache (the one above has none), watched: no message is read
-  const client = new MongoClient(testEnv().mongodbUri, { monitorCommands: true });
-  await client.connect();
-  const redis = openTestRedis();
-  const messageFinds: unknown[] = [];
-  client.on('commandStarted', (e: CommandStartedEvent) => {
-    if (e.commandName === 'find' && e.command.find === 'messages') messageFinds.push(e.command.filter);
-  });
-  const store = createStore({
-    db: client.db(t.dbName),
-    redis,
-    options: { channelPrefix: t.store.notify.prefix },
-  });
+  const { store, finds, close } = await watchedStore();
   try {
     const u = await store.users.create({ username: 'packwrite', password: 'pw' });
     const box = await store.mailboxes.create(u.id, 'Delivered');
@@ -230,7 +232,7 @@ test('the write that takes the last UID of a page packs it from the content cach
     );
     // COPY reads its sources by _id; packing read no page of messages
     assert.deepEqual(
-      messageFinds.filter((f) => !('_id' in (f as object))),
+      finds.filter((f) => f.coll === 'messages' && !('_id' in f.filter)),
       [],
       'packed without a page query',
     );
@@ -240,9 +242,7 @@ test('the write that takes the last UID of a page packs it from the content cach
     );
     await readAll(t.store, u.id, box.id, raws);
   } finally {
-    await store.close();
-    redis.disconnect();
-    await client.close();
+    await close();
   }
 });
 
@@ -265,18 +265,7 @@ test('a SEARCH over a mailbox with no packs packs its closed pages, and the next
     'the closed pages are packed',
   );
 
-  const client = new MongoClient(testEnv().mongodbUri, { monitorCommands: true });
-  await client.connect();
-  const redis = openTestRedis();
-  const finds: Array<{ coll: string; filter: Record<string, unknown> }> = [];
-  client.on('commandStarted', (e: CommandStartedEvent) => {
-    if (e.commandName === 'find') finds.push({ coll: e.command.find, filter: e.command.filter });
-  });
-  const store = createStore({
-    db: client.db(t.dbName),
-    redis,
-    options: { channelPrefix: t.store.notify.prefix },
-  });
+  const { store, finds, close } = await watchedStore();
   try {
     await store.messages.view(u.id, box.id);
     finds.length = 0;
@@ -288,8 +277,6 @@ test('a SEARCH over a mailbox with no packs packs its closed pages, and the next
       `only the open page is read from message documents: ${JSON.stringify(messageFinds)}`,
     );
   } finally {
-    await store.close();
-    redis.disconnect();
-    await client.close();
+    await close();
   }
 });
