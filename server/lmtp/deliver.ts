@@ -12,7 +12,7 @@ export interface Recipient {
   address: string;
   user: string;
   /** The user's filters as read with the recipient at RCPT, so DATA does not wait for them. */
-  filters: FilterInfo[];
+  filters: readonly FilterInfo[];
 }
 
 export interface Delivered {

@@ -54,7 +54,7 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
   const { config, store } = ctx;
   // every line of this service says its protocol; those of a connection also its client address
   const log = ctx.log.child({ protocol: 'lmtp' });
-  const { filters, autoreplies } = store;
+  const { autoreplies } = store;
   const relay = config.relayUrl ? new Relay(config.relayUrl) : null;
   const deliverer = new Deliverer(store, log);
   const spoolDir = lmtpSpoolDir(ctx);
@@ -181,15 +181,12 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
       // smtp-server counts distinct addresses only; repeats count here, so the replies stay bounded
       if (list.length >= MAX_RECIPIENTS) return cb(replyError(452, 'Error: too many recipients'));
       void (async () => {
-        const hit = await store.addresses.resolve(address.address);
-        if (!hit) return cb(replyError(550, `<${address.address}>: no such user here`));
-        // the user, then the filters its delivery will apply, unless the user document says it has
-        // none (docs/ARCHITECTURE.md §3); a change of either takes effect from the next transaction
-        const found = await store.users.recipient(hit.user);
+        // one Redis read while no address, user or filter changed (docs/ARCHITECTURE.md §3); a
+        // change takes effect from the next transaction, whichever process made it
+        const found = await store.recipients.lookup(address.address);
         if (!found) return cb(replyError(550, `<${address.address}>: no such user here`));
-        if (found.user.disabled) return cb(replyError(550, `<${address.address}>: mailbox disabled`));
-        const rules = found.mayHaveFilters ? await filters.list(hit.user) : [];
-        resolved.set(address, { address: address.address, user: hit.user, filters: rules });
+        if (found.disabled) return cb(replyError(550, `<${address.address}>: mailbox disabled`));
+        resolved.set(address, { address: address.address, user: found.user, filters: found.filters });
         list.push(address);
         accepted.set(envelope, list);
         cb();

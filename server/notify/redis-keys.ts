@@ -58,6 +58,11 @@ export class RedisKeys {
     return this.key('stats', 'deliveries', ...parts);
   }
 
+  /** Replaced by every change of an address, a user or a filter (server/store/recipients.ts). */
+  get directoryVersion(): string {
+    return this.key('directory', 'version');
+  }
+
   // --- protocol services ---
   /** IMAP \Recent high-water mark of a mailbox (server/imap/recent.ts). */
   recent(mailbox: string): string {

@@ -3,6 +3,7 @@
 import { domainToUnicode } from 'node:url';
 import { ObjectId } from 'mongodb';
 import type { AddressClaimProblem, AddressesApi, AddressInfo, Id } from './index.ts';
+import { directoryChanged } from './recipients.ts';
 import type { Ctx } from './context.ts';
 import type { AddressDoc } from './docs.ts';
 import { StoreError, isDuplicateKey } from './errors.ts';
@@ -79,6 +80,7 @@ export class Addresses implements AddressesApi {
         this.ctx.users.updateOne({ _id: uid }, { $set: { address: doc.address } }),
       );
     }
+    await directoryChanged(this.ctx);
     return toAddressInfo(doc);
   }
 
@@ -130,6 +132,7 @@ export class Addresses implements AddressesApi {
     }
     const res = await this.ctx.addresses.deleteOne({ user: uid, address: n });
     if (res.deletedCount === 0) return false;
+    await directoryChanged(this.ctx);
     await this.ctx.locks.with(lockName.user(uid), async () => {
       const u = await this.ctx.users.findOne({ _id: uid }, { projection: { address: 1 } });
       if (!u || u.address !== n) return;

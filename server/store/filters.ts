@@ -120,6 +120,8 @@ export class Filters {
     db: Db,
     private readonly locks: Locks,
     opts: { relayConfigured?: boolean } = {},
+    /** Called after every change (server/store/recipients.ts caches filters for delivery). */
+    private readonly changed: () => Promise<void> = async () => undefined,
   ) {
     this.col = db.collection<FilterDoc>(COLL.filters);
     this.mailboxes = db.collection<MailboxDoc>(COLL.mailboxes);
@@ -167,6 +169,7 @@ export class Filters {
       this.users.updateOne({ _id: u, noFilters: true }, { $unset: { noFilters: '' } }),
     );
     await this.col.insertOne(doc);
+    await this.changed();
     return toInfo(doc);
   }
 
@@ -192,6 +195,7 @@ export class Filters {
       { $set: set },
       { returnDocument: 'after' },
     );
+    if (doc) await this.changed();
     return doc ? toInfo(doc) : null;
   }
 
@@ -200,6 +204,7 @@ export class Filters {
     const f = oid(id);
     if (!u || !f) return false;
     const r = await this.col.deleteOne({ _id: f, user: u });
+    if (r.deletedCount === 1) await this.changed();
     return r.deletedCount === 1;
   }
 

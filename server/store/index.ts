@@ -19,7 +19,7 @@ import { createStoreImpl } from './store.ts';
 import { ensureIndexesImpl } from './indexes.ts';
 import type { OpenedMessage } from './open-message.ts';
 import type { AddressValue as MailAddress, AttachmentInfo } from './mime.ts';
-import type { Filters } from './filters.ts';
+import type { FilterInfo, Filters } from './filters.ts';
 import type { Autoreplies } from './autoreply.ts';
 import type { AuthLog } from './authlog.ts';
 import type { Database } from './connect.ts';
@@ -202,6 +202,25 @@ export interface ListUsersQuery {
   query?: string;
   limit?: number;
   skip?: number;
+}
+
+/** What delivery needs to know of an RCPT address (server/store/recipients.ts). */
+export interface RecipientInfo {
+  /** The user's id. */
+  readonly user: string;
+  /** The stored address it matched (the address itself, its +tag-less form or a catch-all). */
+  readonly address: string;
+  readonly disabled: boolean;
+  /** The user's filters in the order they apply; empty for a disabled user. */
+  readonly filters: readonly FilterInfo[];
+}
+
+export interface RecipientsApi {
+  /**
+   * The recipient an address delivers to, or null. Cached per process while no address, user or
+   * filter changed anywhere (a version in Redis says so): one Redis read instead of database reads.
+   */
+  lookup(address: string): Promise<RecipientInfo | null>;
 }
 
 export interface UsersApi {
@@ -694,6 +713,8 @@ export interface DeliveryStatsApi {
 export interface Store {
   readonly users: UsersApi;
   readonly addresses: AddressesApi;
+  /** Address → user, disabled and filters, as LMTP needs them at RCPT. */
+  readonly recipients: RecipientsApi;
   readonly mailboxes: MailboxesApi;
   readonly messages: MessagesApi;
   readonly attachments: AttachmentsApi;

@@ -13,6 +13,7 @@ import { ImportMarks } from './import-marks.ts';
 import { DeliveryStatsImpl } from './delivery-stats.ts';
 import { ensureIndexesImpl } from './indexes.ts';
 import { Filters } from './filters.ts';
+import { Recipients, directoryChanged } from './recipients.ts';
 import { dbOf } from './connect.ts';
 import { Autoreplies } from './autoreply.ts';
 import { AuthLog } from './authlog.ts';
@@ -42,15 +43,20 @@ export function createStoreImpl(params: CreateStoreParams): Store {
     sweepStore(ctx, o.graceMs ?? opts.sweepGraceMs, o.slice);
   const slice = (o: SweepOptions = {}) => sweepSlice(ctx, o.graceMs ?? opts.sweepGraceMs, o.slice);
 
+  const users = new Users(ctx);
+  const addresses = new Addresses(ctx);
+  const filters = new Filters(db, ctx.locks, rules, () => directoryChanged(ctx));
+
   return {
-    users: new Users(ctx),
-    addresses: new Addresses(ctx),
+    users,
+    addresses,
+    recipients: new Recipients(ctx, addresses, users, filters),
     mailboxes: new Mailboxes(ctx, (user, from, to) => messages.moveAll(user, from, to)),
     messages,
     attachments: new Attachments(ctx),
     importMarks: new ImportMarks(ctx),
     deliveries: new DeliveryStatsImpl(ctx),
-    filters: new Filters(db, ctx.locks, rules),
+    filters,
     autoreplies: new Autoreplies(db, rules),
     authlog,
     notify,

@@ -24,6 +24,7 @@ import { DEFAULT_MAILBOXES, newMailboxDoc, removeMailbox } from './mailboxes.ts'
 import { purgeMailbox } from './removal.ts';
 import { escapeRegex } from './paths.ts';
 import { lockName } from './locks.ts';
+import { directoryChanged } from './recipients.ts';
 import { safeString } from './bson-safe.ts';
 import { countUserMessages, messageCount } from './message-count.ts';
 
@@ -153,6 +154,8 @@ export class Users implements UsersApi {
         if (isDuplicateKey(err)) throw new StoreError('EXISTS', `address ${address} is already taken`);
         throw err;
       }
+      // an address that was unknown is now someone's
+      await directoryChanged(this.ctx);
     }
     return toUserInfo(doc);
   }
@@ -222,6 +225,7 @@ export class Users implements UsersApi {
       await this.ctx.locks.with(lockName.user(d._id), () =>
         this.ctx.users.updateOne({ _id: d._id }, { $set: set }),
       );
+      await directoryChanged(this.ctx);
     }
     const after = await this.ctx.users.findOne({ _id: d._id });
     if (!after) throw new StoreError('NOUSER', 'no such user');
@@ -235,6 +239,7 @@ export class Users implements UsersApi {
     await this.ctx.locks.with(lockName.user(d._id), () =>
       this.ctx.users.updateOne({ _id: d._id }, { $set: { disabled: true } }),
     );
+    await directoryChanged(this.ctx);
     await this.ctx.addresses.deleteMany({ user: d._id });
     await this.ctx.subscriptions.deleteMany({ user: d._id });
     for (const coll of [COLL.importMarks, COLL.filters, COLL.autoreplies, COLL.authlog])
@@ -254,6 +259,7 @@ export class Users implements UsersApi {
     }
     await this.ctx.notify.dropUser(d._id.toHexString());
     await this.ctx.users.deleteOne({ _id: d._id });
+    await directoryChanged(this.ctx);
   }
 
   private async findLogin(login: string): Promise<UserDoc | null> {

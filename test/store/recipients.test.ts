@@ -1,0 +1,105 @@
+// Recipient lookups (server/store/recipients.ts): a second lookup of an address reads nothing from
+// the database while no address, user or filter changed, and a change made through another
+// process — an address added or removed, a user disabled or deleted, a filter created, changed
+// or removed — is seen by the very next lookup. A Redis that lost the version reads again.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { MongoClient, type CommandStartedEvent } from 'mongodb';
+import { openStore, type TestStore } from './_store.ts';
+import { openTestRedis, testEnv } from '../helpers/backends.ts';
+import { createStore, type Store } from '../../server/store/index.ts';
+
+let t: TestStore;
+/** The delivering process: its own client, whose reads are counted. */
+let lmtp: Store;
+let client: MongoClient;
+let closeRedis: () => void;
+const reads: string[] = [];
+
+before(async () => {
+  t = await openStore();
+  client = new MongoClient(testEnv().mongodbUri, { monitorCommands: true });
+  await client.connect();
+  client.on('commandStarted', (e: CommandStartedEvent) => {
+    if (e.commandName === 'find' || e.commandName === 'aggregate')
+      reads.push(String(e.command[e.commandName]));
+  });
+  const redis = openTestRedis();
+  closeRedis = () => redis.disconnect();
+  lmtp = createStore({ db: client.db(t.dbName), redis, options: { channelPrefix: t.store.notify.prefix } });
+});
+after(async () => {
+  await lmtp.close();
+  closeRedis();
+  await client.close();
+  await t.close();
+});
+
+/** The lookup's answer and the collections it read. */
+async function lookup(address: string) {
+  reads.length = 0;
+  const info = await lmtp.recipients.lookup(address);
+  return { info, read: [...reads] };
+}
+
+test('a repeated lookup reads nothing; an address added or removed elsewhere counts at once', async () => {
+  const u = await t.store.users.create({ username: 'rc-ann', address: 'ann@rc.test' });
+  const first = await lookup('ann@rc.test');
+  assert.deepEqual(first.info, { user: u.id, address: 'ann@rc.test', disabled: false, filters: [] });
+  assert.ok(first.read.includes('addresses') && first.read.includes('users'), first.read.join());
+  const again = await lookup('ann@rc.test');
+  assert.deepEqual(again.info, first.info);
+  assert.deepEqual(again.read, []);
+
+  // unknown, and cached as unknown
+  assert.equal((await lookup('ann2@rc.test')).info, null);
+  assert.deepEqual((await lookup('ann2@rc.test')).read, []);
+  await t.store.addresses.add(u.id, 'ann2@rc.test');
+  assert.equal((await lookup('ann2@rc.test')).info?.user, u.id);
+
+  await t.store.addresses.delete(u.id, 'ann2@rc.test');
+  assert.equal((await lookup('ann2@rc.test')).info, null);
+  assert.equal((await lookup('ann@rc.test')).info?.user, u.id);
+});
+
+test('a user disabled, created or deleted elsewhere counts at the next lookup', async () => {
+  assert.equal((await lookup('bob@rc.test')).info, null);
+  const u = await t.store.users.create({ username: 'rc-bob', address: 'bob@rc.test' });
+  assert.equal((await lookup('bob@rc.test')).info?.disabled, false);
+  await t.store.users.update(u.id, { disabled: true });
+  assert.equal((await lookup('bob@rc.test')).info?.disabled, true);
+  await t.store.users.update(u.id, { disabled: false });
+  assert.equal((await lookup('bob@rc.test')).info?.disabled, false);
+  await t.store.users.delete(u.id);
+  assert.equal((await lookup('bob@rc.test')).info, null);
+});
+
+test('filters created, changed and removed elsewhere are the ones the next lookup gives', async () => {
+  const u = await t.store.users.create({ username: 'rc-cy', address: 'cy@rc.test' });
+  assert.deepEqual((await lookup('cy@rc.test')).info?.filters, []);
+  const f = await t.store.filters.create(u.id, { query: { subject: 'x' }, action: { seen: true } });
+  assert.deepEqual(
+    (await lookup('cy@rc.test')).info?.filters.map((x) => x.id),
+    [f.id],
+  );
+  assert.deepEqual((await lookup('cy@rc.test')).read, []);
+  await t.store.filters.update(u.id, f.id, { disabled: true });
+  assert.equal((await lookup('cy@rc.test')).info?.filters[0]?.disabled, true);
+  await t.store.filters.delete(u.id, f.id);
+  assert.deepEqual((await lookup('cy@rc.test')).info?.filters, []);
+});
+
+test('a Redis that lost the version reads again; answers cannot be changed by their caller', async () => {
+  const u = await t.store.users.create({ username: 'rc-dee', address: 'dee@rc.test' });
+  await lookup('dee@rc.test');
+  assert.deepEqual((await lookup('dee@rc.test')).read, []);
+  // as after a restart of a Redis that kept nothing
+  await t.redis.del(t.store.keys.directoryVersion);
+  const after = await lookup('dee@rc.test');
+  assert.ok(after.read.includes('addresses'), after.read.join());
+  assert.equal(after.info?.user, u.id);
+  assert.throws(() => {
+    (after.info as { disabled: boolean }).disabled = true;
+  }, TypeError);
+  assert.equal((await lookup('dee@rc.test')).info?.disabled, false);
+});
