@@ -31,11 +31,19 @@ export interface Searchable {
 const DEFLATED = Buffer.from([0xff, 0xff, 0xff, 0xff]);
 
 export function pack(part: Content | Searchable): Binary {
-  const bson = BSON.serialize(part);
+  return new Binary(storedForm(BSON.serialize(part)));
+}
+
+/** A part's plain BSON bytes (as `plainPart` gives them) packed again, in a buffer of its own. */
+export function repack(bson: Uint8Array): Binary {
+  const stored = storedForm(bson);
+  return new Binary(stored === bson ? Buffer.from(bson) : stored);
+}
+
+/** Deflated and marked when that is smaller, else the BSON bytes themselves. */
+function storedForm(bson: Uint8Array): Uint8Array {
   const deflated = deflateRawSync(bson);
-  return new Binary(
-    deflated.length + DEFLATED.length < bson.length ? Buffer.concat([DEFLATED, deflated]) : bson,
-  );
+  return deflated.length + DEFLATED.length < bson.length ? Buffer.concat([DEFLATED, deflated]) : bson;
 }
 
 /** A packed part's BSON bytes as the driver returned it (a Buffer with `promoteBuffers`, else a

@@ -42,7 +42,7 @@ import { lockName, withAll } from './locks.ts';
 import { safeDeep } from './bson-safe.ts';
 import { pack, unpack, type Content, type Searchable } from './content.ts';
 import { packClosedPages } from './pack-collector.ts';
-import { searchPartsOf } from './content-cache.ts';
+import { copyPartsOf, searchPartsOf, type HeldForCopy } from './content-cache.ts';
 import { readByUid, readInMailbox } from './by-id.ts';
 import { PagedReader, pageOf, openMessage, type OpenedMessage } from './open-message.ts';
 import { noteKeywords } from './keywords.ts';
@@ -61,6 +61,26 @@ function arriving(
   docs: ReadonlyArray<{ flags: string[] }>,
 ): MailboxChange {
   return { mailbox, user, uids: docs.length, modseqs: docs.length, keywords: docs.flatMap((d) => d.flags) };
+}
+
+/** A copy's source as this process holds it: what never changes of the message from the content
+ * cache, its flags and dates as the mailbox index lists them (`e`, looked at just now). */
+function heldSource(user: ObjectId, mailbox: ObjectId, e: IndexedMessage, held: HeldForCopy): MessageDoc {
+  const flags = [...e.flags];
+  return {
+    ...held,
+    _id: new ObjectId(e.id),
+    user,
+    mailbox,
+    uid: e.uid,
+    page: pageOf(e.uid),
+    modseq: e.modseq,
+    idate: new Date(e.idate),
+    hdate: new Date(e.hdate),
+    flags,
+    ...flagBooleans(flags),
+    created: new Date(),
+  };
 }
 
 /** A message a MOVE takes, with what its journal entries carry, from the mailbox index. */
@@ -424,7 +444,7 @@ export class Messages implements MessagesApi {
           await this.ctx.messages.insertOne(d, DURABLE);
           committed = true;
           this.ctx.uidIds.set(mailbox, d.uid, d._id);
-          this.ctx.contents.put(d._id.toHexString(), d, searchPartsOf(d));
+          this.ctx.contents.put(d._id.toHexString(), d, searchPartsOf(d), copyPartsOf(d));
           await this.step('inserted');
           return { value: d, journal: [existsEntry(input.user, d)] };
         },
@@ -512,10 +532,7 @@ export class Messages implements MessagesApi {
     const target = await this.targetBox(user, input.target);
     const uf = uidFilter<MessageDoc>(input.uids);
     if (!uf) return { uidValidity: target.uidValidity, map: [] };
-    const list = (await this.listed(mailbox, input.user, input.uids)).map((e) => ({
-      _id: new ObjectId(e.id),
-      size: e.size,
-    }));
+    const list = await this.listed(mailbox, input.user, input.uids);
     if (list.length === 0) return { uidValidity: target.uidValidity, map: [] };
 
     // all or nothing against the quota: reserve the whole copy first
@@ -549,7 +566,7 @@ export class Messages implements MessagesApi {
               await this.ctx.messages.insertMany(copies, { ordered: true, ...DURABLE });
               for (const c of copies) {
                 this.ctx.uidIds.set(target._id, c.uid, c._id);
-                this.ctx.contents.put(c._id.toHexString(), c, searchPartsOf(c));
+                this.ctx.contents.put(c._id.toHexString(), c, searchPartsOf(c), copyPartsOf(c));
               }
             } catch (err) {
               failure = err;
@@ -595,23 +612,58 @@ export class Messages implements MessagesApi {
   }
 
   /**
-   * The whole documents a copy reads, in batches ascending by uid: those of `list` still in the
-   * mailbox. One batch is read by _id; a larger copy streams through one query, which on FerretDB
-   * is one pass over the collection where reads by _id would scan it once per message
-   * (ARCHITECTURE §3).
+   * The source documents of a copy, in batches ascending by uid: those of `list` (the mailbox
+   * index's entries, as listed) still in the mailbox. A message this process holds whole in its
+   * content cache is built from it, with the flags and dates the index lists for it now, and not
+   * read: it is looked up through the `_id` the index lists at its UID, so an expunged message is
+   * never copied from the cache (docs/ARCHITECTURE.md §3, "The content cache"). When at most a
+   * batch of them is not held, those are read by _id; more stream through one query, which on
+   * FerretDB is one pass over the collection where reads by _id would scan it once per message.
    */
   private async *copySources(
     user: ObjectId,
     mailbox: ObjectId,
-    list: ReadonlyArray<Pick<MessageDoc, '_id'>>,
+    list: readonly IndexedMessage[],
     uf: Filter<MessageDoc>,
   ): AsyncIterable<MessageDoc[]> {
-    if (list.length <= BATCH) {
-      const ids = list.map((d) => d._id);
-      yield await readInMailbox<MessageDoc>(this.ctx, ids, mailbox, null);
+    const missing = list.filter((e) => !this.ctx.contents.holdsForCopy(e.id)).length;
+    if (missing > BATCH) {
+      yield* this.copyPass(user, mailbox, list, uf);
       return;
     }
-    const listed = new Set(list.map((d) => d._id.toHexString()));
+    const hex = mailbox.toHexString();
+    for (let i = 0; i < list.length; i += BATCH) {
+      const docs: MessageDoc[] = [];
+      const read: ObjectId[] = [];
+      // synchronous: the index is looked at as it is now, and what it lists is what is built
+      const now = this.ctx.index.peek(hex);
+      for (const listed of list.slice(i, i + BATCH)) {
+        const e = now?.get(listed.uid);
+        // expunged since the listing: not part of this copy
+        if (now && e?.id !== listed.id) continue;
+        const held = e && this.ctx.contents.forCopy(e.id);
+        if (e && held) docs.push(heldSource(user, mailbox, e, held));
+        else read.push(new ObjectId(listed.id));
+      }
+      if (read.length) {
+        for (const d of await readInMailbox<MessageDoc>(this.ctx, read, mailbox, null)) {
+          this.keepForCopy(d);
+          docs.push(d);
+        }
+        docs.sort((a, b) => a.uid - b.uid);
+      }
+      yield docs;
+    }
+  }
+
+  /** A copy's sources through one query over the mailbox (see copySources). */
+  private async *copyPass(
+    user: ObjectId,
+    mailbox: ObjectId,
+    list: readonly IndexedMessage[],
+    uf: Filter<MessageDoc>,
+  ): AsyncIterable<MessageDoc[]> {
+    const listed = new Set(list.map((e) => e.id));
     const cursor = this.ctx.messages
       .find({ $and: [{ mailbox, user }, uf] })
       .sort({ uid: 1 })
@@ -620,6 +672,7 @@ export class Messages implements MessagesApi {
     for await (const d of cursor) {
       // a message that arrived after the listing has no reservation: it is not part of this copy
       if (!listed.has(d._id.toHexString())) continue;
+      this.keepForCopy(d);
       batch.push(d);
       if (batch.length === BATCH) {
         yield batch;
@@ -627,6 +680,11 @@ export class Messages implements MessagesApi {
       }
     }
     if (batch.length) yield batch;
+  }
+
+  /** A whole message document read, kept in the content cache with all a later copy needs. */
+  private keepForCopy(d: MessageDoc): void {
+    this.ctx.contents.put(d._id.toHexString(), d, searchPartsOf(d), copyPartsOf(d));
   }
 
   async move(input: { user: Id; mailbox: Id; uids: UidSet; target: Id }): Promise<MoveResult> {
