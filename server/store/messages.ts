@@ -520,8 +520,8 @@ export class Messages implements MessagesApi {
     };
   }
 
-  private async targetBox(user: ObjectId, target: Id): Promise<MailboxDoc> {
-    const t = oid(target);
+  private async targetBox(user: ObjectId, target: Id | ObjectId): Promise<MailboxDoc> {
+    const t = typeof target === 'string' ? oid(target) : target;
     const box = t ? await this.ctx.mailboxes.findOne({ _id: t, user }) : null;
     if (!box) throw new StoreError('NOMAILBOX', 'no such target mailbox');
     return box;
@@ -529,11 +529,19 @@ export class Messages implements MessagesApi {
 
   async copy(input: { user: Id; mailbox: Id; uids: UidSet; target: Id }): Promise<CopyResult> {
     const { user, mailbox } = ids(input.user, input.mailbox);
-    const target = await this.targetBox(user, input.target);
+    const targetId = oid(input.target);
+    if (!targetId) throw new StoreError('NOMAILBOX', 'no such target mailbox');
+    // the target is read only when nothing is copied: otherwise its UID allocation, which checks
+    // that it exists and is the user's, gives its UIDVALIDITY
+    const nothing = async () => ({
+      uidValidity: (await this.targetBox(user, targetId)).uidValidity,
+      map: [],
+    });
     const uf = uidFilter<MessageDoc>(input.uids);
-    if (!uf) return { uidValidity: target.uidValidity, map: [] };
+    if (!uf) return nothing();
     const list = await this.listed(mailbox, input.user, input.uids);
-    if (list.length === 0) return { uidValidity: target.uidValidity, map: [] };
+    if (list.length === 0) return nothing();
+    let uidValidity: number | undefined;
 
     // all or nothing against the quota: reserve the whole copy first
     let reserved = list.reduce((s, d) => s + d.size, 0);
@@ -551,11 +559,12 @@ export class Messages implements MessagesApi {
         let failure: unknown = null;
         let journaled: NewJournalEntry[] = [];
         try {
-          await this.change([arriving(target._id, user, docs)], async ([before]) => {
+          await this.change([arriving(targetId, user, docs)], async ([before]) => {
+            uidValidity ??= before!.uidValidity;
             copies = docs.map((d, j) => ({
               ...d,
               _id: new ObjectId(),
-              mailbox: target._id,
+              mailbox: targetId,
               uid: before!.uidNext + j,
               page: pageOf(before!.uidNext + j),
               modseq: before!.modifyIndex + 1 + j,
@@ -565,7 +574,7 @@ export class Messages implements MessagesApi {
             try {
               await this.ctx.messages.insertMany(copies, { ordered: true, ...DURABLE });
               for (const c of copies) {
-                this.ctx.uidIds.set(target._id, c.uid, c._id);
+                this.ctx.uidIds.set(targetId, c.uid, c._id);
                 this.ctx.contents.put(c._id.toHexString(), c, searchPartsOf(c), copyPartsOf(c));
               }
             } catch (err) {
@@ -607,8 +616,10 @@ export class Messages implements MessagesApi {
     await this.announce(entries);
     const top = entries.at(-1);
     if (map.length && top)
-      packClosedPages(this.ctx, target._id, map[0]!.target, map.at(-1)!.target, top.modseq);
-    return { uidValidity: target.uidValidity, map };
+      packClosedPages(this.ctx, targetId, map[0]!.target, map.at(-1)!.target, top.modseq);
+    // every source expunged meanwhile: nothing was allocated
+    if (uidValidity === undefined) return nothing();
+    return { uidValidity, map };
   }
 
   /**

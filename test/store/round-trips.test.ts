@@ -7,7 +7,7 @@ import { MongoClient, ObjectId, type CommandStartedEvent, type Db } from 'mongod
 import type { Redis } from 'ioredis';
 import { mail, bytes } from './_mail.ts';
 import { testEnv, openTestRedis, uniqueName } from '../helpers/backends.ts';
-import { createStore, type Store } from '../../server/store/index.ts';
+import { createStore, isStoreError, type Store } from '../../server/store/index.ts';
 import { INDEX_COLLECTION } from '../../server/store/mailbox-index/checkpoint.ts';
 
 let client: MongoClient;
@@ -17,6 +17,8 @@ let store: Store;
 let prefix: string;
 /** Command names sent to the messages collection since the last reset. */
 let sent: string[] = [];
+/** Filters of the finds sent to the mailboxes collection since the last reset. */
+let boxFinds: Array<Record<string, unknown>> = [];
 
 before(async () => {
   client = new MongoClient(testEnv().mongodbUri, { monitorCommands: true });
@@ -26,6 +28,7 @@ before(async () => {
   prefix = uniqueName('nb');
   client.on('commandStarted', (e: CommandStartedEvent) => {
     if (e.command[e.commandName] === 'messages') sent.push(e.commandName);
+    if (e.commandName === 'find' && e.command.find === 'mailboxes') boxFinds.push(e.command.filter);
   });
   store = createStore({
     db,
@@ -167,9 +170,33 @@ test('COPY reads no source message this process holds, and each other one once',
   await store.messages.view(user, inbox);
   await store.messages.view(user, target.id);
   sent = [];
+  boxFinds = [];
   const res = await store.messages.copy({ user, mailbox: inbox, uids: [[1, 3]], target: target.id });
   assert.equal(res.map.length, 3);
+  assert.equal(res.uidValidity, target.uidValidity);
   assert.deepEqual(sent, ['insert'], 'the sources from the content cache');
+  // the target's UID allocation checks it exists and is the user's: it is not read before
+  assert.deepEqual(
+    boxFinds.filter((f) => 'user' in f),
+    [],
+  );
+  // ... so a target of another user's is refused there, with nothing charged or copied
+  const stranger = await newUser();
+  const before = (await store.users.get(user))!;
+  await assert.rejects(
+    store.messages.copy({ user, mailbox: inbox, uids: [[1, 3]], target: stranger.inbox }),
+    (e) => isStoreError(e, 'NOMAILBOX'),
+  );
+  const after = (await store.users.get(user))!;
+  assert.deepEqual([after.storageUsed, after.messagesUsed], [before.storageUsed, before.messagesUsed]);
+  assert.equal((await store.mailboxes.status(stranger.user, stranger.inbox)).messages, 0);
+  // nothing to copy: the target is read for its UIDVALIDITY, and must exist
+  const none = await store.messages.copy({ user, mailbox: inbox, uids: [[50, 60]], target: target.id });
+  assert.deepEqual(none, { uidValidity: target.uidValidity, map: [] });
+  await assert.rejects(
+    store.messages.copy({ user, mailbox: inbox, uids: [[50, 60]], target: stranger.inbox }),
+    (e) => isStoreError(e, 'NOMAILBOX'),
+  );
   // another process, which holds none of them
   const other = createStore({ db, redis, options: { bcryptRounds: 4, channelPrefix: prefix } });
   try {
