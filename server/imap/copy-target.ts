@@ -4,13 +4,13 @@ import { no, type CommandCall, type Reply } from './command.ts';
 import { readMailbox } from './mailbox-names.ts';
 import { expectEnd, sequenceSet } from './protocol/parse.ts';
 import type { ResponseCode } from './protocol/response.ts';
-import type { CopyResult, MailboxInfo, UidSet } from '../store/index.ts';
+import type { CopyResult, UidSet } from '../store/index.ts';
 import type { SelectedMailbox } from './selected.ts';
 
 export interface CopyTarget {
   box: SelectedMailbox;
   uids: UidSet;
-  target: MailboxInfo;
+  target: { id: string };
 }
 
 /** Parses the arguments and finds the target; a Reply when the command must stop here. */
@@ -25,9 +25,9 @@ export async function resolveCopyTarget(
   // RFC 6851 §3.3: MOVE expunges from the source, which a read-only mailbox forbids
   if (opts.writable && box.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
   const uids = uid ? box.uidRanges(set) : box.seqToUids(set);
-  const target = await session.store.mailboxes.get(session.userId, path);
-  if (!target) return no('No such mailbox', 'TRYCREATE');
-  return { box, uids, target };
+  const id = await session.store.mailboxes.idOf(session.userId, path);
+  if (!id) return no('No such mailbox', 'TRYCREATE');
+  return { box, uids, target: { id } };
 }
 
 export function isReply(x: CopyTarget | Reply): x is Reply {

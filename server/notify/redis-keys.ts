@@ -58,7 +58,8 @@ export class RedisKeys {
     return this.key('stats', 'deliveries', ...parts);
   }
 
-  /** Replaced by every change of an address, a user or a filter (server/store/recipients.ts). */
+  /** Replaced by every change of an address, a user, a filter or a mailbox path
+   * (server/store/directory.ts). */
   get directoryVersion(): string {
     return this.key('directory', 'version');
   }

@@ -3,7 +3,7 @@
 import { domainToUnicode } from 'node:url';
 import { ObjectId } from 'mongodb';
 import type { AddressClaimProblem, AddressesApi, AddressInfo, Id } from './index.ts';
-import { directoryChanged } from './recipients.ts';
+import { directoryChanged } from './directory.ts';
 import type { Ctx } from './context.ts';
 import type { AddressDoc } from './docs.ts';
 import { StoreError, isDuplicateKey } from './errors.ts';

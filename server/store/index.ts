@@ -338,6 +338,11 @@ export interface MailboxesApi {
   /** All of a user's mailboxes, sorted by path. */
   list(user: Id, opts?: { subscribedOnly?: boolean }): Promise<MailboxInfo[]>;
   get(user: Id, path: string): Promise<MailboxInfo | null>;
+  /**
+   * The id of the mailbox at `path`, or null. Cached per process while no mailbox was created,
+   * renamed or deleted anywhere (the directory version in Redis says so): one Redis read.
+   */
+  idOf(user: Id, path: string): Promise<string | null>;
   getById(user: Id, id: Id): Promise<MailboxInfo | null>;
   /** `\Inbox` gives INBOX (whose stored `specialUse` is null: it is not an RFC 6154 attribute). */
   getBySpecialUse(user: Id, use: SpecialUse): Promise<MailboxInfo | null>;

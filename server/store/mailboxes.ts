@@ -10,6 +10,7 @@ import { oid } from './ids.ts';
 import { escapeRegex, newMailboxPath, normalizePath, parentPaths } from './paths.ts';
 import { purgeMailbox } from './removal.ts';
 import { lockName } from './locks.ts';
+import { DirectoryCache, directoryChanged } from './directory.ts';
 import { dropLostSubscription, keepLostSubscription, lostSubscriptions } from './subscriptions.ts';
 
 export const DEFAULT_MAILBOXES: Array<{ path: string; specialUse: SpecialUse | null }> = [
@@ -91,6 +92,7 @@ export async function removeMailbox(ctx: Ctx, id: ObjectId, path?: string): Prom
     ctx.mailboxes.findOneAndDelete(path === undefined ? { _id: id } : { _id: id, path }),
   );
   if (!doc) return null;
+  await directoryChanged(ctx);
   await purgeMailbox(ctx, id);
   await ctx.index.drop(id);
   return doc;
@@ -111,6 +113,7 @@ export async function insertMailbox(
     if (isDuplicateKey(err)) throw new StoreError('EXISTS', `mailbox ${path} already exists`);
     throw err;
   }
+  await directoryChanged(ctx);
   await ctx.index.created(doc._id, user);
   await ctx.notify.record([
     {
@@ -140,11 +143,19 @@ async function ensureParents(ctx: Ctx, user: ObjectId, path: string): Promise<vo
 /** Moves every message of one mailbox into another (INBOX rename); given by the messages part. */
 export type MoveAll = (user: ObjectId, from: ObjectId, to: ObjectId) => Promise<void>;
 
+/** Paths kept per process for `idOf`; a client naming many pushes out the oldest. */
+const MAX_PATH_IDS = 10_000;
+
 export class Mailboxes implements MailboxesApi {
+  /** (user, path) → mailbox id, under the directory version (directory.ts). */
+  private readonly ids: DirectoryCache<string | null>;
+
   constructor(
     private readonly ctx: Ctx,
     private readonly moveAll: MoveAll,
-  ) {}
+  ) {
+    this.ids = new DirectoryCache(ctx, MAX_PATH_IDS);
+  }
 
   private async userId(user: Id): Promise<ObjectId> {
     const id = oid(user);
@@ -178,6 +189,16 @@ export class Mailboxes implements MailboxesApi {
     }
     const d = await this.ctx.mailboxes.findOne({ user: id, path: p });
     return d ? toMailboxInfo(d) : null;
+  }
+
+  idOf(user: Id, path: string): Promise<string | null> {
+    let p: string;
+    try {
+      p = normalizePath(path);
+    } catch {
+      return Promise.resolve(null);
+    }
+    return this.ids.get(`${user}/${p}`, async () => (await this.get(user, p))?.id ?? null);
   }
 
   async getById(user: Id, mailbox: Id): Promise<MailboxInfo | null> {
@@ -270,6 +291,7 @@ export class Mailboxes implements MailboxesApi {
         if (isDuplicateKey(err)) throw new StoreError('EXISTS', `mailbox ${m.newPath} already exists`);
         throw err;
       }
+      await directoryChanged(this.ctx);
       await this.ctx.notify.record([
         {
           user: id.toHexString(),

@@ -24,7 +24,7 @@ import { DEFAULT_MAILBOXES, newMailboxDoc, removeMailbox } from './mailboxes.ts'
 import { purgeMailbox } from './removal.ts';
 import { escapeRegex } from './paths.ts';
 import { lockName } from './locks.ts';
-import { directoryChanged } from './recipients.ts';
+import { directoryChanged } from './directory.ts';
 import { safeString } from './bson-safe.ts';
 import { countUserMessages, messageCount } from './message-count.ts';
 

@@ -3,7 +3,7 @@
 // every new UID (RFC 4315 §3); TRYCREATE for a missing mailbox; TOOBIG is decided before a
 // literal is read.
 import { IMAP_MAX_APPEND_MESSAGES, IMAP_MAX_CATENATE_PARTS } from '../../limits.ts';
-import type { AddMessageResult, MailboxInfo } from '../../store/index.ts';
+import type { AddMessageResult } from '../../store/index.ts';
 import { catenate } from '../catenate.ts';
 import { AUTHENTICATED, no, ok, type CommandSpec, type Reply } from '../command.ts';
 import { normalizePath } from '../mailbox-names.ts';
@@ -27,7 +27,7 @@ export const append: CommandSpec = {
     for (const m of req.messages) if (Buffer.isBuffer(m.data)) total += m.data.length;
     if (total > max) return tooBig;
     const { store } = session;
-    const box = await store.mailboxes.get(session.userId, path);
+    const box = await store.mailboxes.idOf(session.userId, path);
     if (!box) return no('No such mailbox', 'TRYCREATE');
     // every message is whole before the first is stored: a bad URL stores nothing
     const raws: Buffer[] = [];
@@ -50,7 +50,7 @@ export const append: CommandSpec = {
  * (docs/ARCHITECTURE.md §3): another session may see them come and go. */
 async function addAll(
   session: Session,
-  box: MailboxInfo,
+  mailbox: string,
   messages: readonly AppendMessage[],
   raws: readonly Buffer[],
 ): Promise<Reply> {
@@ -61,7 +61,7 @@ async function addAll(
       added.push(
         await store.messages.add({
           user: session.userId,
-          mailbox: box.id,
+          mailbox,
           raw: raws[i]!,
           flags: m.flags,
           ...(m.date ? { idate: m.date.date } : {}),
@@ -72,7 +72,7 @@ async function addAll(
     if (added.length > 0) {
       await store.messages.expunge({
         user: session.userId,
-        mailbox: box.id,
+        mailbox,
         uids: added.map((a) => a.uid),
         requireDeleted: false,
       });
@@ -82,9 +82,11 @@ async function addAll(
     throw err;
   } finally {
     // the selected mailbox learns of the messages from the journal, before the tagged reply
-    if (session.selected?.id === box.id) session.selected.dirty = true;
+    if (session.selected?.id === mailbox) session.selected.dirty = true;
   }
-  for (let i = 0; i < added.length; i++) await store.deliveries.count('imap');
+  // best effort and off the reply's path: this process's later reads of the counts come after
+  // them on the same Redis connection
+  for (let i = 0; i < added.length; i++) void store.deliveries.count('imap');
   const uidValidity = added[0]!.uidValidity;
   return ok('APPEND completed', { code: 'APPENDUID', uidValidity, uids: added.map((a) => a.uid) });
 }

@@ -1,7 +1,8 @@
-// Recipient lookups (server/store/recipients.ts): a second lookup of an address reads nothing from
-// the database while no address, user or filter changed, and a change made through another
-// process — an address added or removed, a user disabled or deleted, a filter created, changed
-// or removed — is seen by the very next lookup. A Redis that lost the version reads again.
+// Names kept under the directory version (server/store/directory.ts): recipient lookups and
+// mailbox ids by path. A second lookup reads nothing from the database while nothing changed, and
+// a change made through another process — an address added or removed, a user disabled or
+// deleted, a filter created, changed or removed, a mailbox created, renamed or deleted — is seen by
+// the very next lookup. A Redis that lost the version reads again.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { MongoClient, type CommandStartedEvent } from 'mongodb';
@@ -102,4 +103,35 @@ test('a Redis that lost the version reads again; answers cannot be changed by th
     (after.info as { disabled: boolean }).disabled = true;
   }, TypeError);
   assert.equal((await lookup('dee@rc.test')).info?.disabled, false);
+});
+
+/** The mailbox id at `path` as the delivering process finds it, and the collections it read. */
+async function idOf(user: string, path: string) {
+  reads.length = 0;
+  const id = await lmtp.mailboxes.idOf(user, path);
+  return { id, read: [...reads] };
+}
+
+test('a mailbox id by path is read once; a mailbox created, renamed or deleted elsewhere counts at once', async () => {
+  const u = await t.store.users.create({ username: 'rc-eve' });
+  const inbox = (await t.store.mailboxes.get(u.id, 'INBOX'))!;
+  assert.deepEqual((await idOf(u.id, 'INBOX')).id, inbox.id);
+  assert.deepEqual(await idOf(u.id, 'inbox'), { id: inbox.id, read: [] });
+
+  assert.equal((await idOf(u.id, 'Work')).id, null);
+  assert.deepEqual((await idOf(u.id, 'Work')).read, []);
+  const work = await t.store.mailboxes.create(u.id, 'Work');
+  assert.equal((await idOf(u.id, 'Work')).id, work.id);
+
+  await t.store.mailboxes.rename(u.id, 'Work', 'Jobs');
+  assert.equal((await idOf(u.id, 'Work')).id, null);
+  assert.equal((await idOf(u.id, 'Jobs')).id, work.id);
+
+  await t.store.mailboxes.delete(u.id, 'Jobs');
+  assert.equal((await idOf(u.id, 'Jobs')).id, null);
+  const again = await t.store.mailboxes.create(u.id, 'Jobs');
+  assert.equal((await idOf(u.id, 'Jobs')).id, again.id);
+  // another user's path is its own
+  const other = await t.store.users.create({ username: 'rc-fay' });
+  assert.equal((await idOf(other.id, 'Jobs')).id, null);
 });
