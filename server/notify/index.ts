@@ -1,6 +1,8 @@
 // Change journal (MongoDB, the truth) and beacons (Redis pub/sub, only the doorbell).
 // Store writes call `record()` after the change they describe; sessions subscribe to their user's
 // channel, and on a beacon read `journalSince(mailbox, theirModseq)` to catch up in order.
+// With each beacon goes each mailbox's announced MODSEQ (a Redis key), which the mailbox indexes
+// read to know how far a mailbox has gone without reading its document (docs/ARCHITECTURE.md §3).
 import type { Redis } from 'ioredis';
 import { RedisKeys } from './redis-keys.ts';
 
@@ -50,6 +52,29 @@ export interface Beacon {
 
 /** Entries carried in one beacon at most; larger changes send only the summary. */
 export const BEACON_MAX_ENTRIES = 500;
+
+/** How long a mailbox's announced MODSEQ is kept after its last change (renewed by each one): an
+ * idle mailbox leaves no key, and its readers then read the mailbox document instead. */
+export const ANNOUNCED_TTL_S = 24 * 60 * 60;
+
+/** The announced MODSEQ of a deleted mailbox: a change announced late cannot raise it again. */
+const GONE = 'gone';
+
+// Raises each mailbox's announced MODSEQ to the given one where it is lower, never over a deleted
+// mailbox's mark, and renews its TTL. KEYS: the mailboxes' keys; ARGV[1] the TTL in seconds, then
+// one MODSEQ per key.
+const RAISE_ANNOUNCED = `for i = 1, #KEYS do
+  local cur = redis.call('get', KEYS[i])
+  if cur ~= '${GONE}' then
+    local cur_n = tonumber(cur)
+    if cur_n == nil or cur_n < tonumber(ARGV[i + 1]) then
+      redis.call('set', KEYS[i], ARGV[i + 1], 'ex', ARGV[1])
+    else
+      redis.call('expire', KEYS[i], ARGV[1])
+    end
+  end
+end
+return 0`;
 
 export type BeaconListener = (beacon: Beacon) => void;
 
@@ -189,6 +214,8 @@ export class Notifier {
    * are not in the journal are never carried). */
   async announce(entries: NewJournalEntry[], carry = true): Promise<void> {
     const byUser = new Map<string, Beacon & { entries: NewJournalEntry[] }>();
+    /** Per user, the highest MODSEQ of each mailbox of the entries. */
+    const raised = new Map<string, Map<string, number>>();
     for (const e of entries) {
       const prev = byUser.get(e.user);
       byUser.set(e.user, {
@@ -200,22 +227,38 @@ export class Notifier {
         count: (prev?.count ?? 0) + 1,
         entries: [...(prev?.entries ?? []), e],
       });
+      if (e.modseq > 0) {
+        const boxes = raised.get(e.user) ?? raised.set(e.user, new Map()).get(e.user)!;
+        boxes.set(e.mailbox, Math.max(e.modseq, boxes.get(e.mailbox) ?? 0));
+      }
     }
     for (const b of byUser.values()) {
       const { entries: carried, ...summary } = b;
-      await this.publish(carry && carried.length <= BEACON_MAX_ENTRIES ? b : summary);
+      await this.publish(carry && carried.length <= BEACON_MAX_ENTRIES ? b : summary, raised.get(b.user));
     }
   }
 
-  /** Publishes a beacon on the user's channel and on the global feed. A Redis error is logged and
-   * goes no further: the journal is already written, and sessions and indexes also read it. */
-  async publish(beacon: Beacon): Promise<void> {
+  /** Publishes a beacon on the user's channel and on the global feed, and in the same transaction
+   * raises the announced MODSEQ of each mailbox in `raise` (mailbox → MODSEQ). A Redis error is
+   * logged and goes no further: the journal is already written, and sessions and indexes also read
+   * it (an index reads the mailbox document at least every INDEX_RECHECK_MS). */
+  async publish(beacon: Beacon, raise?: ReadonlyMap<string, number>): Promise<void> {
     const msg = JSON.stringify(beacon);
     try {
+      const tx = this.redis.multi();
+      if (raise?.size) {
+        const boxes = [...raise];
+        tx.eval(
+          RAISE_ANNOUNCED,
+          boxes.length,
+          ...boxes.map(([m]) => this.keys.announcedModseq(m)),
+          ANNOUNCED_TTL_S,
+          ...boxes.map(([, modseq]) => modseq),
+        );
+      }
       // the global channel first: the mailbox indexes listen there, and a session that hears its
       // user's channel then finds the change already applied (one subscriber, delivered in order)
-      const replies = await this.redis
-        .multi()
+      const replies = await tx
         .publish(this.globalChannel, msg)
         .publish(this.userChannel(beacon.user), msg)
         .exec();
@@ -231,6 +274,23 @@ export class Notifier {
         err: String(err),
       });
     }
+  }
+
+  /**
+   * The highest MODSEQ announced for a mailbox: every change up to it is journaled. Null when
+   * Redis has none (never changed since the key expired, Redis restarted) or the mailbox is
+   * deleted; the caller then reads the mailbox document. A Redis error is thrown.
+   */
+  async announced(mailbox: string): Promise<number | null> {
+    const v = await this.redis.get(this.keys.announcedModseq(mailbox));
+    const n = v === null || v === GONE ? NaN : Number(v);
+    return Number.isSafeInteger(n) ? n : null;
+  }
+
+  /** Marks a mailbox deleted (after its document is gone): its readers go to the document, and a
+   * change announced late does not bring the mark back. */
+  async announceGone(mailbox: string): Promise<void> {
+    await this.redis.set(this.keys.announcedModseq(mailbox), GONE, 'EX', ANNOUNCED_TTL_S);
   }
 
   /** Listens to one user's beacons; resolves once the subscription is active. Returns the unsubscribe. */

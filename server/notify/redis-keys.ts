@@ -35,6 +35,11 @@ export class RedisKeys {
   get eventsChannel(): string {
     return this.key('events');
   }
+  /** The highest MODSEQ announced for a mailbox, or `gone` once it is deleted; the mailbox
+   * indexes read it instead of the mailbox document (server/notify/index.ts `announced`). */
+  announcedModseq(mailbox: string): string {
+    return this.key('modseq', mailbox);
+  }
 
   // --- locks (server/store/locks.ts) ---
   lock(name: string): string {

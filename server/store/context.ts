@@ -6,7 +6,7 @@ import { DEFAULT_REDIS_PREFIX, RedisKeys } from '../notify/redis-keys.ts';
 import { Locks } from './locks.ts';
 import { UidIds } from './uid-ids.ts';
 import { ContentCache } from './content-cache.ts';
-import { CHECKPOINT_EVERY, IndexCache } from './mailbox-index/cache.ts';
+import { CHECKPOINT_EVERY, INDEX_RECHECK_MS, IndexCache } from './mailbox-index/cache.ts';
 import type { AddStep, StoreOptions } from './index.ts';
 import { AUTHLOG_MAX_AGE_MS } from './authlog.ts';
 import {
@@ -37,6 +37,7 @@ export interface ResolvedOptions {
   indexCacheEntries: number;
   contentCacheBytes: number;
   indexCheckpointEvery: number;
+  indexRecheckMs: number;
   relayConfigured: boolean;
   authlogMaxAgeMs: number;
   log: (msg: string, fields: Record<string, unknown>) => void;
@@ -83,6 +84,7 @@ export function resolveOptions(o: StoreOptions = {}): ResolvedOptions {
     indexCacheEntries: o.indexCacheEntries ?? 1_000_000,
     contentCacheBytes: o.contentCacheBytes ?? 64 * 1024 * 1024,
     indexCheckpointEvery: o.indexCheckpointEvery ?? CHECKPOINT_EVERY,
+    indexRecheckMs: o.indexRecheckMs ?? INDEX_RECHECK_MS,
     relayConfigured: o.relayConfigured ?? false,
     authlogMaxAgeMs: o.authlogMaxAgeMs ?? AUTHLOG_MAX_AGE_MS,
     log: o.log ?? (() => undefined),
@@ -111,6 +113,12 @@ export function makeCtx(db: Db, redis: Redis, notify: Notifier, opts: ResolvedOp
     packs: db.collection<PackDoc>(COLL.packs),
   };
   ctx.locks.log = opts.log;
-  ctx.index = new IndexCache(ctx, opts.log, opts.indexCacheEntries, opts.indexCheckpointEvery);
+  ctx.index = new IndexCache(
+    ctx,
+    opts.log,
+    opts.indexCacheEntries,
+    opts.indexCheckpointEvery,
+    opts.indexRecheckMs,
+  );
   return ctx;
 }

@@ -90,6 +90,12 @@ export interface StoreOptions {
   contentCacheBytes?: number;
   /** A mailbox index checkpoint is written once this many changes followed the last (default 500). */
   indexCheckpointEvery?: number;
+  /**
+   * A mailbox index reads its mailbox document at least this often instead of trusting the
+   * MODSEQ announced in Redis (default INDEX_RECHECK_MS): how long a change journaled but never
+   * announced can stay unseen.
+   */
+  indexRecheckMs?: number;
   /** Where the store reports what an operator should see (index builds, repairs, failures). */
   log?: (msg: string, fields: Record<string, unknown>) => void;
   /**

@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { ObjectId } from 'mongodb';
 import type { Redis } from 'ioredis';
 import { openTestDb, openTestRedis, uniqueName, type TestDb } from '../helpers/backends.ts';
-import { createNotifier, type Beacon, type Notifier } from '../../server/notify/index.ts';
+import {
+  ANNOUNCED_TTL_S,
+  BEACON_MAX_ENTRIES,
+  createNotifier,
+  type Beacon,
+  type NewJournalEntry,
+  type Notifier,
+} from '../../server/notify/index.ts';
 import { Journal } from '../../server/store/journal.ts';
 
 let tdb: TestDb;
@@ -100,6 +107,48 @@ test('two listeners on one user share the subscription; removing one keeps the o
   await waitFor(b, 1);
   assert.equal(a.length, 0);
   await ub();
+});
+
+test('announcing raises each mailbox’s announced MODSEQ, never lowers it, and keeps a deleted mailbox’s mark', async () => {
+  const user = new ObjectId().toHexString();
+  const other = new ObjectId().toHexString();
+  const [src, dst, theirs] = [1, 2, 3].map(() => new ObjectId().toHexString()) as [string, string, string];
+  const ttl = async (m: string) => redis.ttl(n.keys.announcedModseq(m));
+  assert.equal(await n.announced(src), null, 'nothing announced yet');
+  // one record over two mailboxes of one user (a COPY) and one of another user
+  await n.record([
+    { user, mailbox: src, modseq: 5, command: 'FETCH', uid: 1, flags: [] },
+    { user, mailbox: dst, modseq: 9, command: 'EXISTS', uid: 3, flags: [] },
+    { user, mailbox: src, modseq: 6, command: 'FETCH', uid: 2, flags: [] },
+    { user: other, mailbox: theirs, modseq: 2, command: 'EXPUNGE', uid: 1 },
+    { user, mailbox: src, modseq: 0, command: 'COUNTERS', uid: 0 },
+  ]);
+  assert.deepEqual(await Promise.all([src, dst, theirs].map((m) => n.announced(m))), [6, 9, 2]);
+  assert.ok((await ttl(src)) > ANNOUNCED_TTL_S - 60, 'it expires when the mailbox stays idle');
+  // a lower MODSEQ announced late leaves it, and renews the TTL
+  await redis.expire(n.keys.announcedModseq(dst), 100);
+  await n.announce([{ user, mailbox: dst, modseq: 4, command: 'FETCH', uid: 1, flags: [] }]);
+  assert.equal(await n.announced(dst), 9);
+  assert.ok((await ttl(dst)) > ANNOUNCED_TTL_S - 60);
+  // a change too large to travel in the beacon raises it too, as does one whose journal failed
+  const many: NewJournalEntry[] = Array.from({ length: BEACON_MAX_ENTRIES + 1 }, (_, i) => ({
+    user,
+    mailbox: src,
+    modseq: 100 + i,
+    command: 'FETCH',
+    uid: 1,
+    flags: [],
+  }));
+  await n.announce(many);
+  assert.equal(await n.announced(src), 100 + BEACON_MAX_ENTRIES);
+  await n.announce([{ user, mailbox: src, modseq: 1000, command: 'EXPUNGE', uid: 9 }], false);
+  assert.equal(await n.announced(src), 1000);
+  // deleted: readers go to the document, and nothing announced later raises it again
+  await n.announceGone(dst);
+  assert.equal(await n.announced(dst), null);
+  await n.announce([{ user, mailbox: dst, modseq: 50, command: 'FETCH', uid: 1, flags: [] }]);
+  assert.equal(await n.announced(dst), null);
+  assert.equal(await redis.get(n.keys.announcedModseq(dst)), 'gone');
 });
 
 test('prune removes old entries only', async () => {

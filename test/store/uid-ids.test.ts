@@ -14,7 +14,12 @@ let t: TestStore;
 let other: Store;
 before(async () => {
   t = await openStore();
-  other = createStore({ db: t.db, redis: t.redis, options: { bcryptRounds: 4 } });
+  // processes on one back end share the Redis prefix (server/notify/redis-keys.ts)
+  other = createStore({
+    db: t.db,
+    redis: t.redis,
+    options: { bcryptRounds: 4, channelPrefix: t.store.notify.prefix },
+  });
 });
 after(async () => {
   await other.close();

@@ -24,6 +24,12 @@ const DEFAULT_MAX_ENTRIES = 1_000_000;
 const BUILD_LOG_EVERY = 10_000;
 /** Rebuilds in a row before the last one is done holding the mailbox lock. */
 const REBUILD_TRIES = 3;
+/**
+ * A mailbox's current MODSEQ is taken from its announced MODSEQ in Redis, but from the mailbox
+ * document at least this often per mailbox: a change journaled and never announced (its writer
+ * died in between, or Redis failed the announce) is seen within this long.
+ */
+export const INDEX_RECHECK_MS = 2000;
 
 interface Slot {
   state: MailboxState | null;
@@ -33,6 +39,8 @@ interface Slot {
   catching: Promise<void> | null;
   /** MODSEQ of the last checkpoint this process knows of. */
   saved: number;
+  /** When the mailbox document was last read for its MODSEQ (0: never). */
+  checked: number;
   saving: boolean;
   used: number;
 }
@@ -53,11 +61,13 @@ export class IndexCache {
     private readonly log: IndexLog = () => undefined,
     private readonly maxEntries = DEFAULT_MAX_ENTRIES,
     private readonly checkpointEvery = CHECKPOINT_EVERY,
+    private readonly recheckMs = INDEX_RECHECK_MS,
   ) {}
 
   /**
    * The index of `mailbox` holding every change up to `atLeast`; without it, up to the mailbox's
-   * current MODSEQ (one read of the mailbox document). Null when the mailbox does not exist.
+   * current MODSEQ (its announced MODSEQ in Redis, or a read of the mailbox document: see
+   * `latest`). Null when the mailbox does not exist.
    */
   async current(mailbox: ObjectId, atLeast?: number): Promise<MailboxState | null> {
     const hex = mailbox.toHexString();
@@ -69,6 +79,7 @@ export class IndexCache {
         ready: null!,
         catching: null,
         saved: -1,
+        checked: 0,
         used: Date.now(),
         saving: false,
       };
@@ -80,22 +91,23 @@ export class IndexCache {
       });
     }
     slot.used = Date.now();
-    let state: MailboxState;
     try {
-      state = await slot.ready;
+      await slot.ready;
     } catch (err) {
       if (err instanceof MissingMailbox) return null;
       throw err;
     }
     let target = atLeast;
     if (target === undefined) {
-      const m = await this.modifyIndex(mailbox);
+      const m = await this.latest(mailbox, slot);
       if (m === null) {
         this.forget(hex);
         return null;
       }
       target = m;
     }
+    // the slot's state, not the one it was loaded with: a rebuild replaces it
+    let state = slot.state!;
     if (state.modseq < target) {
       await this.catchUp(mailbox, slot, target);
       state = slot.state!;
@@ -173,9 +185,17 @@ export class IndexCache {
     }
   }
 
-  /** Forgets and deletes the stored index (the mailbox is being deleted). */
+  /** Forgets and deletes the stored index (the mailbox is being deleted; its document is gone). */
   async drop(mailbox: ObjectId): Promise<void> {
-    this.forget(mailbox.toHexString());
+    const hex = mailbox.toHexString();
+    this.forget(hex);
+    // the indexes of other processes stop taking the announced MODSEQ and find the document gone;
+    // if this fails they do within INDEX_RECHECK_MS
+    await this.ctx.notify
+      .announceGone(hex)
+      .catch((err: unknown) =>
+        this.log('deleted mailbox could not be marked in Redis', { mailbox: hex, err: String(err) }),
+      );
     await dropCheckpoint(this.ctx, mailbox);
   }
 
@@ -184,6 +204,23 @@ export class IndexCache {
     const before = state.entries.length;
     state.apply(e); // 'gap' and 'unusable' leave it behind: the next current() catches up
     this.entriesHeld += state.entries.length - before;
+  }
+
+  /**
+   * The mailbox's MODSEQ for a reader that wants every change committed before it asked
+   * (docs/ARCHITECTURE.md §3). Writers raise the announced MODSEQ in Redis before a change is
+   * acknowledged, so it serves; the mailbox document is read instead when Redis has none or fails,
+   * and at least every `recheckMs` (INDEX_RECHECK_MS). Null when the mailbox is gone.
+   */
+  private async latest(mailbox: ObjectId, slot: Slot): Promise<number | null> {
+    const now = Date.now();
+    if (now - slot.checked < this.recheckMs) {
+      const announced = await this.ctx.notify.announced(mailbox.toHexString()).catch(() => null);
+      if (announced !== null) return announced;
+    }
+    const m = await this.modifyIndex(mailbox);
+    slot.checked = now;
+    return m;
   }
 
   private async modifyIndex(mailbox: ObjectId): Promise<number | null> {
