@@ -359,7 +359,7 @@ test('a store that only writes keeps the checkpoint current for the next reader'
       await writer.store.messages.add({ user: u.id, mailbox: inbox.id, raw: mail({ subject: `w${i}` }) });
     }
     // checkpoints follow the writes, not only the first of them
-    await eventually(async () => ((await header())?.modseq ?? 0) >= 20);
+    await eventually(async () => ((await header())?.modseq ?? 0) >= 20, 15_000);
   } finally {
     await writer.close();
   }
