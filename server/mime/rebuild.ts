@@ -72,16 +72,28 @@ export function rangeBounds(total: number, range?: ByteRange): { from: number; t
 }
 
 /** The original message bytes (or a range of them) as pieces already in memory, or null when the
- * range reaches a body kept apart; lets a writer send a small message without a stream. */
-export function messagePieces(tree: MimeTree, range?: ByteRange): Buffer[] | null {
+ * range reaches a body kept apart that `held` does not give whole; lets a writer send a message
+ * without a stream. */
+export function messagePieces(
+  tree: MimeTree,
+  range?: ByteRange,
+  held?: (sha256: string) => Buffer | undefined,
+): Buffer[] | null {
   const segments = segmentsOf(tree);
   let total = 0;
   for (const s of segments) total += s.size;
   const { from, to } = rangeBounds(total, range);
   const pieces: Buffer[] = [];
   for (const seg of sliceSegmentList(segments, from, to)) {
-    if (seg.sha256 !== undefined) return null;
-    pieces.push(seg.bytes);
+    if (seg.sha256 === undefined) {
+      pieces.push(seg.bytes);
+      continue;
+    }
+    const body = held?.(seg.sha256);
+    const start = seg.offset ?? 0;
+    // a body shorter than recorded goes the stream's way, which reports it
+    if (!body || body.length < start + seg.size) return null;
+    pieces.push(body.subarray(start, start + seg.size));
   }
   return pieces;
 }

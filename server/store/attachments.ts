@@ -150,24 +150,40 @@ export function countRefs(lists: Iterable<readonly string[] | undefined>): Map<s
   return m;
 }
 
+/** Opens an attachment body as a stream; `held` gives it whole when this process holds it. */
+export type BodyOpener = ((sha256: string) => Readable) & { held(sha256: string): Buffer | undefined };
+
 /**
  * Resolves sha256 → complete GridFS file id, so `openBody` can be synchronous as the MIME layer
- * wants. Missing bodies make `openBody` fail with a clear error on the stream.
+ * wants. Bodies this process holds (body-cache.ts) are not looked up, and a body read whole is
+ * kept for the next reader. Missing bodies make `openBody` fail with a clear error on the stream.
  */
-export async function bodyOpener(ctx: Ctx, shas: readonly string[]): Promise<(sha256: string) => Readable> {
+export async function bodyOpener(ctx: Ctx, shas: readonly string[]): Promise<BodyOpener> {
+  const held = new Map<string, Buffer>();
+  const wanted: string[] = [];
+  for (const sha of new Set(shas)) {
+    const b = ctx.bodies.get(sha);
+    if (b) held.set(sha, b);
+    else wanted.push(sha);
+  }
   const files = new Map<string, StoredFile>();
-  if (shas.length) {
+  if (wanted.length) {
     const docs = await ctx.files
       .find(
-        { 'metadata.sha256': { $in: [...new Set(shas)] }, 'metadata.complete': true },
+        { 'metadata.sha256': { $in: wanted }, 'metadata.complete': true },
         { projection: { _id: 1, length: 1, chunkSize: 1, metadata: 1 } },
       )
       .toArray();
     for (const d of docs) files.set(d.metadata.sha256, d);
   }
-  return (sha256: string) => {
+  const open = (sha256: string): Readable => {
+    const b = held.get(sha256);
+    if (b) return Readable.from([b], { objectMode: false });
     const f = files.get(sha256);
-    if (f) return openFile(ctx, f);
+    if (f) {
+      const keep = ctx.bodies.keeps(f.length) ? (whole: Buffer) => ctx.bodies.put(sha256, whole) : undefined;
+      return openFile(ctx, f, undefined, keep);
+    }
     // fails when read, so the error reaches whoever consumes the stream
     return new Readable({
       read() {
@@ -175,6 +191,7 @@ export async function bodyOpener(ctx: Ctx, shas: readonly string[]): Promise<(sh
       },
     });
   };
+  return Object.assign(open, { held: (sha256: string) => held.get(sha256) });
 }
 
 function toStat(d: FileDoc): { sha256: string; size: number; refs: number; complete: boolean } {

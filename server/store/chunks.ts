@@ -28,13 +28,20 @@ async function readChunk(ctx: Ctx, file: ObjectId, n: number): Promise<Buffer> {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer);
 }
 
-/** The file's bytes, or `range` of them, one chunk at a time as the reader asks for more. */
-export function openFile(ctx: Ctx, f: StoredFile, range?: ByteRange): Readable {
+/** The file's bytes, or `range` of them, one chunk at a time as the reader asks for more.
+ * `whole` is given the whole file once the last of it was read, when it was read from the start. */
+export function openFile(
+  ctx: Ctx,
+  f: StoredFile,
+  range?: ByteRange,
+  whole?: (bytes: Buffer) => void,
+): Readable {
   const start = Math.min(range?.start ?? 0, f.length);
   const end = range?.length === undefined ? f.length : Math.min(f.length, start + range.length);
   const size = f.chunkSize;
   let n = Math.floor(start / size);
   let pos = n * size;
+  const kept: Buffer[] | null = whole && start === 0 && end === f.length ? [] : null;
   return new Readable({
     async read() {
       try {
@@ -51,6 +58,9 @@ export function openFile(ctx: Ctx, f: StoredFile, range?: ByteRange): Readable {
         data = data.subarray(from, to);
         n++;
         pos += size;
+        kept?.push(data);
+        // handed over as the last chunk goes: a reader that has all it wants stops asking
+        if (kept && pos >= end) whole!(Buffer.concat(kept));
         this.push(data);
       } catch (err) {
         this.destroy(err as Error);

@@ -6,6 +6,7 @@ import { DEFAULT_REDIS_PREFIX, RedisKeys } from '../notify/redis-keys.ts';
 import { Locks } from './locks.ts';
 import { UidIds } from './uid-ids.ts';
 import { ContentCache } from './content-cache.ts';
+import { BodyCache } from './body-cache.ts';
 import { CHECKPOINT_EVERY, INDEX_RECHECK_MS, IndexCache } from './mailbox-index/cache.ts';
 import type { AddStep, StoreOptions } from './index.ts';
 import { AUTHLOG_MAX_AGE_MS } from './authlog.ts';
@@ -57,6 +58,9 @@ export interface Ctx {
   index: IndexCache;
   /** Recently stored or read messages' contents, by message _id (content-cache.ts). */
   contents: ContentCache;
+  /** Recently read attachment bodies, by SHA-256 (body-cache.ts); a quarter of the content
+   * cache's bound. */
+  bodies: BodyCache;
   users: Collection<UserDoc>;
   addresses: Collection<AddressDoc>;
   mailboxes: Collection<MailboxDoc>;
@@ -102,6 +106,7 @@ export function makeCtx(db: Db, redis: Redis, notify: Notifier, opts: ResolvedOp
     locks: new Locks(redis, opts.keys, opts.lockTtlMs),
     uidIds: new UidIds(opts.uidCacheSize),
     contents: new ContentCache(opts.contentCacheBytes),
+    bodies: new BodyCache(Math.floor(opts.contentCacheBytes / 4)),
     users: db.collection<UserDoc>(COLL.users),
     addresses: db.collection<AddressDoc>(COLL.addresses),
     mailboxes: db.collection<MailboxDoc>(COLL.mailboxes),

@@ -30,9 +30,14 @@ export function rebuild(tree: unknown, openBody: OpenBody, range?: ByteRange): R
   return streamMessage(tree as MimeTree, openBody, range);
 }
 
-/** The message bytes (or a range) as in-memory pieces, null when a GridFS body is in the range. */
-export function rebuildPieces(tree: unknown, range?: ByteRange): Buffer[] | null {
-  return messagePieces(tree as MimeTree, range);
+/** The message bytes (or a range) as in-memory pieces, null when a GridFS body `held` does not
+ * give is in the range. */
+export function rebuildPieces(
+  tree: unknown,
+  range?: ByteRange,
+  held?: (sha256: string) => Buffer | undefined,
+): Buffer[] | null {
+  return messagePieces(tree as MimeTree, range, held);
 }
 
 const KINDS = new Set<string>(['HEADER', 'TEXT', 'MIME']);

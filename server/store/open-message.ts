@@ -61,7 +61,7 @@ async function opened(ctx: Ctx, d: Readable): Promise<OpenedMessage> {
     size: d.size,
     raw: (range) => ({
       size: d.size,
-      pieces: rebuildPieces(tree, range),
+      pieces: rebuildPieces(tree, range, open.held),
       get stream() {
         return rebuild(tree, open, range);
       },

@@ -192,3 +192,54 @@ test('the cache keeps to its bound, drops the least recently used first and keep
   assert.ok(wide.held >= plain + 500, 'the search parts are counted');
   assert.equal(wide.size, 1);
 });
+
+test('an attachment body read whole is kept: the next read queries no files or chunks, in full or in part', async () => {
+  const u = await t.store.users.create({ username: 'cc-body' });
+  const inbox = (await t.store.mailboxes.get(u.id, 'INBOX'))!;
+  const body = bytes(100_000, 7);
+  const raw = mail({
+    subject: 'with a body apart',
+    text: 'see attached',
+    attachment: body,
+    filename: 'a.bin',
+  });
+  const { uid } = await t.store.messages.add({ user: u.id, mailbox: inbox.id, raw });
+  const bodyReads = (finds: string[]) => finds.filter((c) => c.startsWith('attachments.')).length;
+  const w = await watchedStore();
+  const cold = await watchedStore({ contentCacheBytes: 0 });
+  try {
+    for (const s of [w, cold]) {
+      await s.store.messages.view(u.id, inbox.id);
+      s.finds.length = 0;
+      const m = (await s.store.messages.open(u.id, inbox.id, uid))!;
+      assert.deepEqual(await buffer(m.raw().stream), raw);
+      assert.ok(bodyReads(s.finds) >= 2, `the body is read from GridFS: ${s.finds.join()}`);
+    }
+
+    w.finds.length = 0;
+    const m = (await w.store.messages.open(u.id, inbox.id, uid))!;
+    const whole = m.raw();
+    assert.ok(whole.pieces, 'the whole message is in memory');
+    assert.deepEqual(Buffer.concat(whole.pieces), raw);
+    assert.deepEqual(await buffer(whole.stream), raw);
+    const range = { start: 300, length: 60_000 };
+    assert.deepEqual(Buffer.concat(m.raw(range).pieces!), raw.subarray(300, 60_300));
+    assert.deepEqual(await buffer(m.raw(range).stream), raw.subarray(300, 60_300));
+    const part = await buffer(m.section('2')!.stream);
+    assert.equal(bodyReads(w.finds), 0, `no body read: ${w.finds.join()}`);
+    // the attachment's part, as a store that reads it from GridFS gives it
+    const fromGridFs = (await cold.store.messages.open(u.id, inbox.id, uid))!;
+    assert.ok(part.length > body.length);
+    assert.deepEqual(part, await buffer(fromGridFs.section('2')!.stream));
+
+    // without a cache every read goes to GridFS
+    cold.finds.length = 0;
+    const again = (await cold.store.messages.open(u.id, inbox.id, uid))!;
+    assert.equal(again.raw().pieces, null);
+    assert.deepEqual(await buffer(again.raw().stream), raw);
+    assert.ok(bodyReads(cold.finds) >= 2);
+  } finally {
+    await w.close();
+    await cold.close();
+  }
+});
