@@ -7,6 +7,7 @@ import { Locks } from './locks.ts';
 import { UidIds } from './uid-ids.ts';
 import { ContentCache } from './content-cache.ts';
 import { BodyCache } from './body-cache.ts';
+import { Usage } from './usage.ts';
 import { CHECKPOINT_EVERY, INDEX_RECHECK_MS, IndexCache } from './mailbox-index/cache.ts';
 import type { AddStep, StoreOptions } from './index.ts';
 import { AUTHLOG_MAX_AGE_MS } from './authlog.ts';
@@ -61,6 +62,8 @@ export interface Ctx {
   /** Recently read attachment bodies, by SHA-256 (body-cache.ts); a quarter of the content
    * cache's bound. */
   bodies: BodyCache;
+  /** storageUsed and messagesUsed of users without limits, written a moment later (usage.ts). */
+  usage: Usage;
   users: Collection<UserDoc>;
   addresses: Collection<AddressDoc>;
   mailboxes: Collection<MailboxDoc>;
@@ -114,10 +117,12 @@ export function makeCtx(db: Db, redis: Redis, notify: Notifier, opts: ResolvedOp
     files: db.collection<FileDoc>(COLL.files),
     chunks: db.collection<ChunkDoc>(COLL.chunks),
     index: null!,
+    usage: null!,
     subscriptions: db.collection<SubscriptionDoc>(COLL.subscriptions),
     packs: db.collection<PackDoc>(COLL.packs),
   };
   ctx.locks.log = opts.log;
+  ctx.usage = new Usage(ctx);
   ctx.index = new IndexCache(
     ctx,
     opts.log,

@@ -252,6 +252,10 @@ export class Messages implements MessagesApi {
    * is over (rare), under the user's lock, so no other change of either comes in between.
    */
   private async reserve(user: ObjectId, bytes: number, count: number): Promise<void> {
+    // nothing to check against: counted, and written a moment later (usage.ts)
+    if (await this.ctx.usage.unlimited(user)) return this.ctx.usage.add(user, bytes, count);
+    // what this process counted for the user goes in first, so the check sees it
+    await this.ctx.usage.flush(user);
     await this.ctx.locks.with(lockName.user(user), async () => {
       const inc = { $inc: { storageUsed: bytes, messagesUsed: count } };
       // no projection: FerretDB's findAndModify does not support one
@@ -284,6 +288,7 @@ export class Messages implements MessagesApi {
 
   private async release(user: ObjectId, bytes: number, count: number): Promise<void> {
     if (!bytes && !count) return;
+    if (await this.ctx.usage.unlimited(user)) return this.ctx.usage.add(user, -bytes, -count);
     await this.ctx.locks.with(lockName.user(user), () =>
       this.ctx.users.updateOne({ _id: user }, { $inc: { storageUsed: -bytes, messagesUsed: -count } }),
     );

@@ -119,7 +119,7 @@ export function createStoreImpl(params: CreateStoreParams): Store {
       for (const s of [...stops]) s();
       // bounded: a back end that has gone away must not hold up the shutdown
       await Promise.race([
-        ctx.index.flush().catch(() => undefined),
+        Promise.all([ctx.index.flush().catch(() => undefined), ctx.usage.flush()]),
         sleep(FLUSH_LIMIT_MS, undefined, { ref: false }),
       ]);
       await notify.close();

@@ -293,6 +293,8 @@ const PHASE_RUN: Record<Phase, PhaseRun> = {
   // counts as not stored yet, so the figures are exact when the user is quiet and otherwise
   // corrected by the next pass.
   async users(ctx, cursor, slice, _graceMs, report) {
+    // this process's counts not written yet would look like a difference (usage.ts)
+    await ctx.usage.flush();
     const { docs, next } = await page(
       ctx.users.find(after(cursor), { projection: { _id: 1, storageUsed: 1, messagesUsed: 1 } }),
       slice,

@@ -162,7 +162,10 @@ export class Users implements UsersApi {
 
   private async doc(id: Id): Promise<UserDoc | null> {
     const _id = oid(id);
-    return _id ? this.ctx.users.findOne({ _id }) : null;
+    if (!_id) return null;
+    // what this process counted for the user and has not written yet (usage.ts)
+    await this.ctx.usage.flush(_id);
+    return this.ctx.users.findOne({ _id });
   }
 
   /** The user as the API and IMAP show it; a user stored before the message count existed has
@@ -183,14 +186,19 @@ export class Users implements UsersApi {
   }
 
   async getByUsername(username: string): Promise<UserInfo | null> {
-    const d = await this.ctx.users.findOne({ username: String(username).toLowerCase() });
-    return d ? this.info(d) : null;
+    const d = await this.ctx.users.findOne(
+      { username: String(username).toLowerCase() },
+      { projection: { _id: 1 } },
+    );
+    // read again through `get`, after this process's unwritten counts (usage.ts)
+    return d ? this.get(d._id.toHexString()) : null;
   }
 
   async list(q: ListUsersQuery = {}): Promise<{ total: number; users: UserInfo[] }> {
     const filter: Filter<UserDoc> = q.query
       ? { username: { $regex: escapeRegex(q.query.toLowerCase()) } }
       : {};
+    await this.ctx.usage.flush();
     const total = await this.ctx.users.countDocuments(filter);
     const docs = await this.ctx.users
       .find(filter)
@@ -393,6 +401,7 @@ export class Users implements UsersApi {
  * that message until the next recount).
  */
 export async function recountUserStorage(ctx: Ctx, user: ObjectId): Promise<number> {
+  await ctx.usage.flush(user);
   return ctx.locks.with(lockName.user(user), async () => {
     const { bytes, messages } = await countUserMessages(ctx, user);
     await ctx.users.updateOne({ _id: user }, { $set: { storageUsed: bytes, messagesUsed: messages } });

@@ -119,9 +119,10 @@ test('COPY of messages this process stored reads none of them; another process r
         (f) => (f.metadata as { refs: number }).refs,
       );
     assert.deepEqual(await refs(), [1]);
+    // as the copying process reads them (another reads them a moment later: usage.ts)
     const storage = async () => {
-      const d = await t.db.collection('users').findOne({ _id: new ObjectId(u.id) });
-      return { bytes: d!.storageUsed as number, count: d!.messagesUsed as number };
+      const d = (await w.store.users.get(u.id))!;
+      return { bytes: d.storageUsed, count: d.messagesUsed };
     };
     const before = await storage();
     w.messageFinds();
