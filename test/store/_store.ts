@@ -1,7 +1,8 @@
-// Opens a store on a fresh test database and Redis; close() drops the database.
-import type { Db } from 'mongodb';
+// Opens a store on a fresh test database and Redis; close() drops the database. A second store on
+// the same database, as another process has it, reports the commands its own client sends.
+import { MongoClient, type CommandStartedEvent, type Db } from 'mongodb';
 import type { Redis } from 'ioredis';
-import { openTestDb, openTestRedis, uniqueName } from '../helpers/backends.ts';
+import { openTestDb, openTestRedis, testEnv, uniqueName } from '../helpers/backends.ts';
 import { createStore, type Store, type StoreOptions } from '../../server/store/index.ts';
 
 export interface TestStore {
@@ -30,6 +31,32 @@ export async function openStore(options: StoreOptions = {}): Promise<TestStore> 
       await store.close();
       redis.disconnect();
       await tdb.close();
+    },
+  };
+}
+
+/** Another process's store on `t`'s database and Redis prefix, over a MongoDB client and a Redis
+ * connection of its own; `watch` sees every command that client sends. */
+export async function openSecondStore(
+  t: Pick<TestStore, 'dbName' | 'store'>,
+  watch: (e: CommandStartedEvent) => void,
+  options: StoreOptions = {},
+): Promise<{ store: Store; close(): Promise<void> }> {
+  const client = new MongoClient(testEnv().mongodbUri, { monitorCommands: true });
+  await client.connect();
+  client.on('commandStarted', watch);
+  const redis = openTestRedis();
+  const store = createStore({
+    db: client.db(t.dbName),
+    redis,
+    options: { channelPrefix: t.store.notify.prefix, ...options },
+  });
+  return {
+    store,
+    async close() {
+      await store.close();
+      redis.disconnect();
+      await client.close();
     },
   };
 }

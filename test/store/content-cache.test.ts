@@ -4,11 +4,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { buffer } from 'node:stream/consumers';
-import { MongoClient, type CommandStartedEvent } from 'mongodb';
-import { openStore, type TestStore } from './_store.ts';
+import { openSecondStore, openStore, type TestStore } from './_store.ts';
 import { bytes, mail } from './_mail.ts';
-import { openTestRedis, testEnv } from '../helpers/backends.ts';
-import { createStore, type Store, type StoreOptions } from '../../server/store/index.ts';
+import { type Store, type StoreOptions } from '../../server/store/index.ts';
 import { ContentCache } from '../../server/store/content-cache.ts';
 
 let t: TestStore;
@@ -23,31 +21,23 @@ const ALL: Array<[number, number]> = [[1, 4294967295]];
 
 /** A store over its own client, as another process would have, noting the collections it queries. */
 async function watchedStore(options: StoreOptions = {}) {
-  const client = new MongoClient(testEnv().mongodbUri, { monitorCommands: true });
-  await client.connect();
-  const redis = openTestRedis();
   const finds: string[] = [];
-  client.on('commandStarted', (e: CommandStartedEvent) => {
-    if (e.commandName === 'find' || e.commandName === 'getMore') finds.push(String(e.command[e.commandName]));
-  });
-  const store = createStore({
-    db: client.db(t.dbName),
-    redis,
-    options: { channelPrefix: t.store.notify.prefix, ...options },
-  });
+  const second = await openSecondStore(
+    t,
+    (e) => {
+      if (e.commandName === 'find' || e.commandName === 'getMore')
+        finds.push(String(e.command[e.commandName]));
+    },
+    options,
+  );
   return {
-    store,
+    ...second,
     finds,
     /** Queries on the messages or their packs since the last call. */
     messageReads() {
       const n = finds.filter((c) => c === 'messages' || c === 'packs').length;
       finds.length = 0;
       return n;
-    },
-    async close() {
-      await store.close();
-      redis.disconnect();
-      await client.close();
     },
   };
 }

@@ -5,11 +5,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { buffer } from 'node:stream/consumers';
-import { MongoClient, ObjectId, type CommandStartedEvent, type Document } from 'mongodb';
-import { openStore, type TestStore } from './_store.ts';
+import { ObjectId, type Document } from 'mongodb';
+import { openSecondStore, openStore, type TestStore } from './_store.ts';
 import { bytes, mail } from './_mail.ts';
-import { openTestRedis, testEnv } from '../helpers/backends.ts';
-import { createStore, type Store, type StoreOptions } from '../../server/store/index.ts';
+import { type Store, type StoreOptions } from '../../server/store/index.ts';
 import { ContentCache, type CopyParts } from '../../server/store/content-cache.ts';
 import { unpack, type Content } from '../../server/store/content.ts';
 
@@ -25,29 +24,23 @@ const ALL: Array<[number, number]> = [[1, 4294967295]];
 
 /** A store over a client of its own, as another process would have, noting its finds on messages. */
 async function watchedStore(options: StoreOptions = {}) {
-  const client = new MongoClient(testEnv().mongodbUri, { monitorCommands: true });
-  await client.connect();
-  const redis = openTestRedis();
   const finds: string[] = [];
-  client.on('commandStarted', (e: CommandStartedEvent) => {
-    if ((e.commandName === 'find' || e.commandName === 'getMore') && e.command[e.commandName] === 'messages')
-      finds.push(JSON.stringify(e.command.filter ?? {}));
-  });
-  const store = createStore({
-    db: client.db(t.dbName),
-    redis,
-    options: { channelPrefix: t.store.notify.prefix, ...options },
-  });
+  const second = await openSecondStore(
+    t,
+    (e) => {
+      if (
+        (e.commandName === 'find' || e.commandName === 'getMore') &&
+        e.command[e.commandName] === 'messages'
+      )
+        finds.push(JSON.stringify(e.command.filter ?? {}));
+    },
+    options,
+  );
   return {
-    store,
+    ...second,
     /** The finds on the messages since the last call. */
     messageFinds() {
       return finds.splice(0);
-    },
-    async close() {
-      await store.close();
-      redis.disconnect();
-      await client.close();
     },
   };
 }

@@ -5,11 +5,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { buffer } from 'node:stream/consumers';
-import { MongoClient, ObjectId, type CommandStartedEvent } from 'mongodb';
-import { openStore, type TestStore } from './_store.ts';
+import { MongoClient, ObjectId } from 'mongodb';
+import { openSecondStore, openStore, type TestStore } from './_store.ts';
 import { bytes, mail } from './_mail.ts';
 import { openTestRedis, testEnv } from '../helpers/backends.ts';
-import { createStore, type Store } from '../../server/store/index.ts';
+import { type Store } from '../../server/store/index.ts';
 import { PAGE_SHIFT } from '../../server/store/open-message.ts';
 import { makeCtx, resolveOptions } from '../../server/store/context.ts';
 import { Notifier } from '../../server/notify/index.ts';
@@ -47,27 +47,11 @@ async function waitForPacks(mailbox: string, count: number): Promise<void> {
 /** A store over a client of its own, as another process would have (with its content cache), and
  * the finds it sends. */
 async function watchedStore() {
-  const client = new MongoClient(testEnv().mongodbUri, { monitorCommands: true });
-  await client.connect();
-  const redis = openTestRedis();
   const finds: Array<{ coll: string; filter: Record<string, unknown> }> = [];
-  client.on('commandStarted', (e: CommandStartedEvent) => {
+  const second = await openSecondStore(t, (e) => {
     if (e.commandName === 'find') finds.push({ coll: e.command.find, filter: e.command.filter });
   });
-  const store = createStore({
-    db: client.db(t.dbName),
-    redis,
-    options: { channelPrefix: t.store.notify.prefix },
-  });
-  return {
-    store,
-    finds,
-    async close() {
-      await store.close();
-      redis.disconnect();
-      await client.close();
-    },
-  };
+  return { ...second, finds };
 }
 
 async function readAll(store: Store, user: string, mailbox: string, raws: Map<number, Buffer>) {

@@ -5,11 +5,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MongoClient, ObjectId, type CommandStartedEvent } from 'mongodb';
-import { openStore, type TestStore } from './_store.ts';
+import { ObjectId } from 'mongodb';
+import { openSecondStore, openStore, type TestStore } from './_store.ts';
 import { mail } from './_mail.ts';
-import { openTestRedis, testEnv } from '../helpers/backends.ts';
-import { createStore, isStoreError, type Store } from '../../server/store/index.ts';
+import { isStoreError } from '../../server/store/index.ts';
 import { USAGE_DELAY_MS } from '../../server/store/usage.ts';
 
 let t: TestStore;
@@ -21,30 +20,18 @@ after(async () => {
 });
 
 /** A store as another process has it, and the writes it sends to the users. */
-async function watchedStore(): Promise<{ store: Store; userWrites: () => number; close(): Promise<void> }> {
-  const client = new MongoClient(testEnv().mongodbUri, { monitorCommands: true });
-  await client.connect();
-  const redis = openTestRedis();
+async function watchedStore() {
   let writes = 0;
-  client.on('commandStarted', (e: CommandStartedEvent) => {
+  const second = await openSecondStore(t, (e) => {
     if (['update', 'findAndModify'].includes(e.commandName) && e.command[e.commandName] === 'users') writes++;
   });
-  const store = createStore({
-    db: client.db(t.dbName),
-    redis,
-    options: { channelPrefix: t.store.notify.prefix },
-  });
   return {
-    store,
+    ...second,
+    /** Writes of the users since the last call. */
     userWrites: () => {
       const n = writes;
       writes = 0;
       return n;
-    },
-    async close() {
-      await store.close();
-      redis.disconnect();
-      await client.close();
     },
   };
 }
