@@ -1,7 +1,7 @@
 // Starts and stops the whole server: back ends, then each enabled service; ports.json once all
 // listen. Stopping runs in reverse: services stop accepting and finish in-flight work, then the
 // back-end clients close and embedded binaries stop.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config, ServiceName } from './config/index.ts';
@@ -143,7 +143,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
 
   const ports: Record<string, number> = {};
   for (const l of ctx.listeners()) ports[l.name] = l.port;
-  writeFileSync(join(config.dataDir, 'ports.json'), JSON.stringify(ports, null, 2) + '\n');
+  // written whole and then renamed into place: whoever waits for the file (the desktop shell, the
+  // mail import CLI) never reads it half written
+  const portsFile = join(config.dataDir, 'ports.json');
+  writeFileSync(`${portsFile}.tmp`, JSON.stringify(ports, null, 2) + '\n');
+  renameSync(`${portsFile}.tmp`, portsFile);
   for (const l of ctx.listeners()) log.info({ listener: l.name, host: l.host, port: l.port }, describe(l));
   log.info({ ports }, 'Nestbox is ready');
 
