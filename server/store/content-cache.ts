@@ -47,17 +47,14 @@ export interface HeldForCopy extends Omit<SearchParts, 'searchable'>, CopyParts 
   attachmentRefs: string[];
 }
 
-/** The parts of a message a search of its text, headers and addresses needs (as in a pack). */
-export interface SearchParts {
+/** The parts of a message a search of its text, headers and addresses needs (as in a pack), with
+ * `searchable` plain. */
+export type SearchParts = Pick<
+  MessageDoc,
+  'subject' | 'from' | 'to' | 'cc' | 'bcc' | 'replyTo' | 'sender'
+> & {
   searchable: Buffer;
-  subject: string;
-  from: AddressValue[];
-  to: AddressValue[];
-  cc: AddressValue[];
-  bcc: AddressValue[];
-  replyTo: AddressValue[];
-  sender: AddressValue[];
-}
+};
 
 type Stored = Binary | Buffer | Uint8Array;
 

@@ -286,14 +286,6 @@ export class Messages implements MessagesApi {
     });
   }
 
-  private async release(user: ObjectId, bytes: number, count: number): Promise<void> {
-    if (!bytes && !count) return;
-    if (await this.ctx.usage.unlimited(user)) return this.ctx.usage.add(user, -bytes, -count);
-    await this.ctx.locks.with(lockName.user(user), () =>
-      this.ctx.users.updateOne({ _id: user }, { $inc: { storageUsed: -bytes, messagesUsed: -count } }),
-    );
-  }
-
   /**
    * The one write path of every mailbox change (docs/ARCHITECTURE.md §3): under the lock of each
    * mailbox in `on` (taken in id order), take its UIDs and MODSEQs in one update of its document
@@ -459,7 +451,7 @@ export class Messages implements MessagesApi {
     } catch (err) {
       if (!committed) {
         // nothing was committed: give back what we took (the sweep repairs it if this fails too)
-        if (reserved) await this.release(user, size, 1).catch(() => undefined);
+        if (reserved) await this.ctx.usage.giveBack(user, size, 1).catch(() => undefined);
         if (acquired.length) await changeRefs(this.ctx, countRefs([acquired]), -1).catch(() => undefined);
       }
       throw err;
@@ -612,9 +604,9 @@ export class Messages implements MessagesApi {
       const unusedCount = reservedCount;
       reserved = 0;
       reservedCount = 0;
-      await this.release(user, unused, unusedCount);
+      await this.ctx.usage.giveBack(user, unused, unusedCount);
     } catch (err) {
-      await this.release(user, reserved, reservedCount).catch(() => undefined);
+      await this.ctx.usage.giveBack(user, reserved, reservedCount).catch(() => undefined);
       await this.announce(entries);
       throw err;
     }

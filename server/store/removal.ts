@@ -65,22 +65,7 @@ async function giveBack(ctx: Ctx, removed: readonly RemovableMessage[]): Promise
     e.count++;
     perUser.set(k, e);
   }
-  for (const { id, bytes, count } of perUser.values()) {
-    // a user without limits has it counted and written a moment later (usage.ts)
-    if (await ctx.usage.unlimited(id)) {
-      ctx.usage.add(id, -bytes, -count);
-      continue;
-    }
-    await ctx.locks.with(lockName.user(id), async () => {
-      // the message count only where it is kept: a user stored before it existed is counted
-      // when first needed, and these messages are gone by then
-      const res = await ctx.users.updateOne(
-        { _id: id, messagesUsed: { $exists: true } },
-        { $inc: { storageUsed: -bytes, messagesUsed: -count } },
-      );
-      if (res.matchedCount === 0) await ctx.users.updateOne({ _id: id }, { $inc: { storageUsed: -bytes } });
-    });
-  }
+  for (const { id, bytes, count } of perUser.values()) await ctx.usage.giveBack(id, bytes, count);
   await changeRefs(ctx, countRefs(removed.map((d) => d.attachmentRefs)), -1);
 }
 

@@ -276,8 +276,10 @@ async function searchPacked(
   const consider = (m: PackSource & Partial<MessageDoc>) => {
     const i = state.indexOf(m.uid);
     if (i < 0 || !left.delete(m.uid)) return;
-    if (m.content && m.size !== undefined)
-      ctx.contents.put(state.entries[i]!.id, { ...m, content: m.content, size: m.size }, searchPartsOf(m));
+    if (m.content && m.size !== undefined) {
+      const read = { content: m.content, size: m.size, attachmentRefs: m.attachmentRefs };
+      ctx.contents.put(state.entries[i]!.id, read, searchPartsOf(m));
+    }
     // the document in hand, with flags, sizes and dates from the index as for a packed one
     if (matches(match, { ...m, ...fromIndex(state.entries[i]!, dates) })) out.push(m.uid);
   };

@@ -23,6 +23,23 @@ interface Delta {
   count: number;
 }
 
+/** One `$inc` of a user's counts, under the user's lock (every update of a user document is); the
+ * message count only where it is kept: a user stored before it existed is counted when read. */
+async function incUsage(
+  ctx: Pick<Ctx, 'users' | 'locks'>,
+  id: ObjectId,
+  bytes: number,
+  count: number,
+): Promise<void> {
+  await ctx.locks.with(lockName.user(id), async () => {
+    const res = await ctx.users.updateOne(
+      { _id: id, messagesUsed: { $exists: true } },
+      { $inc: { storageUsed: bytes, messagesUsed: count } },
+    );
+    if (res.matchedCount === 0) await ctx.users.updateOne({ _id: id }, { $inc: { storageUsed: bytes } });
+  });
+}
+
 export class Usage {
   private readonly pending = new Map<string, Delta>();
   private readonly writing = new Map<string, Promise<void>>();
@@ -44,6 +61,14 @@ export class Usage {
       );
       return !!u && u.quota === 0 && (u.messageQuota ?? 0) === 0 && u.messagesUsed !== undefined;
     });
+  }
+
+  /** Gives back what removed messages, or a reservation not used, held: counted here for a user
+   * without limits, written now for any other. */
+  async giveBack(user: ObjectId, bytes: number, count: number): Promise<void> {
+    if (!bytes && !count) return;
+    if (await this.unlimited(user)) return this.add(user, -bytes, -count);
+    await incUsage(this.ctx, user, -bytes, -count);
   }
 
   /** Counts a change (negative for what is given back); written within USAGE_DELAY_MS. */
@@ -97,15 +122,7 @@ export class Usage {
     if (timer) clearTimeout(timer);
     this.timers.delete(hex);
     try {
-      await this.ctx.locks.with(lockName.user(id), async () => {
-        // the message count only where it is kept: one dropped since is counted again when read
-        const res = await this.ctx.users.updateOne(
-          { _id: id, messagesUsed: { $exists: true } },
-          { $inc: { storageUsed: d.bytes, messagesUsed: d.count } },
-        );
-        if (res.matchedCount === 0)
-          await this.ctx.users.updateOne({ _id: id }, { $inc: { storageUsed: d.bytes } });
-      });
+      await incUsage(this.ctx, id, d.bytes, d.count);
     } catch (err) {
       // kept for the next try; the sweep recounts if the process ends first
       const now = this.pending.get(hex) ?? { bytes: 0, count: 0 };

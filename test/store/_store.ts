@@ -1,5 +1,7 @@
 // Opens a store on a fresh test database and Redis; close() drops the database. A second store on
 // the same database, as another process has it, reports the commands its own client sends.
+import assert from 'node:assert/strict';
+import { buffer } from 'node:stream/consumers';
 import { MongoClient, type CommandStartedEvent, type Db } from 'mongodb';
 import type { Redis } from 'ioredis';
 import { openTestDb, openTestRedis, testEnv, uniqueName } from '../helpers/backends.ts';
@@ -59,6 +61,16 @@ export async function openSecondStore(
       await client.close();
     },
   };
+}
+
+/** Reads every message of `raws` (UID → bytes) back through one pager, byte for byte. */
+export async function readBack(store: Store, user: string, mailbox: string, raws: Map<number, Buffer>) {
+  const pager = store.messages.pager(user, mailbox, [[1, 4294967295]]);
+  for (const [uid, raw] of raws) {
+    const m = await pager.open(uid);
+    assert.ok(m, `uid ${uid} opens`);
+    assert.deepEqual(await buffer(m.raw().stream), raw, `uid ${uid} byte for byte`);
+  }
 }
 
 /** Collects an async iterable. */

@@ -4,9 +4,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { buffer } from 'node:stream/consumers';
-import { openSecondStore, openStore, type TestStore } from './_store.ts';
+import { openSecondStore, openStore, readBack, type TestStore } from './_store.ts';
 import { bytes, mail } from './_mail.ts';
-import { type Store, type StoreOptions } from '../../server/store/index.ts';
+import { type StoreOptions } from '../../server/store/index.ts';
 import { ContentCache } from '../../server/store/content-cache.ts';
 
 let t: TestStore;
@@ -42,15 +42,6 @@ async function watchedStore(options: StoreOptions = {}) {
   };
 }
 
-async function readAll(store: Store, user: string, mailbox: string, raws: Map<number, Buffer>) {
-  const pager = store.messages.pager(user, mailbox, ALL);
-  for (const [uid, raw] of raws) {
-    const m = await pager.open(uid);
-    assert.ok(m, `uid ${uid} opens`);
-    assert.deepEqual(await buffer(m.raw().stream), raw, `uid ${uid} byte for byte`);
-  }
-}
-
 test('what a process stored it reads back without querying the messages; an expunged message is not served', async () => {
   const w = await watchedStore();
   try {
@@ -68,7 +59,7 @@ test('what a process stored it reads back without querying the messages; an expu
     }
     await w.store.messages.view(u.id, box.id);
     w.messageReads();
-    await readAll(w.store, u.id, box.id, raws);
+    await readBack(w.store, u.id, box.id, raws);
     const one = await w.store.messages.pager(u.id, box.id, [[4, 4]]).open(4);
     assert.deepEqual(await buffer(one!.raw().stream), raws.get(4));
     assert.equal(w.messageReads(), 0, 'no query on the messages');
@@ -114,10 +105,10 @@ test('another process reads from the database once, then from its own cache; wit
     for (const s of [w, off]) {
       await s.store.messages.view(u.id, box.id);
       s.messageReads();
-      await readAll(s.store, u.id, box.id, raws);
+      await readBack(s.store, u.id, box.id, raws);
       assert.ok(s.messageReads() > 0, 'the first read queries the messages');
     }
-    await readAll(w.store, u.id, box.id, raws);
+    await readBack(w.store, u.id, box.id, raws);
     assert.equal(w.messageReads(), 0, 'the second read is answered by the cache');
     // a read of bodies brought no search parts: the first SEARCH reads them, the next does not
     const needle = { type: 'text', value: 'needle' } as const;
@@ -125,7 +116,7 @@ test('another process reads from the database once, then from its own cache; wit
     assert.ok(w.messageReads() > 0, 'the first SEARCH reads packs or messages');
     assert.deepEqual(await w.store.messages.search(u.id, box.id, needle), [10, 20, 30, 40]);
     assert.equal(w.messageReads(), 0, 'the second SEARCH is answered by the cache');
-    await readAll(off.store, u.id, box.id, raws);
+    await readBack(off.store, u.id, box.id, raws);
     assert.ok(off.messageReads() > 0, 'without a cache the messages are read again');
   } finally {
     await w.close();

@@ -4,12 +4,10 @@
 // whose messages changed while they were read is never packed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { buffer } from 'node:stream/consumers';
 import { MongoClient, ObjectId } from 'mongodb';
-import { openSecondStore, openStore, type TestStore } from './_store.ts';
+import { openSecondStore, openStore, readBack, type TestStore } from './_store.ts';
 import { bytes, mail } from './_mail.ts';
 import { openTestRedis, testEnv } from '../helpers/backends.ts';
-import { type Store } from '../../server/store/index.ts';
 import { PAGE_SHIFT } from '../../server/store/open-message.ts';
 import { makeCtx, resolveOptions } from '../../server/store/context.ts';
 import { Notifier } from '../../server/notify/index.ts';
@@ -54,15 +52,6 @@ async function watchedStore() {
   return { ...second, finds };
 }
 
-async function readAll(store: Store, user: string, mailbox: string, raws: Map<number, Buffer>) {
-  const pager = store.messages.pager(user, mailbox, ALL);
-  for (const [uid, raw] of raws) {
-    const m = await pager.open(uid);
-    assert.ok(m, `uid ${uid} opens`);
-    assert.deepEqual(await buffer(m.raw().stream), raw, `uid ${uid} byte for byte`);
-  }
-}
-
 test('a long read packs closed pages; later reads and SEARCH use them; expunge and delete drop them', async () => {
   const u = await t.store.users.create({ username: 'packs', password: 'pw' });
   const box = await t.store.mailboxes.create(u.id, 'Packed');
@@ -82,7 +71,7 @@ test('a long read packs closed pages; later reads and SEARCH use them; expunge a
   const expected = [...raws.keys()].filter((uid) => uid % 3 === 0);
   assert.deepEqual(await t.store.messages.search(u.id, box.id, { type: 'text', value: 'NEEDLE' }), expected);
 
-  await readAll(t.store, u.id, box.id, raws);
+  await readBack(t.store, u.id, box.id, raws);
   await waitForPacks(box.id, 3);
   const packed = await packedUids(box.id);
   const closed = [...raws.keys()].filter((uid) => uid < 3 << PAGE_SHIFT && uid !== big);
@@ -94,7 +83,7 @@ test('a long read packs closed pages; later reads and SEARCH use them; expunge a
   try {
     await store.messages.view(u.id, box.id);
     finds.length = 0;
-    await readAll(store, u.id, box.id, raws);
+    await readBack(store, u.id, box.id, raws);
     const messageFinds = finds.filter((f) => f.coll === 'messages');
     assert.ok(
       messageFinds.length <= 3,
@@ -139,7 +128,7 @@ test('a long read packs closed pages; later reads and SEARCH use them; expunge a
       await store.messages.search(u.id, box.id, { type: 'text', value: 'needle' }),
       expected.filter((x) => x !== gone),
     );
-    await readAll(store, u.id, box.id, raws);
+    await readBack(store, u.id, box.id, raws);
     assert.equal(await store.messages.pager(u.id, box.id, ALL).open(gone), null);
   } finally {
     await close();
@@ -224,7 +213,7 @@ test('the write that takes the last UID of a page packs it from the content cach
     const raws = new Map(
       Array.from({ length: count }, (_, i) => [i + 1, mail({ subject: `d ${i + 1}` })] as [number, Buffer]),
     );
-    await readAll(t.store, u.id, box.id, raws);
+    await readBack(t.store, u.id, box.id, raws);
   } finally {
     await close();
   }
