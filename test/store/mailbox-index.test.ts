@@ -368,6 +368,35 @@ test('a store that only writes keeps the checkpoint current for the next reader'
   assert.equal((await header())?.modseq, status.highestModseq);
 });
 
+test('a store that only writes and whose index missed entries reads them from the journal and checkpoints on', async () => {
+  const u = await t.store.users.create({ username: 'ixbehind', password: 'pw' });
+  const inbox = (await t.store.mailboxes.get(u.id, 'INBOX'))!;
+  const writer = await watchedStore({ indexCheckpointEvery: 5 });
+  // a store whose beacons the writer does not hear (another prefix): its changes reach the
+  // writer's index only through the journal, as changes journaled while an index loads do
+  const unheard = await watchedStore({ channelPrefix: `${t.store.notify.prefix}u` });
+  const header = () =>
+    t.db.collection<{ _id: string; modseq: number }>(INDEX_COLLECTION).findOne({ _id: inbox.id });
+  try {
+    await writer.store.messages.add({ user: u.id, mailbox: inbox.id, raw: mail({ subject: 'w0' }) });
+    // its index loaded, as after its first delivery
+    await writer.store.messages.view(u.id, inbox.id, 0);
+    for (let i = 1; i <= 3; i++) {
+      await unheard.store.messages.add({ user: u.id, mailbox: inbox.id, raw: mail({ subject: `u${i}` }) });
+    }
+    // the writer's next changes find its index three entries behind; it never reads to catch up
+    for (let i = 1; i <= 6; i++) {
+      await writer.store.messages.add({ user: u.id, mailbox: inbox.id, raw: mail({ subject: `w${i}` }) });
+    }
+    await eventually(async () => ((await header())?.modseq ?? 0) >= 10);
+  } finally {
+    await unheard.close();
+    await writer.close();
+  }
+  const v = (await t.store.messages.view(u.id, inbox.id))!;
+  assert.equal(v.entries.length, 10);
+});
+
 test('a checkpoint of many chunks loads with one query on the mailbox; plain chunks of old still load', async () => {
   const notify = new Notifier({ journal: new Journal(t.db), redis: t.redis, prefix: t.store.notify.prefix });
   const ctx = makeCtx(t.db, t.redis, notify, resolveOptions({ channelPrefix: t.store.notify.prefix }));

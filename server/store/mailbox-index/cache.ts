@@ -13,7 +13,7 @@ import type { Beacon, NewJournalEntry } from '../../notify/index.ts';
 import { lockName } from '../locks.ts';
 import { oid } from '../ids.ts';
 import { FlagSets, type IndexEntry } from './entry.ts';
-import { MailboxState } from './state.ts';
+import { MailboxState, type ApplyResult } from './state.ts';
 import { dropCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 
 /** A checkpoint is written once the journal holds this many changes after the last one. */
@@ -135,20 +135,30 @@ export class IndexCache {
 
   /** Entries a writer of this process has just journaled, in MODSEQ order per mailbox. */
   applyLocal(entries: readonly NewJournalEntry[]): void {
-    const touched = new Map<string, Slot>();
+    /** Each touched slot, and the MODSEQ it must catch up to when an entry found it behind. */
+    const touched = new Map<string, { slot: Slot; behind: number }>();
     for (const e of entries) {
       const slot = this.slots.get(e.mailbox);
       if (e.command === 'MAILBOX_DELETE') this.forget(e.mailbox);
       else if (slot?.state && e.modseq > 0) {
-        this.applyOne(slot, e);
-        touched.set(e.mailbox, slot);
+        const t = touched.get(e.mailbox) ?? { slot, behind: 0 };
+        if (this.applyOne(slot, e) === 'gap') t.behind = e.modseq;
+        touched.set(e.mailbox, t);
       }
     }
     // a process that only writes (LMTP) keeps the checkpoints current too, so whoever opens the
-    // mailbox next reads a recent checkpoint instead of a long journal or every message
-    for (const [hex, slot] of touched) {
+    // mailbox next reads a recent checkpoint instead of a long journal or every message; an index
+    // that missed entries (loaded while they were written, say) reads them from the journal now,
+    // as such a process never reads it to catch up otherwise
+    for (const [hex, { slot, behind }] of touched) {
       const m = oid(hex);
-      if (m) this.maybeSave(m, slot);
+      if (!m) continue;
+      if (!behind) this.maybeSave(m, slot);
+      else
+        this.catchUp(m, slot, behind).then(
+          () => this.maybeSave(m, slot),
+          (err: unknown) => this.log('mailbox index could not catch up', { mailbox: hex, err: String(err) }),
+        );
     }
   }
 
@@ -199,11 +209,12 @@ export class IndexCache {
     await dropCheckpoint(this.ctx, mailbox);
   }
 
-  private applyOne(slot: Slot, e: NewJournalEntry): void {
+  private applyOne(slot: Slot, e: NewJournalEntry): ApplyResult {
     const state = slot.state!;
     const before = state.entries.length;
-    state.apply(e); // 'gap' and 'unusable' leave it behind: the next current() catches up
+    const r = state.apply(e); // 'gap' and 'unusable' leave it behind until a catch-up
     this.entriesHeld += state.entries.length - before;
+    return r;
   }
 
   /**
