@@ -45,6 +45,8 @@ export const DELIMITER = '/';
  * Named points of `messages.add`; `onStep` is called when each is reached. In this order, except
  * that `reserved` comes before `attachments` for a message with bodies for GridFS and between
  * `attachments` and `allocated` for one without (its quota is reserved beside the allocation).
+ * When the process guessed the UID (docs/ARCHITECTURE.md §3, "The guessed UID"), the message is
+ * written beside the allocation: at `allocated` it is already in, though not yet acknowledged.
  */
 export type AddStep =
   | 'parsed' // MIME tree built

@@ -46,6 +46,7 @@ import { copyPartsOf, searchPartsOf, type HeldForCopy } from './content-cache.ts
 import { readByUid, readInMailbox } from './by-id.ts';
 import { PagedReader, pageOf, openMessage, type OpenedMessage } from './open-message.ts';
 import { noteKeywords } from './keywords.ts';
+import { atAllocatedUids } from './leftovers.ts';
 
 /** The commit point: acknowledged by a majority and in the journal before we answer. */
 const DURABLE = { writeConcern: { w: 'majority' as const, j: true } };
@@ -82,6 +83,19 @@ function heldSource(user: ObjectId, mailbox: ObjectId, e: IndexedMessage, held: 
     created: new Date(),
   };
 }
+
+/**
+ * A write of a change that starts before its allocation is back, on the UIDs and MODSEQs this
+ * process expects the mailbox to give: those its own last allocation there left
+ * (docs/ARCHITECTURE.md §3, "The guessed UID"). `undo` takes it back when the allocation fails.
+ */
+interface Ahead<E> {
+  start(expected: MailboxDoc): Promise<E>;
+  undo(done: E): Promise<void>;
+}
+
+/** Mailboxes whose next UID and MODSEQ a process remembers; past it, it forgets them all. */
+const EXPECTED_MAX = 10_000;
 
 /** A message a MOVE takes, with what its journal entries carry, from the mailbox index. */
 type MovingMessage = Pick<MessageDoc, '_id' | 'uid' | 'flags' | 'size' | 'idate' | 'hdate'>;
@@ -240,6 +254,9 @@ function indexView(v: MailboxView, e: IndexedMessage, fields: readonly MessageFi
 }
 
 export class Messages implements MessagesApi {
+  /** Each mailbox as this process's last allocation there left it (hex id → document). */
+  private readonly expected = new Map<string, MailboxDoc>();
+
   constructor(private readonly ctx: Ctx) {}
 
   private async step(name: AddStep): Promise<void> {
@@ -251,9 +268,14 @@ export class Messages implements MessagesApi {
    * or the message limit (0 = unlimited): one update that returns the result, taken back when it
    * is over (rare), under the user's lock, so no other change of either comes in between.
    */
-  private async reserve(user: ObjectId, bytes: number, count: number): Promise<void> {
+  private async reserve(
+    user: ObjectId,
+    bytes: number,
+    count: number,
+    unlimited = this.ctx.usage.unlimited(user),
+  ): Promise<void> {
     // nothing to check against: counted, and written a moment later (usage.ts)
-    if (await this.ctx.usage.unlimited(user)) return this.ctx.usage.add(user, bytes, count);
+    if (await unlimited) return this.ctx.usage.add(user, bytes, count);
     // what this process counted for the user goes in first, so the check sees it
     await this.ctx.usage.flush(user);
     await this.ctx.locks.with(lockName.user(user), async () => {
@@ -298,11 +320,20 @@ export class Messages implements MessagesApi {
    * allocation, and `write` only once it succeeded. When it fails, nothing is written and the UIDs
    * and MODSEQs just taken are journaled as expunged (no message ever had them; a UID set counts one
    * MODSEQ per UID), so no index finds a gap and rebuilds from the messages; then its error is thrown.
+   *
+   * `ahead` (a delivery's insert, on one mailbox) runs beside the allocation too, once the step
+   * alongside succeeded, on the UIDs and MODSEQs this process expects, when it expects some;
+   * `write` gets what it did (undefined when it did not start or failed) and checks it against
+   * `before`. When the allocation fails, what it did is undone.
    */
-  private async change<T>(
+  private async change<T, E = never>(
     on: readonly MailboxChange[],
-    write: (before: Array<MailboxDoc | null>) => Promise<{ value: T; journal: NewJournalEntry[] }>,
+    write: (
+      before: Array<MailboxDoc | null>,
+      early: E | undefined,
+    ) => Promise<{ value: T; journal: NewJournalEntry[] }>,
     alongside?: () => Promise<void>,
+    ahead?: Ahead<E>,
   ): Promise<T> {
     if (alongside && on.some((c) => c.uids !== c.modseqs))
       throw new Error('change: a change with a step alongside takes one MODSEQ per UID');
@@ -313,17 +344,41 @@ export class Messages implements MessagesApi {
         this.ctx.locks,
         on.map((c) => lockName.mailbox(c.mailbox)),
         async () => {
-          // its outcome is taken at once, so a failure is never left unhandled meanwhile
+          // outcomes are taken at once, so a failure is never left unhandled meanwhile
           const beside = alongside?.().then(
             () => null,
             (err: unknown) => ({ err }),
           );
+          const guess =
+            ahead && on.length === 1 ? this.expected.get(on[0]!.mailbox.toHexString()) : undefined;
+          // once the step alongside succeeded: a message whose quota is refused is never written
+          const early = guess
+            ? Promise.resolve(beside)
+                .then((failed) => (failed ? Promise.reject(failed.err) : ahead!.start(guess)))
+                .then(
+                  (done) => ({ done }),
+                  () => null,
+                )
+            : null;
+          const undoEarly = async () => {
+            const e = await early;
+            if (!e) return;
+            await ahead!.undo(e.done).catch((err: unknown) =>
+              this.ctx.opts.log('a write ahead of its allocation could not be undone', {
+                err: String(err),
+              }),
+            );
+          };
           let before: Array<MailboxDoc | null>;
           try {
             before = await this.allocate(on);
+          } catch (err) {
+            await undoEarly();
+            throw err;
           } finally {
-            // the step alongside always ends before the locks go
+            // the steps alongside always end before the locks go
             await beside;
+            await early;
           }
           const failed = await beside;
           if (failed) {
@@ -332,7 +387,7 @@ export class Messages implements MessagesApi {
             unused = entries;
             throw failed.err;
           }
-          const { value, journal } = await write(before);
+          const { value, journal } = await write(before, (await early)?.done);
           await dropExpungedPacks(this.ctx, journal);
           await this.appendJournal(journal);
           return value;
@@ -352,6 +407,11 @@ export class Messages implements MessagesApi {
         { $inc: { uidNext: c.uids, modifyIndex: c.modseqs } },
         { returnDocument: 'before' },
       );
+      const key = c.mailbox.toHexString();
+      if (d) {
+        if (this.expected.size >= EXPECTED_MAX && !this.expected.has(key)) this.expected.clear();
+        this.expected.set(key, { ...d, uidNext: d.uidNext + c.uids, modifyIndex: d.modifyIndex + c.modseqs });
+      } else this.expected.delete(key);
       if (!d && !c.mayBeGone) throw new StoreError('NOMAILBOX', 'no such mailbox');
       if (d && c.keywords?.length) await noteKeywords(this.ctx, d, c.keywords);
       before.push(d);
@@ -411,6 +471,9 @@ export class Messages implements MessagesApi {
     if (!(await this.ownedBox(user.toHexString(), mailbox.toHexString())))
       throw new StoreError('NOMAILBOX', 'no such mailbox');
 
+    // asked while the message is parsed, so the reservation beside the allocation waits for nothing
+    const unlimited = this.ctx.usage.unlimited(user);
+    unlimited.catch(() => undefined);
     const p = parse(raw, this.ctx.opts.externalizeAbove);
     await this.step('parsed');
     const acquired: string[] = [];
@@ -419,7 +482,7 @@ export class Messages implements MessagesApi {
     let reserved = false;
     let committed = false;
     const reserve = async () => {
-      await this.reserve(user, size, 1);
+      await this.reserve(user, size, 1, unlimited);
       reserved = true;
       await this.step('reserved');
     };
@@ -428,24 +491,50 @@ export class Messages implements MessagesApi {
       // bodies for GridFS are written only once the quota is known to hold; a message without
       // them has its quota reserved under the mailbox lock alongside its UID and MODSEQ (one round
       // trip less to wait for; a refusal journals them as unused, see change)
-      const early = p.externalBodies.length > 0;
-      if (early) await reserve();
+      const reserveFirst = p.externalBodies.length > 0;
+      if (reserveFirst) await reserve();
       await acquireBodies(this.ctx, p.externalBodies, acquired);
       await this.step('attachments');
-      doc = await this.change(
+      const build = (b: MailboxDoc) => this.buildDoc(user, mailbox, b, p, { size, flags, idate, acquired });
+      doc = await this.change<MessageDoc, MessageDoc>(
         [{ mailbox, user, uids: 1, modseqs: 1, keywords: flags }],
-        async ([before]) => {
+        async ([before], guessed) => {
           box = before!;
-          await this.step('allocated');
-          const d = this.buildDoc(user, mailbox, before!, p, { size, flags, idate, acquired });
-          await this.ctx.messages.insertOne(d, DURABLE);
+          let d: MessageDoc;
+          try {
+            // with a guess, the document is already written when the allocation is back
+            await this.step('allocated');
+            if (guessed && guessed.uid === before!.uidNext && guessed.modseq === before!.modifyIndex + 1)
+              d = guessed;
+            else {
+              // a guess that missed (another process changed the mailbox) goes before the real write
+              if (guessed) await this.ctx.messages.deleteOne({ _id: guessed._id });
+              guessed = undefined;
+              d = build(before!);
+              await atAllocatedUids(this.ctx, mailbox, [d], () => this.ctx.messages.insertOne(d, DURABLE));
+            }
+          } catch (err) {
+            // not acknowledged: a guess written ahead goes too
+            if (guessed) await this.ctx.messages.deleteOne({ _id: guessed._id }).catch(() => undefined);
+            throw err;
+          }
           committed = true;
           this.ctx.uidIds.set(mailbox, d.uid, d._id);
           this.ctx.contents.put(d._id.toHexString(), d, searchPartsOf(d), copyPartsOf(d));
           await this.step('inserted');
           return { value: d, journal: [existsEntry(input.user, d)] };
         },
-        early ? undefined : reserve,
+        reserveFirst ? undefined : reserve,
+        {
+          start: async (expected) => {
+            const d = build(expected);
+            await this.ctx.messages.insertOne(d, DURABLE);
+            return d;
+          },
+          undo: async (d) => {
+            await this.ctx.messages.deleteOne({ _id: d._id });
+          },
+        },
       );
       await this.step('journaled');
     } catch (err) {
@@ -567,16 +656,24 @@ export class Messages implements MessagesApi {
               modseq: before!.modifyIndex + 1 + j,
               created: new Date(),
             }));
-            inserted = copies.length;
+            inserted = 0;
+            const insertRest = async () => {
+              try {
+                await this.ctx.messages.insertMany(copies.slice(inserted), { ordered: true, ...DURABLE });
+                inserted = copies.length;
+              } catch (err) {
+                inserted += (err as { insertedCount?: number }).insertedCount ?? 0;
+                throw err;
+              }
+            };
             try {
-              await this.ctx.messages.insertMany(copies, { ordered: true, ...DURABLE });
+              await atAllocatedUids(this.ctx, targetId, copies, insertRest);
               for (const c of copies) {
                 this.ctx.uidIds.set(targetId, c.uid, c._id);
                 this.ctx.contents.put(c._id.toHexString(), c, searchPartsOf(c), copyPartsOf(c));
               }
             } catch (err) {
               failure = err;
-              inserted = (err as { insertedCount?: number }).insertedCount ?? 0;
             }
             journaled = copies.slice(0, inserted).map((c) => existsEntry(input.user, c));
             return { value: undefined, journal: journaled };
@@ -755,9 +852,11 @@ export class Messages implements MessagesApi {
               const uid = tBefore!.uidNext + j;
               const modseq = tBefore!.modifyIndex + 1 + j;
               // a bare _id (see updateFlags): the index placed it in this mailbox under this lock
-              const res = await this.ctx.messages.updateOne(
-                { _id: d._id },
-                { $set: { mailbox: target._id, uid, modseq, page: pageOf(uid) } },
+              const res = await atAllocatedUids(this.ctx, target._id, [{ _id: d._id, uid }], () =>
+                this.ctx.messages.updateOne(
+                  { _id: d._id },
+                  { $set: { mailbox: target._id, uid, modseq, page: pageOf(uid) } },
+                ),
               );
               if (res.matchedCount !== 1) continue;
               this.ctx.uidIds.forget(mailbox, d.uid);

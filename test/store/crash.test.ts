@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { buffer } from 'node:stream/consumers';
-import type { ObjectId } from 'mongodb';
+import { ObjectId } from 'mongodb';
 import { openStore, type TestStore } from './_store.ts';
 import { mail, bytes } from './_mail.ts';
 import type { AddStep } from '../../server/store/index.ts';
@@ -93,5 +93,54 @@ for (const [i, step] of STEPS.entries()) {
     });
     assert.ok(next.uid > Math.max(0, ...uids));
     assert.equal((await t.store.users.get(u.id))!.storageUsed, (committed ? raw.length : 0) + next.size);
+  });
+}
+
+// A process that already added to the mailbox writes the next message beside its UID allocation, at
+// the UID it expects: once the allocation is back, the message is in (killed there, it is complete
+// and shows once an index finds the mailbox ahead of the journal, within INDEX_RECHECK_MS).
+for (const [i, step] of STEPS.entries()) {
+  test(`killed after "${step}" in an add whose UID was guessed`, async () => {
+    const u = await t.store.users.create({ username: `crashg${i}`, password: 'pw' });
+    const inbox = (await t.store.mailboxes.get(u.id, 'INBOX'))!;
+    const seed = 2000 + i;
+    const raw = mail({ subject: `crash at ${step}`, attachment: bytes(20_000, seed) });
+    const code = await runChild({
+      CRASH_PREFIX: t.store.notify.prefix,
+      CRASH_DB: t.dbName,
+      CRASH_USER: u.id,
+      CRASH_MAILBOX: inbox.id,
+      CRASH_STEP: step,
+      CRASH_SEED: String(seed),
+      CRASH_AFTER_ONE: '1',
+    });
+    assert.equal(code, 0, 'the child died at the step');
+
+    const committed = STEPS.indexOf(step) >= STEPS.indexOf('allocated');
+    const want = committed ? [1, 2] : [1];
+    const end = Date.now() + 10_000;
+    let uids = await t.store.messages.listUids(inbox.user, inbox.id);
+    while (uids.length !== want.length && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 100));
+      uids = await t.store.messages.listUids(inbox.user, inbox.id);
+    }
+    assert.deepEqual(uids, want);
+    if (committed) {
+      const s = await t.store.messages.openRaw(inbox.user, inbox.id, 2);
+      assert.deepEqual(await buffer(s!.stream), raw);
+    }
+    // no document beside the listed ones
+    assert.equal(
+      await t.db.collection('messages').countDocuments({ mailbox: new ObjectId(inbox.id) }),
+      want.length,
+    );
+    await t.store.sweep({ graceMs: 0 });
+    const next = await t.store.messages.add({
+      user: u.id,
+      mailbox: inbox.id,
+      raw: mail({ subject: 'after' }),
+    });
+    assert.ok(next.uid > want.length);
+    assert.deepEqual(await t.store.messages.listUids(inbox.user, inbox.id), [...want, next.uid]);
   });
 }

@@ -316,14 +316,17 @@ export class IndexCache {
     for (let attempt = 1; ; attempt++) {
       const last = attempt >= REBUILD_TRIES;
       const build = async () => {
-        const base = await this.modifyIndex(mailbox);
-        return { base: base ?? 0, entries: await this.listMessages(mailbox, hex) };
+        const at = await this.position(mailbox);
+        return { base: at.modseq, entries: await this.listMessages(mailbox, hex, at.uidNext) };
       };
       const { base, entries } = last
         ? await this.ctx.locks.with(lockName.mailbox(mailbox), build)
         : await this.ctx.locks
-            .with(lockName.mailbox(mailbox), () => this.modifyIndex(mailbox))
-            .then(async (m) => ({ base: m ?? 0, entries: await this.listMessages(mailbox, hex) }));
+            .with(lockName.mailbox(mailbox), () => this.position(mailbox))
+            .then(async (at) => ({
+              base: at.modseq,
+              entries: await this.listMessages(mailbox, hex, at.uidNext),
+            }));
       this.entriesHeld -= slot.state?.entries.length ?? 0;
       // the expunge history survives a rebuild where there is one; it only grows
       const prev = slot.state;
@@ -345,13 +348,26 @@ export class IndexCache {
     });
   }
 
-  private async listMessages(mailbox: ObjectId, hex: string): Promise<IndexEntry[]> {
+  /** Where a build starts: the mailbox's MODSEQ and next UID, read under its lock. */
+  private async position(mailbox: ObjectId): Promise<{ modseq: number; uidNext: number }> {
+    const d = await this.ctx.mailboxes.findOne(
+      { _id: mailbox },
+      { projection: { modifyIndex: 1, uidNext: 1 } },
+    );
+    return d ? { modseq: d.modifyIndex, uidNext: d.uidNext } : { modseq: 0, uidNext: 0 };
+  }
+
+  /** The index entries of the messages below `uidNext`: one at or past it was given no UID yet
+   * (written ahead of an allocation that never came, see store/leftovers.ts), or came after the
+   * build's MODSEQ and is in the journal after it. */
+  private async listMessages(mailbox: ObjectId, hex: string, uidNext: number): Promise<IndexEntry[]> {
     const out: IndexEntry[] = [];
     const cursor = this.ctx.messages
       .find({ mailbox }, { projection: { _id: 1, uid: 1, modseq: 1, flags: 1, size: 1, idate: 1, hdate: 1 } })
       .sort({ uid: 1 })
       .batchSize(1000);
     for await (const d of cursor) {
+      if (d.uid >= uidNext) continue;
       out.push({
         uid: d.uid,
         modseq: d.modseq,
