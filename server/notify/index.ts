@@ -102,6 +102,8 @@ export interface JournalStore {
   ): Promise<JournalWriteOutcome>;
   /** Entries of a mailbox with modseq > `modseq`, in modseq order (then insertion order). */
   since(mailbox: string, modseq: number): AsyncIterable<JournalEntry>;
+  /** The entries of a mailbox with `after` < MODSEQ ≤ `upTo`, ascending, missing ones skipped. */
+  between(mailbox: string, after: number, upTo: number): Promise<JournalEntry[]>;
   /** Mailbox-level entries (MAILBOX_CREATE/RENAME/DELETE, COUNTERS) of a user after `since`. */
   userEventsSince(user: string, since: Date): Promise<JournalEntry[]>;
   prune(maxAgeMs: number): Promise<number>;
@@ -394,6 +396,11 @@ export class Notifier {
   /** Journal entries of a mailbox with modseq > `modseq`, in modseq order (then insertion order). */
   journalSince(mailbox: string, modseq: number): AsyncIterable<JournalEntry> {
     return this.journal.since(mailbox, modseq);
+  }
+
+  /** The entries of a mailbox with `after` < MODSEQ ≤ `upTo`, past any gap (see JournalStore). */
+  journalBetween(mailbox: string, after: number, upTo: number): Promise<JournalEntry[]> {
+    return this.journal.between(mailbox, after, upTo);
   }
 
   /** Mailbox-level entries (MAILBOX_CREATE/RENAME/DELETE, COUNTERS) of a user after `since`. */

@@ -1,5 +1,6 @@
 // IMAP flags: system flags in canonical spelling, keywords as given; both compared
 // case-insensitively (RFC 3501 §2.3.2). `\Recent` is session state and never stored.
+import type { ObjectId } from 'mongodb';
 import type { FlagAction } from './index.ts';
 import { StoreError } from './errors.ts';
 
@@ -74,4 +75,22 @@ export function flagBooleans(flags: readonly string[]): FlagBooleans {
 export function flagField(flag: string): keyof FlagBooleans | null {
   const sys = SYSTEM.get(flag.toLowerCase());
   return sys ? (sys.slice(1).toLowerCase() as keyof FlagBooleans) : null;
+}
+
+/**
+ * A message document with the flags and MODSEQ the mailbox index lists for it now: the index (its
+ * checkpoint and the journal) is where they live, and a document keeps only those it came with
+ * (docs/ARCHITECTURE.md §3, "Flags live in the mailbox index"). One not listed is left as it is.
+ */
+export function withIndexFlags<D extends { _id: ObjectId; uid: number; flags?: string[]; modseq?: number }>(
+  d: D,
+  v:
+    | { get(uid: number): { id: string; flags: readonly string[]; modseq: number } | undefined }
+    | null
+    | undefined,
+): D {
+  const e = v?.get(d.uid);
+  if (!e || e.id !== d._id.toHexString()) return d;
+  const flags = [...e.flags];
+  return { ...d, flags, ...flagBooleans(flags), modseq: e.modseq };
 }

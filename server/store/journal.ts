@@ -8,11 +8,15 @@
 import { ObjectId, type Collection, type Db } from 'mongodb';
 import type { JournalEntry, JournalStore, NewJournalEntry } from '../notify/index.ts';
 import { writeInOrder, type WriteOutcome } from './journal-write.ts';
+import { INDEX_COLLECTION } from './mailbox-index/checkpoint.ts';
 
 export const JOURNAL_COLLECTION = 'journal';
 
 /** 512 MODSEQs per span: a reader that is a checkpoint behind (≤ 500 changes) reads two spans. */
 export const SPAN_SHIFT = 9;
+
+/** Spans `between` reads with a query each; past this, one query over the mailbox's entries. */
+const BETWEEN_SPAN_QUERIES = 4;
 
 /** A journal entry as stored: its ids as ObjectIds, and its span. */
 type JournalDoc = Omit<JournalEntry, 'id' | 'user' | 'mailbox'> & {
@@ -65,7 +69,7 @@ const byModseq = (a: JournalDoc, b: JournalDoc) =>
 export class Journal implements JournalStore {
   private readonly coll: Collection<JournalDoc>;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.coll = db.collection<JournalDoc>(JOURNAL_COLLECTION);
   }
 
@@ -103,6 +107,29 @@ export class Journal implements JournalStore {
     }
   }
 
+  async between(mailbox: string, after: number, upTo: number): Promise<JournalEntry[]> {
+    if (upTo <= after) return [];
+    const m = new ObjectId(mailbox);
+    const first = (after + 1) >>> SPAN_SHIFT;
+    const last = upTo >>> SPAN_SHIFT;
+    // a few spans by equality; more (an index built from the start) with one pass over the
+    // mailbox's entries rather than one query per span
+    const docs =
+      last - first < BETWEEN_SPAN_QUERIES
+        ? (
+            await Promise.all(
+              Array.from({ length: last - first + 1 }, (_, i) =>
+                this.coll.find({ mailbox: m, span: first + i }).toArray(),
+              ),
+            )
+          ).flat()
+        : await this.coll.find({ mailbox: m, modseq: { $gt: after, $lte: upTo } }).toArray();
+    return docs
+      .filter((d) => d.modseq > after && d.modseq <= upTo)
+      .sort(byModseq)
+      .map(toEntry);
+  }
+
   private async *sinceByRange(mailbox: ObjectId, modseq: number): AsyncIterable<JournalEntry> {
     const cursor = this.coll
       .find({ mailbox, modseq: { $gt: modseq } })
@@ -119,9 +146,35 @@ export class Journal implements JournalStore {
     return docs.map(toEntry);
   }
 
+  /**
+   * Deletes entries older than `maxAgeMs`: mailbox-level ones (MODSEQ 0) and those of deleted
+   * mailboxes by age alone, a mailbox's changes only up to the MODSEQ of its index checkpoint.
+   * Flags live in the mailbox index (docs/ARCHITECTURE.md §3), so the changes after a checkpoint
+   * are where they are kept until the next one; a mailbox without a checkpoint keeps them all.
+   */
   async prune(maxAgeMs: number): Promise<number> {
-    const res = await this.coll.deleteMany({ created: { $lt: new Date(Date.now() - maxAgeMs) } });
-    return res.deletedCount;
+    const created = { $lt: new Date(Date.now() - maxAgeMs) };
+    let n = (await this.coll.deleteMany({ modseq: 0, created })).deletedCount;
+    const boxes = (await this.coll.distinct('mailbox', { created })) as ObjectId[];
+    for (const mailbox of boxes) {
+      const floor = await this.checkpointed(mailbox);
+      if (floor <= 0) continue;
+      const modseq = Number.isFinite(floor) ? { $lte: floor } : { $gt: 0 };
+      n += (await this.coll.deleteMany({ mailbox, modseq, created })).deletedCount;
+    }
+    return n;
+  }
+
+  /** The MODSEQ up to which a mailbox's changes are in its index checkpoint: 0 without one, all
+   * of them once the mailbox is gone. */
+  private async checkpointed(mailbox: ObjectId): Promise<number> {
+    const header = await this.db
+      .collection<{ _id: string; modseq: number }>(INDEX_COLLECTION)
+      .findOne({ _id: mailbox.toHexString() }, { projection: { modseq: 1 } });
+    if (header) return header.modseq;
+    // COLL.mailboxes: docs.ts, which names this file's collection, cannot be imported here
+    const box = await this.db.collection('mailboxes').findOne({ _id: mailbox }, { projection: { _id: 1 } });
+    return box ? 0 : Infinity;
   }
 
   async dropUser(user: string): Promise<void> {

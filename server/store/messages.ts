@@ -30,7 +30,7 @@ import type { NewJournalEntry } from '../notify/index.ts';
 import { StoreError } from './errors.ts';
 import { oid } from './ids.ts';
 import { acquireBodies, bodyOpener, changeRefs, countRefs } from './attachments.ts';
-import { applyFlags, flagBooleans, normalizeFlags, sameFlags } from './flags.ts';
+import { applyFlags, flagBooleans, normalizeFlags, sameFlags, withIndexFlags } from './flags.ts';
 import { normalizeUidSet, uidFilter, uidRanges } from './uidset.ts';
 import { dropExpungedPacks } from './packs.ts';
 import { removeByIds } from './removal.ts';
@@ -753,7 +753,7 @@ export class Messages implements MessagesApi {
       if (read.length) {
         for (const d of await readInMailbox<MessageDoc>(this.ctx, read, mailbox, null)) {
           this.keepForCopy(d);
-          docs.push(d);
+          docs.push(withIndexFlags(d, this.ctx.index.peek(hex) ?? now));
         }
         docs.sort((a, b) => a.uid - b.uid);
       }
@@ -769,6 +769,7 @@ export class Messages implements MessagesApi {
     uf: Filter<MessageDoc>,
   ): AsyncIterable<MessageDoc[]> {
     const listed = new Set(list.map((e) => e.id));
+    const hex = mailbox.toHexString();
     const cursor = this.ctx.messages
       .find({ $and: [{ mailbox, user }, uf] })
       .sort({ uid: 1 })
@@ -778,7 +779,7 @@ export class Messages implements MessagesApi {
       // a message that arrived after the listing has no reservation: it is not part of this copy
       if (!listed.has(d._id.toHexString())) continue;
       this.keepForCopy(d);
-      batch.push(d);
+      batch.push(withIndexFlags(d, this.ctx.index.peek(hex)));
       if (batch.length === BATCH) {
         yield batch;
         batch = [];
@@ -853,9 +854,20 @@ export class Messages implements MessagesApi {
               const modseq = tBefore!.modifyIndex + 1 + j;
               // a bare _id (see updateFlags): the index placed it in this mailbox under this lock
               const res = await atAllocatedUids(this.ctx, target._id, [{ _id: d._id, uid }], () =>
+                // the flags go along as the index lists them: a build of the target's index from
+                // its messages takes them from the document (docs/ARCHITECTURE.md §3)
                 this.ctx.messages.updateOne(
                   { _id: d._id },
-                  { $set: { mailbox: target._id, uid, modseq, page: pageOf(uid) } },
+                  {
+                    $set: {
+                      mailbox: target._id,
+                      uid,
+                      modseq,
+                      page: pageOf(uid),
+                      flags: d.flags,
+                      ...flagBooleans(d.flags),
+                    },
+                  },
                 ),
               );
               if (res.matchedCount !== 1) continue;
@@ -956,7 +968,7 @@ export class Messages implements MessagesApi {
         // under this lock only this call changes their flags: the index, brought up to the
         // mailbox, is exact for them
         const v = await this.ctx.index.current(mailbox);
-        const changes: Array<{ _id: ObjectId; uid: number; flags: string[] }> = [];
+        const changes: Array<{ uid: number; flags: string[] }> = [];
         for (const { uid } of part) {
           const d = v?.get(uid);
           if (!d) continue; // expunged meanwhile
@@ -966,7 +978,7 @@ export class Messages implements MessagesApi {
             continue;
           }
           const next = applyFlags(d.flags, input.action, flags);
-          if (!sameFlags(next, d.flags)) changes.push({ _id: new ObjectId(d.id), uid, flags: next });
+          if (!sameFlags(next, d.flags)) changes.push({ uid, flags: next });
         }
         if (changes.length === 0) return [];
         return this.change(
@@ -980,16 +992,12 @@ export class Messages implements MessagesApi {
             },
           ],
           async ([before]) => {
+            // the journal entries are the change: flags live in the mailbox index, and the
+            // documents are not written (docs/ARCHITECTURE.md §3, "Flags live in the mailbox index")
             const out: NewJournalEntry[] = [];
             for (let j = 0; j < changes.length; j++) {
               const c = changes[j]!;
               const modseq = before!.modifyIndex + 1 + j;
-              // a bare _id: the one filter FerretDB's SQLite handler passes down
-              const res = await this.ctx.messages.updateOne(
-                { _id: c._id },
-                { $set: { flags: c.flags, ...flagBooleans(c.flags), modseq } },
-              );
-              if (res.matchedCount !== 1) continue;
               result.updated.push({ uid: c.uid, flags: c.flags, modseq });
               out.push({
                 user: input.user,
@@ -1065,10 +1073,11 @@ export class Messages implements MessagesApi {
     }
     const m = await this.ownedBox(user, mailbox);
     if (!m || !uf) return;
+    const v = fields.some((f) => f === 'flags' || f === 'modseq') ? await this.view(user, mailbox) : null;
     const known = this.knownIds(m, uids);
     if (known) {
       for (const d of await readInMailbox<MessageDoc>(this.ctx, known, m, projectionFor(fields))) {
-        yield toView(d, fields);
+        yield toView(withIndexFlags(d, v), fields);
       }
       return;
     }
@@ -1078,7 +1087,7 @@ export class Messages implements MessagesApi {
       .batchSize(100);
     for await (const d of cursor) {
       this.ctx.uidIds.set(m, d.uid, d._id);
-      yield toView(d, fields);
+      yield toView(withIndexFlags(d, v), fields);
     }
   }
 
@@ -1116,7 +1125,11 @@ export class Messages implements MessagesApi {
       { _id: i },
       { projection: { ...projectionFor(fields), user: 1 } },
     );
-    return d && d.user.equals(u) ? toView(d, fields) : null;
+    if (!d || !d.user.equals(u)) return null;
+    const v = fields.some((f) => f === 'flags' || f === 'modseq')
+      ? await this.ctx.index.current(d.mailbox)
+      : null;
+    return toView(withIndexFlags(d, v), fields);
   }
 
   private async rawOf(

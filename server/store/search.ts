@@ -6,7 +6,7 @@ import type { Filter, ObjectId } from 'mongodb';
 import type { MailboxView, SearchKey } from './index.ts';
 import type { Ctx } from './context.ts';
 import type { AddressValue, MessageDoc } from './docs.ts';
-import { flagField } from './flags.ts';
+import { withIndexFlags } from './flags.ts';
 import { uidFilter, uidMatcher } from './uidset.ts';
 import { unpack, type Searchable } from './content.ts';
 import { sentDay } from './mime.ts';
@@ -32,10 +32,9 @@ function toFilter(key: SearchKey): Filter<MessageDoc> | null {
       return {};
     case 'uid':
       return uidFilter<MessageDoc>(key.uids) ?? { uid: -1 };
-    case 'flag': {
-      const f = flagField(key.flag);
-      return f ? ({ [f]: key.set } as Filter<MessageDoc>) : null;
-    }
+    // flags and MODSEQs live in the mailbox index, not in the documents (flags.ts): in Node only
+    case 'flag':
+      return null;
     case 'idate':
     case 'hdate': {
       // hdate is the sent instant in UTC; the day compared is the one in the sender's zone, which
@@ -53,7 +52,7 @@ function toFilter(key: SearchKey): Filter<MessageDoc> | null {
       return Object.keys(r).length ? { size: r } : {};
     }
     case 'modseq':
-      return { modseq: { $gte: key.gte } };
+      return null;
     case 'and': {
       const parts = key.keys.map(toFilter).filter((f): f is Filter<MessageDoc> => f !== null);
       return parts.length ? { $and: parts } : {};
@@ -340,16 +339,24 @@ async function scan(
     .find(filter, { projection: projectionOf(query) })
     .sort({ uid: 1 })
     .batchSize(200);
-  for await (const d of cursor) if (matches(match, d)) out.push(d.uid);
+  const v = await indexFor(ctx, mailbox, query);
+  for await (const d of cursor) if (matches(match, withIndexFlags(d, v))) out.push(d.uid);
   return out;
+}
+
+/** The mailbox index when `query` asks for flags or MODSEQs, which documents do not keep. */
+async function indexFor(ctx: Ctx, mailbox: ObjectId, query: SearchKey) {
+  const fields = new Set<string>();
+  fieldsOf(query, fields);
+  return fields.has('flags') || fields.has('modseq') ? ctx.index.current(mailbox) : null;
 }
 
 /** What a search reads of each message document. */
 function projectionOf(query: SearchKey): Record<string, 1 | 0> {
   const fields = new Set<string>();
   fieldsOf(query, fields);
-  const projection: Record<string, 1 | 0> = { uid: 1 };
-  if (!fields.has('_id')) projection._id = 0;
+  // the _id names the index entry whose flags and MODSEQ the document is read with
+  const projection: Record<string, 1 | 0> = { uid: 1, _id: 1 };
   // header fields and text are packed together (content.ts)
   for (const f of fields) projection[f === 'headers' || f === 'text' ? 'searchable' : f] = 1;
   return projection;
@@ -377,7 +384,8 @@ export async function searchIds(
   const match = compile(query);
   const projection = { ...projectionOf(query), _id: 1 as const };
   const docs = await readInMailbox<MessageDoc>(ctx, ids, mailbox, projection);
-  return docs.filter((d) => matches(match, d)).map((d) => d.uid);
+  const v = await indexFor(ctx, mailbox, query);
+  return docs.filter((d) => matches(match, withIndexFlags(d, v))).map((d) => d.uid);
 }
 
 /** Fields of a search the mailbox index holds (UID and ALL need none). */

@@ -46,9 +46,13 @@ async function watchedStore(options: StoreOptions = {}) {
 }
 
 /** Every field but those a mailbox gives a message (where, when in it, its `_id`). */
+const FLAG_FIELDS = ['seen', 'answered', 'flagged', 'deleted', 'draft'];
+/** What a copy takes over from its source document; flags are not among them: a document keeps
+ * those it came with, the index the current ones, which a copy takes (checked below). */
 function carried(d: Document): Document {
   const rest = { ...d };
-  for (const k of ['_id', 'mailbox', 'uid', 'page', 'modseq', 'created']) delete rest[k];
+  for (const k of ['_id', 'mailbox', 'uid', 'page', 'modseq', 'created', 'flags', ...FLAG_FIELDS])
+    delete rest[k];
   return rest;
 }
 
@@ -155,6 +159,9 @@ test('COPY of messages this process stored reads none of them; another process r
       fromCache.map((d) => [...(d.flags as string[])].sort()),
       [['$Label', '\\Flagged'], ['$Label', '\\Flagged'], ['\\Seen'], []],
     );
+    // copies read from the database take the flags the index lists, as those built from the cache
+    const flagsOf = (d: Document) => [[...(d.flags as string[])].sort(), d.seen, d.flagged];
+    assert.deepEqual(fromReads.map(flagsOf), fromCache.map(flagsOf));
     assert.deepEqual(
       fromCache.map((d) => [d.seen, d.flagged]),
       [

@@ -327,9 +327,10 @@ export class IndexCache {
               base: at.modseq,
               entries: await this.listMessages(mailbox, hex, at.uidNext),
             }));
+      const prev = slot.state;
+      await this.carryFlags(hex, entries, prev, base);
       this.entriesHeld -= slot.state?.entries.length ?? 0;
       // the expunge history survives a rebuild where there is one; it only grows
-      const prev = slot.state;
       // what was expunged while entries were lost is not known: QRESYNC from before is answered in full
       slot.state = new MailboxState(hex, slot.user, this.flagSets, {
         entries,
@@ -346,6 +347,40 @@ export class IndexCache {
       messages: slot.state!.entries.length,
       ms: Date.now() - started,
     });
+  }
+
+  /**
+   * Flags live in the index, not in the messages (docs/ARCHITECTURE.md §3, "Flags live in the
+   * mailbox index"): a document keeps those it came with. Entries listed from the documents take
+   * the flags and MODSEQ of what this process knew (`known`, for the same message at the same
+   * UID), then every flag change the journal holds after that, up to `base`. The journal after a
+   * checkpoint is never pruned, so it holds every change since what `known` came from, or since
+   * the start for a mailbox that never had one.
+   */
+  private async carryFlags(
+    hex: string,
+    entries: IndexEntry[],
+    known: MailboxState | null | undefined,
+    base: number,
+  ): Promise<void> {
+    if (known)
+      for (const e of entries) {
+        const k = known.get(e.uid);
+        if (k && k.id === e.id) {
+          e.flags = k.flags;
+          e.modseq = k.modseq;
+        }
+      }
+    const from = known?.modseq ?? 0;
+    if (from >= base || entries.length === 0) return;
+    const at = new Map(entries.map((e) => [e.uid, e]));
+    for (const j of await this.ctx.notify.journalBetween(hex, from, base)) {
+      if (j.command !== 'FETCH' || !j.flags) continue;
+      const e = at.get(j.uid);
+      if (!e || e.modseq >= j.modseq) continue;
+      e.flags = this.flagSets.intern(j.flags);
+      e.modseq = j.modseq;
+    }
   }
 
   /** Where a build starts: the mailbox's MODSEQ and next UID, read under its lock. */
