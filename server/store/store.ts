@@ -18,7 +18,14 @@ import { directoryChanged } from './directory.ts';
 import { dbOf } from './connect.ts';
 import { Autoreplies } from './autoreply.ts';
 import { AuthLog } from './authlog.ts';
-import { SweepSliceError, lastSweepEnd, sweepInProgress, sweepSlice, sweepStore } from './sweep.ts';
+import {
+  SweepSliceError,
+  lastSweepEnd,
+  sweepInProgress,
+  sweepRest,
+  sweepSlice,
+  sweepStore,
+} from './sweep.ts';
 
 /** How long close() waits for the last mailbox index checkpoints. */
 const FLUSH_LIMIT_MS = 5_000;
@@ -72,9 +79,11 @@ export function createStoreImpl(params: CreateStoreParams): Store {
       let busy = false;
       // a slice failing at the same place tick after tick is logged once, until one succeeds again
       let failing: string | null = null;
+      let restUntil = 0;
       const tick = async () => {
-        if (busy) return;
+        if (busy || Date.now() < restUntil) return;
         busy = true;
+        const started = Date.now();
         try {
           if (!(await sweepInProgress(ctx)) && Date.now() - (await lastSweepEnd(ctx)) < passEvery) return;
           await slice();
@@ -93,6 +102,7 @@ export function createStoreImpl(params: CreateStoreParams): Store {
           failing = same;
         } finally {
           busy = false;
+          restUntil = Date.now() + sweepRest(Date.now() - started);
         }
       };
       const sweepTimer = setInterval(() => void tick(), Math.min(passEvery, o.sweepSliceEveryMs ?? 5000));
