@@ -17,12 +17,6 @@ const INDEXES: Record<string, IndexDescription[]> = {
   ],
   [COLL.messages]: [
     { key: { mailbox: 1, uid: 1 }, name: 'mailbox_uid', unique: true },
-    { key: { mailbox: 1, modseq: 1 }, name: 'mailbox_modseq' },
-    { key: { mailbox: 1, span: 1 }, name: 'mailbox_span' },
-    { key: { user: 1, mailbox: 1, seen: 1 }, name: 'user_mailbox_seen' },
-    { key: { user: 1, mailbox: 1, deleted: 1 }, name: 'user_mailbox_deleted' },
-    { key: { user: 1, mailbox: 1, flagged: 1 }, name: 'user_mailbox_flagged' },
-    { key: { user: 1, mailbox: 1, draft: 1, answered: 1 }, name: 'user_mailbox_draft_answered' },
     { key: { mailbox: 1, idate: 1 }, name: 'mailbox_idate' },
     { key: { mailbox: 1, page: 1 }, name: 'mailbox_page' },
     { key: { attachmentRefs: 1 }, name: 'attachmentRefs' },
@@ -52,19 +46,36 @@ const INDEXES: Record<string, IndexDescription[]> = {
 };
 
 /**
- * Creates the indexes a collection lacks. Only missing ones are asked for: FerretDB 1.24 panics
+ * Indexes earlier versions created that nothing reads any more, dropped where they exist: flags
+ * and MODSEQs are not queried on message documents (they live in the mailbox index,
+ * docs/ARCHITECTURE.md §3), and messages have no `span`. Every index is written with each insert.
+ */
+const OBSOLETE: Record<string, string[]> = {
+  [COLL.messages]: [
+    'mailbox_modseq',
+    'mailbox_span',
+    'user_mailbox_seen',
+    'user_mailbox_deleted',
+    'user_mailbox_flagged',
+    'user_mailbox_draft_answered',
+  ],
+};
+
+/**
+ * Creates the indexes a collection lacks and drops the obsolete ones it has. Only missing ones are asked for: FerretDB 1.24 panics
  * (and drops the connection) on a createIndexes that names indexes which already exist, which
  * would hit every restart on an existing database.
  */
 export async function ensureIndexesImpl(db: Db): Promise<void> {
   for (const [coll, specs] of Object.entries(INDEXES))
-    await ensureCollectionIndexes(db.collection(coll), specs);
+    await ensureCollectionIndexes(db.collection(coll), specs, OBSOLETE[coll] ?? []);
 }
 
 /** Creates those of `specs` (each named) that `collection` lacks. */
 export async function ensureCollectionIndexes(
   collection: Collection,
   specs: IndexDescription[],
+  obsolete: readonly string[] = [],
 ): Promise<void> {
   {
     let existing: Set<string>;
@@ -75,5 +86,6 @@ export async function ensureCollectionIndexes(
     }
     const missing = specs.filter((spec) => !existing.has(spec.name!));
     if (missing.length > 0) await collection.createIndexes(missing);
+    for (const name of obsolete) if (existing.has(name)) await collection.dropIndex(name);
   }
 }

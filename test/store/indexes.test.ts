@@ -35,3 +35,24 @@ test('one set-up creates the indexes of filters, autoreplies and the auth log to
     await tdb.close();
   }
 });
+
+test('set-up drops the message indexes nothing reads any more and keeps the others', async () => {
+  const tdb = await openTestDb();
+  try {
+    // as an earlier version left the messages collection
+    await tdb.db.collection('messages').createIndexes([
+      { key: { mailbox: 1, uid: 1 }, name: 'mailbox_uid', unique: true },
+      { key: { user: 1, mailbox: 1, seen: 1 }, name: 'user_mailbox_seen' },
+      { key: { mailbox: 1, span: 1 }, name: 'mailbox_span' },
+    ]);
+    await ensureIndexes(tdb.db);
+    const names = (await tdb.db.collection('messages').listIndexes().toArray()).map((i) => String(i.name));
+    assert.ok(names.includes('mailbox_uid') && names.includes('mailbox_page'));
+    assert.ok(!names.includes('user_mailbox_seen') && !names.includes('mailbox_span'), names.join(', '));
+    // and a second set-up finds nothing to do
+    await ensureIndexes(tdb.db);
+    assert.deepEqual(await tdb.db.command({ ping: 1 }), { ok: 1 });
+  } finally {
+    await tdb.close();
+  }
+});
