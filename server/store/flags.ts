@@ -71,12 +71,6 @@ export function flagBooleans(flags: readonly string[]): FlagBooleans {
   };
 }
 
-/** The boolean field for a system flag, or null for keywords. */
-export function flagField(flag: string): keyof FlagBooleans | null {
-  const sys = SYSTEM.get(flag.toLowerCase());
-  return sys ? (sys.slice(1).toLowerCase() as keyof FlagBooleans) : null;
-}
-
 /**
  * A message document with the flags and MODSEQ the mailbox index lists for it now: the index (its
  * checkpoint and the journal) is where they live, and a document keeps only those it came with
