@@ -11,6 +11,7 @@
 import type { Binary } from 'mongodb';
 import type { AddressValue, MessageDoc } from './docs.ts';
 import { plainPart, repack } from './content.ts';
+import { ByteLru } from './byte-lru.ts';
 
 export interface CachedContent {
   content: Buffer;
@@ -193,18 +194,14 @@ const ENTRY_OVERHEAD = 200;
 
 /** Least recently used entries go first once the bytes held pass `maxBytes`; 0 keeps nothing. */
 export class ContentCache {
-  private readonly entries = new Map<string, CachedContent>();
-  private bytes = 0;
+  private readonly entries: ByteLru<CachedContent>;
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(maxBytes: number) {
+    this.entries = new ByteLru(maxBytes, costOf, MAX_ENTRY_FRACTION);
+  }
 
   get(id: string): CachedContent | undefined {
-    const e = this.entries.get(id);
-    if (e) {
-      this.entries.delete(id);
-      this.entries.set(id, e);
-    }
-    return e;
+    return this.entries.get(id);
   }
 
   has(id: string): boolean {
@@ -213,7 +210,7 @@ export class ContentCache {
 
   /** Whether `forCopy` would give the message (no use counted). */
   holdsForCopy(id: string): boolean {
-    const e = this.entries.get(id);
+    const e = this.entries.peek(id);
     return !!(e?.search && e.copy);
   }
 
@@ -240,36 +237,24 @@ export class ContentCache {
     search?: SearchInput,
     copy?: CopyParts,
   ): void {
-    const had = this.entries.get(id);
+    const had = this.entries.peek(id);
     if (had && (had.search || !search) && (had.copy || !copy)) return;
     const e: CachedContent = had
       ? { ...had }
       : { content: own(d.content), size: d.size, attachmentRefs: [...(d.attachmentRefs ?? [])] };
     if (search && !e.search) e.search = { ...cloneSearch(search), searchable: own(search.searchable) };
     if (copy && !e.copy) e.copy = cloneCopy(copy);
-    const cost = costOf(e);
-    // too large with what is added: an entry kept before stays as it was
-    if (cost * MAX_ENTRY_FRACTION > this.maxBytes) return;
-    if (had) this.delete(id);
+    // too large with what is added: an entry kept before stays as it was (ByteLru.set)
     this.entries.set(id, e);
-    this.bytes += cost;
-    for (const [k, old] of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
-      this.entries.delete(k);
-      this.bytes -= costOf(old);
-    }
   }
 
   delete(id: string): void {
-    const e = this.entries.get(id);
-    if (!e) return;
     this.entries.delete(id);
-    this.bytes -= costOf(e);
   }
 
   /** Bytes held, as counted against the bound. */
   get held(): number {
-    return this.bytes;
+    return this.entries.held;
   }
 
   get size(): number {
