@@ -82,6 +82,12 @@ export class Usage {
     this.schedule(hex, USAGE_DELAY_MS);
   }
 
+  /** Whether this process has counts of the user not yet in the user document (`flush` writes them). */
+  holds(user: ObjectId): boolean {
+    const hex = user.toHexString();
+    return this.pending.has(hex) || this.writing.has(hex);
+  }
+
   /** Writes what this process added up for the user (or every user), and waits for writes under
    * way: a read of the user document after it sees this process's changes. */
   async flush(user?: ObjectId | string): Promise<void> {

@@ -186,12 +186,10 @@ export class Users implements UsersApi {
   }
 
   async getByUsername(username: string): Promise<UserInfo | null> {
-    const d = await this.ctx.users.findOne(
-      { username: String(username).toLowerCase() },
-      { projection: { _id: 1 } },
-    );
-    // read again through `get`, after this process's unwritten counts (usage.ts)
-    return d ? this.get(d._id.toHexString()) : null;
+    const d = await this.ctx.users.findOne({ username: String(username).toLowerCase() });
+    if (!d) return null;
+    // read again through `get` only when this process has counts not written yet (usage.ts)
+    return this.ctx.usage.holds(d._id) ? this.get(d._id.toHexString()) : this.info(d);
   }
 
   async list(q: ListUsersQuery = {}): Promise<{ total: number; users: UserInfo[] }> {
