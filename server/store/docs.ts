@@ -2,7 +2,6 @@
 // with `.` or a leading `$` (header names are values), raw bytes as Binary.
 import type { Binary, ObjectId } from 'mongodb';
 import type { AspScope, SpecialUse } from './index.ts';
-import { JOURNAL_COLLECTION } from './journal.ts';
 import type { AddressValue, AttachmentInfo } from './mime.ts';
 
 export const COLL = {
@@ -10,7 +9,8 @@ export const COLL = {
   addresses: 'addresses',
   mailboxes: 'mailboxes',
   messages: 'messages',
-  journal: JOURNAL_COLLECTION,
+  /** The change log (journal.ts). */
+  journal: 'journal',
   /** GridFS bucket `attachments`. */
   files: 'attachments.files',
   chunks: 'attachments.chunks',

@@ -8,9 +8,10 @@
 import { ObjectId, type Collection, type Db } from 'mongodb';
 import type { JournalEntry, JournalStore, NewJournalEntry } from '../notify/index.ts';
 import { writeInOrder, type WriteOutcome } from './journal-write.ts';
-import { INDEX_COLLECTION } from './mailbox-index/checkpoint.ts';
+import { checkpointFloor } from './mailbox-index/checkpoint.ts';
+import { COLL } from './docs.ts';
 
-export const JOURNAL_COLLECTION = 'journal';
+export const JOURNAL_COLLECTION = COLL.journal;
 
 /** 512 MODSEQs per span: a reader that is a checkpoint behind (≤ 500 changes) reads two spans. */
 export const SPAN_SHIFT = 9;
@@ -157,24 +158,12 @@ export class Journal implements JournalStore {
     let n = (await this.coll.deleteMany({ modseq: 0, created })).deletedCount;
     const boxes = (await this.coll.distinct('mailbox', { created })) as ObjectId[];
     for (const mailbox of boxes) {
-      const floor = await this.checkpointed(mailbox);
+      const floor = await checkpointFloor(this.db, mailbox);
       if (floor <= 0) continue;
       const modseq = Number.isFinite(floor) ? { $lte: floor } : { $gt: 0 };
       n += (await this.coll.deleteMany({ mailbox, modseq, created })).deletedCount;
     }
     return n;
-  }
-
-  /** The MODSEQ up to which a mailbox's changes are in its index checkpoint: 0 without one, all
-   * of them once the mailbox is gone. */
-  private async checkpointed(mailbox: ObjectId): Promise<number> {
-    const header = await this.db
-      .collection<{ _id: string; modseq: number }>(INDEX_COLLECTION)
-      .findOne({ _id: mailbox.toHexString() }, { projection: { modseq: 1 } });
-    if (header) return header.modseq;
-    // COLL.mailboxes: docs.ts, which names this file's collection, cannot be imported here
-    const box = await this.db.collection('mailboxes').findOne({ _id: mailbox }, { projection: { _id: 1 } });
-    return box ? 0 : Infinity;
   }
 
   async dropUser(user: string): Promise<void> {

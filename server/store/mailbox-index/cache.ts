@@ -229,14 +229,18 @@ export class IndexCache {
       const announced = await this.ctx.notify.announced(mailbox.toHexString()).catch(() => null);
       if (announced !== null) return announced;
     }
-    const m = await this.modifyIndex(mailbox);
+    const at = await this.position(mailbox);
     slot.checked = now;
-    return m;
+    return at?.modseq ?? null;
   }
 
-  private async modifyIndex(mailbox: ObjectId): Promise<number | null> {
-    const d = await this.ctx.mailboxes.findOne({ _id: mailbox }, { projection: { modifyIndex: 1 } });
-    return d ? d.modifyIndex : null;
+  /** The mailbox's MODSEQ and next UID from its document; null when it is gone. */
+  private async position(mailbox: ObjectId): Promise<{ modseq: number; uidNext: number } | null> {
+    const d = await this.ctx.mailboxes.findOne(
+      { _id: mailbox },
+      { projection: { modifyIndex: 1, uidNext: 1 } },
+    );
+    return d ? { modseq: d.modifyIndex, uidNext: d.uidNext } : null;
   }
 
   /** Beacons of every user, once per process: they carry the changes other processes make. */
@@ -292,8 +296,8 @@ export class IndexCache {
       // Under the mailbox lock no writer is in between (they hold it from UID to journal).
       const settled = await this.ctx.locks.with(lockName.mailbox(mailbox), async () => {
         const ok = await this.readJournal(slot);
-        const m = await this.modifyIndex(mailbox);
-        return ok && (m === null || slot.state!.modseq >= m);
+        const at = await this.position(mailbox);
+        return ok && (at === null || slot.state!.modseq >= at.modseq);
       });
       if (!settled) await this.rebuild(mailbox, slot, true);
     };
@@ -315,18 +319,15 @@ export class IndexCache {
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       const last = attempt >= REBUILD_TRIES;
-      const build = async () => {
-        const at = await this.position(mailbox);
-        return { base: at.modseq, entries: await this.listMessages(mailbox, hex, at.uidNext) };
-      };
+      // where the build starts, read under the mailbox lock; a gone mailbox lists nothing
+      const start = async () => (await this.position(mailbox)) ?? { modseq: 0, uidNext: 0 };
+      const list = async (at: { modseq: number; uidNext: number }) => ({
+        base: at.modseq,
+        entries: await this.listMessages(mailbox, hex, at.uidNext),
+      });
       const { base, entries } = last
-        ? await this.ctx.locks.with(lockName.mailbox(mailbox), build)
-        : await this.ctx.locks
-            .with(lockName.mailbox(mailbox), () => this.position(mailbox))
-            .then(async (at) => ({
-              base: at.modseq,
-              entries: await this.listMessages(mailbox, hex, at.uidNext),
-            }));
+        ? await this.ctx.locks.with(lockName.mailbox(mailbox), async () => list(await start()))
+        : await list(await this.ctx.locks.with(lockName.mailbox(mailbox), start));
       const prev = slot.state;
       await this.carryFlags(hex, entries, prev, base);
       this.entriesHeld -= slot.state?.entries.length ?? 0;
@@ -381,15 +382,6 @@ export class IndexCache {
       e.flags = this.flagSets.intern(j.flags);
       e.modseq = j.modseq;
     }
-  }
-
-  /** Where a build starts: the mailbox's MODSEQ and next UID, read under its lock. */
-  private async position(mailbox: ObjectId): Promise<{ modseq: number; uidNext: number }> {
-    const d = await this.ctx.mailboxes.findOne(
-      { _id: mailbox },
-      { projection: { modifyIndex: 1, uidNext: 1 } },
-    );
-    return d ? { modseq: d.modifyIndex, uidNext: d.uidNext } : { modseq: 0, uidNext: 0 };
   }
 
   /** The index entries of the messages below `uidNext`: one at or past it was given no UID yet

@@ -5,7 +5,8 @@
 // names them (the commit), then the chunks it no longer names are deleted; a crash in between
 // leaves only unreferenced chunks. Changed chunks only are rewritten.
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { Binary, type ObjectId } from 'mongodb';
+import { Binary, type Db, type ObjectId } from 'mongodb';
+import { COLL } from '../docs.ts';
 import type { Ctx } from '../context.ts';
 import type { IndexEntry, FlagSets } from './entry.ts';
 import { FlagTable, decodeEntries, decodeVanished, encodeEntries, encodeVanished } from './codec.ts';
@@ -42,7 +43,7 @@ export interface IndexChunkDoc {
 
 type IndexDoc = IndexHeaderDoc | IndexChunkDoc;
 
-function coll(ctx: Ctx) {
+function coll(ctx: Pick<Ctx, 'db'>) {
   return ctx.db.collection<IndexDoc>(INDEX_COLLECTION);
 }
 
@@ -56,6 +57,15 @@ function recordsOf(c: IndexChunkDoc): Uint8Array {
 
 async function readHeader(ctx: Ctx, mailbox: ObjectId): Promise<IndexHeaderDoc | null> {
   return (await coll(ctx).findOne({ _id: mailbox.toHexString() })) as IndexHeaderDoc | null;
+}
+
+/** The MODSEQ up to which a mailbox's changes are in its checkpoint, as far as the journal may be
+ * pruned (journal.ts): 0 without one, all of them (Infinity) once the mailbox is gone. */
+export async function checkpointFloor(db: Db, mailbox: ObjectId): Promise<number> {
+  const header = await coll({ db }).findOne({ _id: mailbox.toHexString() }, { projection: { modseq: 1 } });
+  if (header) return (header as IndexHeaderDoc).modseq;
+  const box = await db.collection(COLL.mailboxes).findOne({ _id: mailbox }, { projection: { _id: 1 } });
+  return box ? 0 : Infinity;
 }
 
 /** The checkpoint of `mailbox`, or null when there is none (or it is damaged: then it is rebuilt). */
