@@ -229,6 +229,12 @@ function ownView<V extends MailboxView>(v: V | null, user: Id): V | null {
   return v;
 }
 
+/** Whether a read of documents for `fields` needs the mailbox index for flags or MODSEQs, which
+ * the documents do not keep current (withIndexFlags). */
+function wantsIndexFlags(fields: readonly MessageField[]): boolean {
+  return fields.includes('flags') || fields.includes('modseq');
+}
+
 /** Fields the mailbox index answers without reading messages. */
 const INDEX_FIELDS = new Set<MessageField>(['flags', 'modseq', 'idate', 'hdate', 'size']);
 
@@ -496,6 +502,17 @@ export class Messages implements MessagesApi {
       await acquireBodies(this.ctx, p.externalBodies, acquired);
       await this.step('attachments');
       const build = (b: MailboxDoc) => this.buildDoc(user, mailbox, b, p, { size, flags, idate, acquired });
+      // the insert at the UID this process expects, and how it is taken back (see change)
+      const ahead: Ahead<MessageDoc> = {
+        start: async (expected) => {
+          const d = build(expected);
+          await this.ctx.messages.insertOne(d, DURABLE);
+          return d;
+        },
+        undo: async (d) => {
+          await this.ctx.messages.deleteOne({ _id: d._id });
+        },
+      };
       doc = await this.change<MessageDoc, MessageDoc>(
         [{ mailbox, user, uids: 1, modseqs: 1, keywords: flags }],
         async ([before], guessed) => {
@@ -508,14 +525,14 @@ export class Messages implements MessagesApi {
               d = guessed;
             else {
               // a guess that missed (another process changed the mailbox) goes before the real write
-              if (guessed) await this.ctx.messages.deleteOne({ _id: guessed._id });
+              if (guessed) await ahead.undo(guessed);
               guessed = undefined;
               d = build(before!);
               await atAllocatedUids(this.ctx, mailbox, [d], () => this.ctx.messages.insertOne(d, DURABLE));
             }
           } catch (err) {
             // not acknowledged: a guess written ahead goes too
-            if (guessed) await this.ctx.messages.deleteOne({ _id: guessed._id }).catch(() => undefined);
+            if (guessed) await ahead.undo(guessed).catch(() => undefined);
             throw err;
           }
           committed = true;
@@ -525,16 +542,7 @@ export class Messages implements MessagesApi {
           return { value: d, journal: [existsEntry(input.user, d)] };
         },
         reserveFirst ? undefined : reserve,
-        {
-          start: async (expected) => {
-            const d = build(expected);
-            await this.ctx.messages.insertOne(d, DURABLE);
-            return d;
-          },
-          undo: async (d) => {
-            await this.ctx.messages.deleteOne({ _id: d._id });
-          },
-        },
+        ahead,
       );
       await this.step('journaled');
     } catch (err) {
@@ -1073,7 +1081,7 @@ export class Messages implements MessagesApi {
     }
     const m = await this.ownedBox(user, mailbox);
     if (!m || !uf) return;
-    const v = fields.some((f) => f === 'flags' || f === 'modseq') ? await this.view(user, mailbox) : null;
+    const v = wantsIndexFlags(fields) ? await this.view(user, mailbox) : null;
     const known = this.knownIds(m, uids);
     if (known) {
       for (const d of await readInMailbox<MessageDoc>(this.ctx, known, m, projectionFor(fields))) {
@@ -1126,9 +1134,7 @@ export class Messages implements MessagesApi {
       { projection: { ...projectionFor(fields), user: 1 } },
     );
     if (!d || !d.user.equals(u)) return null;
-    const v = fields.some((f) => f === 'flags' || f === 'modseq')
-      ? await this.ctx.index.current(d.mailbox)
-      : null;
+    const v = wantsIndexFlags(fields) ? await this.ctx.index.current(d.mailbox) : null;
     return toView(withIndexFlags(d, v), fields);
   }
 
