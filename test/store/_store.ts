@@ -63,6 +63,43 @@ export async function openSecondStore(
   };
 }
 
+/** A command a watched store's client sent: its name, the collection it names, its filter. */
+export interface SentCommand {
+  name: string;
+  collection: string;
+  filter: unknown;
+}
+
+/** A find, or the getMore that goes on with one. */
+export const isFind = (c: SentCommand): boolean => c.name === 'find' || c.name === 'getMore';
+
+/** `openSecondStore` noting every command its client sends; `take` hands them over. */
+export async function openWatchedStore(
+  t: Pick<TestStore, 'dbName' | 'store'>,
+  options: StoreOptions = {},
+): Promise<{
+  store: Store;
+  close(): Promise<void>;
+  take(which?: (c: SentCommand) => boolean): SentCommand[];
+}> {
+  const sent: SentCommand[] = [];
+  const second = await openSecondStore(
+    t,
+    (e) =>
+      sent.push({
+        name: e.commandName,
+        collection: String(e.command[e.commandName]),
+        filter: e.command.filter,
+      }),
+    options,
+  );
+  return {
+    ...second,
+    /** The commands sent since the last call that `which` picks, in order; all are forgotten. */
+    take: (which = () => true) => sent.splice(0).filter(which),
+  };
+}
+
 /** Reads every message of `raws` (UID → bytes) back through one pager, byte for byte. */
 export async function readBack(store: Store, user: string, mailbox: string, raws: Map<number, Buffer>) {
   const pager = store.messages.pager(user, mailbox, [[1, 4294967295]]);

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { buffer } from 'node:stream/consumers';
 import { ObjectId, type Document } from 'mongodb';
-import { openSecondStore, openStore, type TestStore } from './_store.ts';
+import { isFind, openStore, openWatchedStore, type TestStore } from './_store.ts';
 import { bytes, mail } from './_mail.ts';
 import { type Store, type StoreOptions } from '../../server/store/index.ts';
 import { ContentCache, type CopyParts } from '../../server/store/content-cache.ts';
@@ -24,28 +24,15 @@ const ALL: Array<[number, number]> = [[1, 4294967295]];
 
 /** A store over a client of its own, as another process would have, noting its finds on messages. */
 async function watchedStore(options: StoreOptions = {}) {
-  const finds: string[] = [];
-  const second = await openSecondStore(
-    t,
-    (e) => {
-      if (
-        (e.commandName === 'find' || e.commandName === 'getMore') &&
-        e.command[e.commandName] === 'messages'
-      )
-        finds.push(JSON.stringify(e.command.filter ?? {}));
-    },
-    options,
-  );
+  const second = await openWatchedStore(t, options);
   return {
     ...second,
     /** The finds on the messages since the last call. */
-    messageFinds() {
-      return finds.splice(0);
-    },
+    messageFinds: () =>
+      second.take((c) => isFind(c) && c.collection === 'messages').map((c) => JSON.stringify(c.filter ?? {})),
   };
 }
 
-/** Every field but those a mailbox gives a message (where, when in it, its `_id`). */
 const FLAG_FIELDS = ['seen', 'answered', 'flagged', 'deleted', 'draft'];
 /** What a copy takes over from its source document; flags are not among them: a document keeps
  * those it came with, the index the current ones, which a copy takes (checked below). */

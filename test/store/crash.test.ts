@@ -41,21 +41,28 @@ function runChild(env: Record<string, string>): Promise<number | null> {
   });
 }
 
+/** A new user's INBOX, into which a child process adding `raw` (after a whole message, with
+ * `afterOne`) died at `step`. */
+async function killedAt(name: string, step: AddStep, seed: number, afterOne = false) {
+  const u = await t.store.users.create({ username: name, password: 'pw' });
+  const inbox = (await t.store.mailboxes.get(u.id, 'INBOX'))!;
+  const raw = mail({ subject: `crash at ${step}`, attachment: bytes(20_000, seed) });
+  const code = await runChild({
+    CRASH_PREFIX: t.store.notify.prefix,
+    CRASH_DB: t.dbName,
+    CRASH_USER: u.id,
+    CRASH_MAILBOX: inbox.id,
+    CRASH_STEP: step,
+    CRASH_SEED: String(seed),
+    ...(afterOne ? { CRASH_AFTER_ONE: '1' } : {}),
+  });
+  assert.equal(code, 0, 'the child died at the step');
+  return { u, inbox, raw };
+}
+
 for (const [i, step] of STEPS.entries()) {
   test(`killed after "${step}"`, async () => {
-    const u = await t.store.users.create({ username: `crash${i}`, password: 'pw' });
-    const inbox = (await t.store.mailboxes.get(u.id, 'INBOX'))!;
-    const seed = 1000 + i;
-    const raw = mail({ subject: `crash at ${step}`, attachment: bytes(20_000, seed) });
-    const code = await runChild({
-      CRASH_PREFIX: t.store.notify.prefix,
-      CRASH_DB: t.dbName,
-      CRASH_USER: u.id,
-      CRASH_MAILBOX: inbox.id,
-      CRASH_STEP: step,
-      CRASH_SEED: String(seed),
-    });
-    assert.equal(code, 0, 'the child died at the step');
+    const { u, inbox, raw } = await killedAt(`crash${i}`, step, 1000 + i);
 
     const committed = STEPS.indexOf(step) >= STEPS.indexOf('inserted');
     const uids = await t.store.messages.listUids(inbox.user, inbox.id);
@@ -101,20 +108,7 @@ for (const [i, step] of STEPS.entries()) {
 // and shows once an index finds the mailbox ahead of the journal, within INDEX_RECHECK_MS).
 for (const [i, step] of STEPS.entries()) {
   test(`killed after "${step}" in an add whose UID was guessed`, async () => {
-    const u = await t.store.users.create({ username: `crashg${i}`, password: 'pw' });
-    const inbox = (await t.store.mailboxes.get(u.id, 'INBOX'))!;
-    const seed = 2000 + i;
-    const raw = mail({ subject: `crash at ${step}`, attachment: bytes(20_000, seed) });
-    const code = await runChild({
-      CRASH_PREFIX: t.store.notify.prefix,
-      CRASH_DB: t.dbName,
-      CRASH_USER: u.id,
-      CRASH_MAILBOX: inbox.id,
-      CRASH_STEP: step,
-      CRASH_SEED: String(seed),
-      CRASH_AFTER_ONE: '1',
-    });
-    assert.equal(code, 0, 'the child died at the step');
+    const { u, inbox, raw } = await killedAt(`crashg${i}`, step, 2000 + i, true);
 
     const committed = STEPS.indexOf(step) >= STEPS.indexOf('allocated');
     const want = committed ? [1, 2] : [1];

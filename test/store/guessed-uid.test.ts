@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ObjectId } from 'mongodb';
 import { mail } from './_mail.ts';
-import { openStore, openSecondStore, readBack, type TestStore } from './_store.ts';
+import { openStore, openSecondStore, openWatchedStore, readBack, type TestStore } from './_store.ts';
 import { INDEX_COLLECTION } from '../../server/store/mailbox-index/checkpoint.ts';
 
 let t: TestStore;
@@ -49,10 +49,7 @@ test('a second add to a mailbox has its message written when its UID allocation 
 
 test('two processes adding in turn: every guess that missed is put right and the message written at its UID', async () => {
   const { user, inbox } = await newUser();
-  const sent: string[] = [];
-  const b = await openSecondStore(t, (e) => {
-    if (e.command[e.commandName] === 'messages') sent.push(e.commandName);
-  });
+  const b = await openWatchedStore(t);
   try {
     const raws = new Map<number, Buffer>();
     for (let i = 1; i <= 6; i++) {
@@ -64,7 +61,7 @@ test('two processes adding in turn: every guess that missed is put right and the
     }
     // b's first add guessed nothing; each later one guessed the UID t had taken meanwhile, so its
     // guess found that message there and the add wrote again at the UID it was given
-    assert.equal(sent.filter((c) => c === 'insert').length, 5);
+    assert.equal(b.take((c) => c.collection === 'messages' && c.name === 'insert').length, 5);
     const docs = await t.db
       .collection('messages')
       .find({ mailbox: new ObjectId(inbox) }, { projection: { uid: 1, modseq: 1 } })
@@ -84,10 +81,7 @@ test('two processes adding in turn: every guess that missed is put right and the
 
 test('a guess written at a UID the allocation did not give is taken back', async () => {
   const { user, inbox } = await newUser();
-  const sent: string[] = [];
-  const b = await openSecondStore(t, (e) => {
-    if (e.command[e.commandName] === 'messages') sent.push(e.commandName);
-  });
+  const b = await openWatchedStore(t);
   try {
     await b.store.messages.add({ user, mailbox: inbox, raw: mail({ subject: 'one' }) });
     // another process took UID 2 and MODSEQ 2 and died before writing anything
@@ -97,7 +91,10 @@ test('a guess written at a UID the allocation did not give is taken back', async
     const raw = mail({ subject: 'three' });
     const r = await b.store.messages.add({ user, mailbox: inbox, raw });
     assert.equal(r.uid, 3);
-    assert.ok(sent.includes('delete'), 'the guess at UID 2 was taken back');
+    assert.ok(
+      b.take((c) => c.collection === 'messages').some((c) => c.name === 'delete'),
+      'the guess at UID 2 was taken back',
+    );
     const docs = await t.db
       .collection('messages')
       .find({ mailbox: new ObjectId(inbox) })

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ObjectId } from 'mongodb';
 import { mail } from './_mail.ts';
-import { openStore, openSecondStore, type TestStore } from './_store.ts';
+import { openStore, openSecondStore, openWatchedStore, type TestStore } from './_store.ts';
 import { INDEX_COLLECTION } from '../../server/store/mailbox-index/checkpoint.ts';
 import type { Store } from '../../server/store/index.ts';
 
@@ -40,16 +40,17 @@ const flagsIn = async (store: Store, user: string, mailbox: string) =>
   );
 
 test('a flag change sends nothing to the messages; reads of documents give the flags the index lists', async () => {
-  const sent: string[] = [];
-  const b = await openSecondStore(t, (e) => {
-    if (e.command[e.commandName] === 'messages') sent.push(e.commandName);
-  });
+  const b = await openWatchedStore(t);
   try {
     const { user, inbox, setFlags } = await mailboxWithThree(b.store);
-    sent.length = 0;
+    b.take();
     const r = await setFlags([2, 3], ['\\Flagged', 'Work'], 'add');
     await setFlags([1], ['\\Seen'], 'remove');
-    assert.deepEqual(sent, [], 'no command on the messages');
+    assert.deepEqual(
+      b.take((c) => c.collection === 'messages'),
+      [],
+      'no command on the messages',
+    );
     assert.deepEqual(
       r.updated.map((x) => x.uid),
       [2, 3],
