@@ -39,7 +39,7 @@ export async function readInMailbox<T extends Document = Located>(
   return out.sort((a, b) => a.uid - b.uid);
 }
 
-/** One message by (mailbox, uid): through the remembered _id when there is one, else by query. */
+/** One message by (mailbox, uid), through the _id its mailbox index lists. */
 export async function readByUid<T extends Document = Located>(
   ctx: Ctx,
   mailbox: ObjectId,
@@ -48,19 +48,11 @@ export async function readByUid<T extends Document = Located>(
   extra?: { promoteBuffers?: boolean },
 ): Promise<(T & Located) | null> {
   const p = withLocation(projection);
-  // the mailbox index of this process knows the _id of every message it lists
-  const listed = ctx.index.peek(mailbox.toHexString())?.get(uid)?.id;
-  const known = listed ? new ObjectId(listed) : ctx.uidIds.get(mailbox, uid);
-  if (known) {
-    const d = (await ctx.messages.findOne({ _id: known }, { projection: p, ...extra })) as
-      (T & Located) | null;
-    if (d && d.mailbox.equals(mailbox) && d.uid === uid) return d;
-    // gone (expunged or moved): the pair names no message any more
-    ctx.uidIds.forget(mailbox, uid);
-    return null;
-  }
-  const d = (await ctx.messages.findOne({ mailbox, uid }, { projection: p, ...extra })) as
+  // the mailbox index, brought up to the mailbox, names the message: an expunged one whose document
+  // waits for the reaper (reaper.ts) is in no index
+  const listed = (await ctx.index.current(mailbox))?.get(uid)?.id;
+  if (!listed) return null;
+  const d = (await ctx.messages.findOne({ _id: new ObjectId(listed) }, { projection: p, ...extra })) as
     (T & Located) | null;
-  if (d) ctx.uidIds.set(mailbox, uid, d._id);
-  return d;
+  return d && d.mailbox.equals(mailbox) && d.uid === uid ? d : null;
 }

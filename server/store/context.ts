@@ -8,6 +8,7 @@ import { UidIds } from './uid-ids.ts';
 import { ContentCache } from './content-cache.ts';
 import { BodyCache } from './body-cache.ts';
 import { Usage } from './usage.ts';
+import { Reaper } from './reaper.ts';
 import { CHECKPOINT_EVERY, INDEX_RECHECK_MS, IndexCache } from './mailbox-index/cache.ts';
 import type { AddStep, StoreOptions } from './index.ts';
 import { AUTHLOG_MAX_AGE_MS } from './authlog.ts';
@@ -19,6 +20,7 @@ import {
   type MailboxDoc,
   type MessageDoc,
   type PackDoc,
+  type RemovalDoc,
   type SubscriptionDoc,
   type UserDoc,
 } from './docs.ts';
@@ -73,6 +75,10 @@ export interface Ctx {
   subscriptions: Collection<SubscriptionDoc>;
   /** Page packs, a derived copy (packs.ts). */
   packs: Collection<PackDoc>;
+  /** Expunged messages whose documents are still to be deleted (reaper.ts). */
+  removals: Collection<RemovalDoc>;
+  /** Deletes them in batches, a moment after their expunge (reaper.ts). */
+  reaper: Reaper;
 }
 
 export function resolveOptions(o: StoreOptions = {}): ResolvedOptions {
@@ -120,9 +126,12 @@ export function makeCtx(db: Db, redis: Redis, notify: Notifier, opts: ResolvedOp
     usage: null!,
     subscriptions: db.collection<SubscriptionDoc>(COLL.subscriptions),
     packs: db.collection<PackDoc>(COLL.packs),
+    removals: db.collection<RemovalDoc>(COLL.removals),
+    reaper: null!,
   };
   ctx.locks.log = opts.log;
   ctx.usage = new Usage(ctx);
+  ctx.reaper = new Reaper(ctx);
   ctx.index = new IndexCache(
     ctx,
     opts.log,

@@ -26,7 +26,12 @@ export const COLL = {
   authlog: 'authlog',
   /** Page packs: a derived copy of small messages' bytes and text, per closed page (packs.ts). */
   packs: 'packs',
+  /** Expunged messages whose documents are still to be deleted (reaper.ts). */
+  removals: 'removals',
 } as const;
+
+/** The write concern of every write that stores or takes away mail: acknowledged means durable. */
+export const DURABLE = { writeConcern: { w: 'majority' as const, j: true } };
 
 /** `_id` is `<user id>:<import key>`. */
 export interface ImportMarkDoc {
@@ -161,6 +166,16 @@ export interface PackDoc {
   uids: number[];
   /** BSON of `{ items: PackItem[] }`. */
   data: Binary;
+  created: Date;
+}
+
+/** Messages an expunge took out of a mailbox, whose documents the reaper deletes (reaper.ts). */
+export interface RemovalDoc {
+  _id: ObjectId;
+  user: ObjectId;
+  mailbox: ObjectId;
+  /** The UIDs they had in `mailbox`. */
+  uids: number[];
   created: Date;
 }
 

@@ -76,6 +76,18 @@ export function flagBooleans(flags: readonly string[]): FlagBooleans {
  * checkpoint and the journal) is where they live, and a document keeps only those it came with
  * (docs/ARCHITECTURE.md §3, "Flags live in the mailbox index"). One not listed is left as it is.
  */
+/**
+ * Whether the mailbox index lists this document's message. A read that lists documents by query
+ * keeps only these: one it does not list is an expunged message whose deletion is queued
+ * (reaper.ts) or one written ahead of an allocation that never came (leftovers.ts).
+ */
+export function listedIn(
+  d: { _id: ObjectId; uid: number },
+  v: { get(uid: number): { id: string } | undefined } | null | undefined,
+): boolean {
+  return v?.get(d.uid)?.id === d._id.toHexString();
+}
+
 export function withIndexFlags<D extends { _id: ObjectId; uid: number; flags?: string[]; modseq?: number }>(
   d: D,
   v:

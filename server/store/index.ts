@@ -754,6 +754,9 @@ export interface Store {
    * way is finished, then a whole new one runs.
    */
   sweep(opts?: SweepOptions): Promise<SweepReport>;
+  /** Deletes now the documents of expunged messages that wait for it (reaper.ts; otherwise a moment
+   * after their expunge); returns how many went. */
+  reap(): Promise<number>;
   /** Runs one bounded slice of the current sweep pass (starting one if none is under way); the pass
    * position is kept in Redis, so a pass cut short resumes in any process. */
   sweepSlice(opts?: SweepOptions): Promise<{
@@ -763,7 +766,8 @@ export interface Store {
     phase: string;
   }>;
   /**
-   * Starts the periodic sweep and the journal and auth log prunes; returns a stop function. The sweep runs one slice
+   * Starts the periodic sweep, the reap of removals a process that died left, and the journal and
+   * auth log prunes; returns a stop function. The sweep runs one slice
    * every `sweepSliceEveryMs` (default 5 s) while a pass is under way, and starts a new pass
    * `sweepEveryMs` (default 15 min) after the last one finished.
    */

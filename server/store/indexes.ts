@@ -35,6 +35,10 @@ const INDEXES: Record<string, IndexDescription[]> = {
   [COLL.chunks]: [{ key: { files_id: 1, n: 1 }, name: 'files_id_1_n_1', unique: true }],
   [INDEX_COLLECTION]: [{ key: { mailbox: 1 }, name: 'mailbox' }],
   [COLL.packs]: [{ key: { mailbox: 1, page: 1 }, name: 'mailbox_page' }],
+  [COLL.removals]: [
+    { key: { mailbox: 1 }, name: 'mailbox' },
+    { key: { user: 1 }, name: 'user' },
+  ],
   [COLL.subscriptions]: [{ key: { user: 1, path: 1 }, name: 'user_path', unique: true }],
   [COLL.importMarks]: [{ key: { user: 1 }, name: 'user' }],
   [COLL.filters]: [{ key: { user: 1, _id: 1 }, name: 'user_id' }],

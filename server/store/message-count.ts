@@ -5,6 +5,7 @@ import type { ObjectId } from 'mongodb';
 import type { Ctx } from './context.ts';
 import { StoreError } from './errors.ts';
 import { lockName } from './locks.ts';
+import { queuedIn, removalKey } from './queued.ts';
 
 /**
  * The sum of the sizes and the number of the user's stored messages, from one query listing their
@@ -18,8 +19,14 @@ export async function countUserMessages(
 ): Promise<{ bytes: number; messages: number }> {
   let bytes = 0;
   let messages = 0;
-  const sizes = ctx.messages.find({ user }, { projection: { _id: 0, size: 1 } }).batchSize(10_000);
+  // expunged messages whose documents wait for the reaper count no more (reaper.ts); the removals
+  // are read first, so one reaped meanwhile has taken its documents with it
+  const queued = await queuedIn(ctx, { user });
+  const sizes = ctx.messages
+    .find({ user }, { projection: { _id: 0, size: 1, mailbox: 1, uid: 1 } })
+    .batchSize(10_000);
   for await (const d of sizes) {
+    if (queued.has(removalKey(d.mailbox, d.uid))) continue;
     bytes += d.size ?? 0;
     messages++;
   }

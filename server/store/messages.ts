@@ -25,16 +25,17 @@ import type {
   UpdateFlagsResult,
 } from './index.ts';
 import type { Ctx } from './context.ts';
-import type { MailboxDoc, MessageDoc } from './docs.ts';
+import { DURABLE, type MailboxDoc, type MessageDoc } from './docs.ts';
 import type { NewJournalEntry } from '../notify/index.ts';
 import { StoreError } from './errors.ts';
 import { oid } from './ids.ts';
 import { acquireBodies, bodyOpener, changeRefs, countRefs } from './attachments.ts';
-import { applyFlags, flagBooleans, normalizeFlags, sameFlags, withIndexFlags } from './flags.ts';
+import { applyFlags, flagBooleans, listedIn, normalizeFlags, sameFlags, withIndexFlags } from './flags.ts';
 import { normalizeUidSet, uidFilter, uidRanges } from './uidset.ts';
 import { dropExpungedPacks } from './packs.ts';
-import { removeByIds } from './removal.ts';
-import { hasFlag } from './mailbox-index/entry.ts';
+import { giveBackStorage } from './removal.ts';
+import { queueRemoval } from './reaper.ts';
+import { hasFlag, type IndexEntry } from './mailbox-index/entry.ts';
 import { messageCountLocked } from './message-count.ts';
 import { parse, rebuild, section, type Parsed } from './mime.ts';
 import { indexOnly, searchIds, searchIndex, searchMailbox } from './search.ts';
@@ -47,9 +48,6 @@ import { readByUid, readInMailbox } from './by-id.ts';
 import { PagedReader, pageOf, openMessage, type OpenedMessage } from './open-message.ts';
 import { noteKeywords } from './keywords.ts';
 import { atAllocatedUids } from './leftovers.ts';
-
-/** The commit point: acknowledged by a majority and in the journal before we answer. */
-const DURABLE = { writeConcern: { w: 'majority' as const, j: true } };
 
 /** Stored text is capped so a message document stays far below 16 MB and quick to scan. */
 const MAX_TEXT = 1024 * 1024;
@@ -113,7 +111,7 @@ interface MailboxChange {
   mayBeGone?: boolean;
 }
 /** What rebuilding the raw bytes needs; the tree's bytes come back as Buffers. */
-const RAW_PROJECTION = { content: 1, size: 1, attachmentRefs: 1, user: 1 } as const;
+const RAW_PROJECTION = { content: 1, size: 1, attachmentRefs: 1, user: 1, mailbox: 1, uid: 1 } as const;
 const BUFFERS = { promoteBuffers: true };
 /** Largest UID set `fetch` reads id by id rather than with one query (see knownIds). */
 const KNOWN_IDS_MAX = 64;
@@ -906,10 +904,13 @@ export class Messages implements MessagesApi {
   async moveAll(user: ObjectId, from: ObjectId, to: ObjectId): Promise<void> {
     const target = await this.ctx.mailboxes.findOne({ _id: to, user });
     if (!target) throw new StoreError('NOMAILBOX', 'no such target mailbox');
-    const list = await this.ctx.messages
-      .find({ mailbox: from, user }, { projection: { _id: 1, uid: 1 } })
-      .sort({ uid: 1 })
-      .toArray();
+    const v = await this.ctx.index.current(from);
+    const list = (
+      await this.ctx.messages
+        .find({ mailbox: from, user }, { projection: { _id: 1, uid: 1 } })
+        .sort({ uid: 1 })
+        .toArray()
+    ).filter((d) => listedIn(d, v));
     await this.moveDocs(user, from, target, list, user.toHexString());
   }
 
@@ -931,27 +932,41 @@ export class Messages implements MessagesApi {
       const entries = await this.ctx.locks.with(lockName.mailboxMessages(mailbox), async () => {
         // under this lock only this call removes these messages or changes their flags: the
         // index, brought up to the mailbox, is exact for them, so only what is still here and
-        // still matches goes, and no message is read before it is deleted
+        // still matches goes, and no message is read
         const v = await this.ctx.index.current(mailbox);
-        const gone: ObjectId[] = [];
+        const gone: IndexEntry[] = [];
         for (const { uid, id } of part) {
           const e = v?.get(uid);
-          if (e && e.id === id && (!requireDeleted || hasFlag(e.flags, '\\Deleted')))
-            gone.push(new ObjectId(id));
+          if (e && e.id === id && (!requireDeleted || hasFlag(e.flags, '\\Deleted'))) gone.push(e);
         }
         if (gone.length === 0) return [];
         return this.change(
           [{ mailbox, user: null, uids: 0, modseqs: gone.length, mayBeGone: true }],
           async ([before]) => {
-            const base = before?.modifyIndex ?? 0;
-            const removed = await removeByIds(this.ctx, gone);
-            for (const d of removed) this.ctx.uidIds.forget(mailbox, d.uid);
-            const out = removed.map((d, j): NewJournalEntry => ({
+            // a mailbox deleted meanwhile: its deletion removes the messages
+            if (!before) return { value: [], journal: [] };
+            const base = before.modifyIndex;
+            const owner = before.user;
+            // the documents go a moment later, a page at a time (reaper.ts); from the removal
+            // document on, no read lists them, and the journal entries after it take them out of
+            // every mailbox index
+            await queueRemoval(
+              this.ctx,
+              owner,
+              mailbox,
+              gone.map((e) => e.uid),
+            );
+            await giveBackStorage(
+              this.ctx,
+              gone.map((e) => ({ user: owner, size: e.size })),
+            );
+            for (const e of gone) this.ctx.uidIds.forget(mailbox, e.uid);
+            const out = gone.map((e, j): NewJournalEntry => ({
               user: input.user,
               mailbox: input.mailbox,
               modseq: base + 1 + j,
               command: 'EXPUNGE',
-              uid: d.uid,
+              uid: e.uid,
             }));
             return { value: out, journal: out };
           },
@@ -1081,11 +1096,13 @@ export class Messages implements MessagesApi {
     }
     const m = await this.ownedBox(user, mailbox);
     if (!m || !uf) return;
-    const v = wantsIndexFlags(fields) ? await this.view(user, mailbox) : null;
+    // the mailbox index names the messages; the documents give the rest
+    const v = await this.view(user, mailbox);
+    const flagsOf = wantsIndexFlags(fields) ? v : null;
     const known = this.knownIds(m, uids);
     if (known) {
       for (const d of await readInMailbox<MessageDoc>(this.ctx, known, m, projectionFor(fields))) {
-        yield toView(withIndexFlags(d, v), fields);
+        if (listedIn(d, v)) yield toView(withIndexFlags(d, flagsOf), fields);
       }
       return;
     }
@@ -1094,8 +1111,9 @@ export class Messages implements MessagesApi {
       .sort({ uid: 1 })
       .batchSize(100);
     for await (const d of cursor) {
+      if (!listedIn(d, v)) continue;
       this.ctx.uidIds.set(m, d.uid, d._id);
-      yield toView(withIndexFlags(d, v), fields);
+      yield toView(withIndexFlags(d, flagsOf), fields);
     }
   }
 
@@ -1134,8 +1152,8 @@ export class Messages implements MessagesApi {
       { projection: { ...projectionFor(fields), user: 1 } },
     );
     if (!d || !d.user.equals(u)) return null;
-    const v = wantsIndexFlags(fields) ? await this.ctx.index.current(d.mailbox) : null;
-    return toView(withIndexFlags(d, v), fields);
+    const v = await this.ctx.index.current(d.mailbox);
+    return listedIn(d, v) ? toView(withIndexFlags(d, wantsIndexFlags(fields) ? v : null), fields) : null;
   }
 
   private async rawOf(
@@ -1159,7 +1177,8 @@ export class Messages implements MessagesApi {
     if (!u || !i) return null;
     // bare _id filter: see getById
     const d = await this.ctx.messages.findOne({ _id: i }, { projection: RAW_PROJECTION, ...BUFFERS });
-    return this.rawOf(d && d.user.equals(u) ? d : null, range);
+    if (!d || !d.user.equals(u) || !listedIn(d, await this.ctx.index.current(d.mailbox))) return null;
+    return this.rawOf(d, range);
   }
 
   async openSection(

@@ -9,6 +9,7 @@ import { bodyOpener } from './attachments.ts';
 import { readByUid } from './by-id.ts';
 import { unpack, type Content } from './content.ts';
 import { oid } from './ids.ts';
+import { listedIn } from './flags.ts';
 import { uidMatcher } from './uidset.ts';
 import { PackCollector } from './pack-collector.ts';
 import { PAGE_SHIFT, PACK_SOURCE_PROJECTION, itemsOf, packCursor, pageOf, type PackItem } from './packs.ts';
@@ -290,6 +291,7 @@ export class PagedReader implements MessagePager {
 
   /** One pass over the mailbox for `uid`, keeping other wanted messages on the way. */
   private async pass(uid: number): Promise<PageDoc | null> {
+    const listed = await this.listing();
     const cursor = this.ctx.messages
       .find({ mailbox: this.box! }, { projection: this.projection(), promoteBuffers: true })
       .batchSize(128);
@@ -298,6 +300,7 @@ export class PagedReader implements MessagePager {
     try {
       for await (const raw of cursor) {
         const d = raw as PageDoc;
+        if (!listed(d)) continue;
         this.collector?.add(raw);
         if (d.uid === uid) {
           found = d;
@@ -323,9 +326,12 @@ export class PagedReader implements MessagePager {
     if (!page) {
       this.pagesRead++;
       page = (async () => {
-        const docs = await this.ctx.messages
-          .find({ mailbox: this.box!, page: p }, { projection: this.projection(), promoteBuffers: true })
-          .toArray();
+        const listed = await this.listing();
+        const docs = (
+          await this.ctx.messages
+            .find({ mailbox: this.box!, page: p }, { projection: this.projection(), promoteBuffers: true })
+            .toArray()
+        ).filter((d) => listed(d as PageDoc));
         for (const d of docs) {
           this.collector?.add(d);
           this.remember(d as PageDoc);
@@ -343,6 +349,13 @@ export class PagedReader implements MessagePager {
   private remember(d: PageDoc, search: SearchSource = d as SearchSource): void {
     const id = d._id?.toHexString() ?? this.ctx.index.peek(this.mailbox)?.get(d.uid)?.id;
     if (id) this.ctx.contents.put(id, d, searchPartsOf(search));
+  }
+
+  /** Which documents a read of them keeps: those the mailbox index, brought up to the mailbox,
+   * lists (an expunged message's document waits for the reaper, reaper.ts). */
+  private async listing(): Promise<(d: PageDoc) => boolean> {
+    const v = await this.ctx.index.current(this.box!);
+    return (d) => !!d._id && listedIn({ _id: d._id, uid: d.uid }, v);
   }
 
   /** What a read of message documents takes: with the parts a pack is made of when it packs. */

@@ -1,12 +1,14 @@
-// Removing message documents, shared by expunge, mailbox and user deletion and the sweep.
-// Order: delete the document first, then give back its storage and attachment references, so a
-// crash in between only leaves counters too high (the sweep lowers them), never a dangling body.
+// Removing message documents, shared by the reaper of expunged messages, mailbox and user deletion
+// and the sweep. Order: delete the document first, then give back its storage and attachment
+// references, so a crash in between only leaves counters too high (the sweep lowers them), never a
+// dangling body. An expunge gives back storage itself, after its removal is queued (reaper.ts).
 import type { ObjectId } from 'mongodb';
 import type { Ctx } from './context.ts';
 import type { MessageDoc } from './docs.ts';
 import { changeRefs, countRefs } from './attachments.ts';
 import { lockName } from './locks.ts';
 import { dropMailboxPacks } from './packs.ts';
+import { queuedIn, removalKey } from './queued.ts';
 
 export type RemovableMessage = Pick<
   MessageDoc,
@@ -22,41 +24,34 @@ export const REMOVABLE_PROJECTION = {
   attachmentRefs: 1,
 } as const;
 
-/** Deletes the given messages; returns those this call actually deleted (a concurrent expunge may
- * have taken some). The caller holds the mailbox's messages lock. */
-export async function removeMessages(ctx: Ctx, docs: RemovableMessage[]): Promise<RemovableMessage[]> {
+/** Deletes the given messages; returns those this call actually deleted (another removal may have
+ * taken some: each deletion's count says which, where FerretDB's findAndModify would return the
+ * document to both of two concurrent callers). Those in `givenBack` (expunged ones, whose expunge
+ * gave back their storage, reaper.ts) give back only their attachment references. */
+export async function removeMessages(
+  ctx: Ctx,
+  docs: RemovableMessage[],
+  givenBack: ReadonlySet<string> | 'all' = new Set(),
+): Promise<RemovableMessage[]> {
   const removed: RemovableMessage[] = [];
   for (const d of docs) {
     const res = await ctx.messages.deleteOne({ _id: d._id });
     if (res.deletedCount === 1) removed.push(d);
   }
-  await giveBack(ctx, removed);
+  if (givenBack !== 'all')
+    await giveBackStorage(
+      ctx,
+      removed.filter((d) => !givenBack.has(removalKey(d.mailbox, d.uid))),
+    );
+  await giveBackRefs(ctx, removed);
   return removed;
 }
 
-/**
- * Deletes the messages with these ids, each in one command that returns what it deleted, so the
- * storage and attachment references to give back come from the deleted document itself, with no
- * read before (on FerretDB every command on the messages is a pass over them, ARCHITECTURE §10).
- * Returns those this call deleted. The caller holds the mailbox's messages lock.
- */
-export async function removeByIds(ctx: Ctx, ids: readonly ObjectId[]): Promise<RemovableMessage[]> {
-  const removed: RemovableMessage[] = [];
-  for (const _id of ids) {
-    // the whole document comes back: FerretDB 1.24's findAndModify takes no projection
-    const d = await ctx.messages.findOneAndDelete({ _id });
-    if (d) {
-      const { user, mailbox, uid, size, attachmentRefs } = d;
-      removed.push({ _id, user, mailbox, uid, size, attachmentRefs });
-    }
-  }
-  await giveBack(ctx, removed);
-  return removed;
-}
-
-/** Gives back the storage, message count and attachment references of deleted messages. */
-async function giveBack(ctx: Ctx, removed: readonly RemovableMessage[]): Promise<void> {
-  if (removed.length === 0) return;
+/** Gives back the storage and message count of messages taken out of the store. */
+export async function giveBackStorage(
+  ctx: Ctx,
+  removed: ReadonlyArray<Pick<RemovableMessage, 'user' | 'size'>>,
+): Promise<void> {
   const perUser = new Map<string, { id: ObjectId; bytes: number; count: number }>();
   for (const d of removed) {
     const k = d.user.toHexString();
@@ -66,6 +61,10 @@ async function giveBack(ctx: Ctx, removed: readonly RemovableMessage[]): Promise
     perUser.set(k, e);
   }
   for (const { id, bytes, count } of perUser.values()) await ctx.usage.giveBack(id, bytes, count);
+}
+
+/** Gives back the attachment references of deleted messages. */
+async function giveBackRefs(ctx: Ctx, removed: readonly RemovableMessage[]): Promise<void> {
   await changeRefs(ctx, countRefs(removed.map((d) => d.attachmentRefs)), -1);
 }
 
@@ -74,6 +73,8 @@ async function giveBack(ctx: Ctx, removed: readonly RemovableMessage[]): Promise
  * midway leaves messages the sweep purges, never a pack without its messages. */
 export async function purgeMailbox(ctx: Ctx, mailbox: ObjectId): Promise<number> {
   await dropMailboxPacks(ctx, mailbox);
+  // expunged messages still to be deleted: their storage was given back by the expunge
+  const queued = await queuedIn(ctx, { mailbox });
   let total = 0;
   for (;;) {
     const n = await ctx.locks.with(lockName.mailboxMessages(mailbox), async () => {
@@ -83,9 +84,12 @@ export async function purgeMailbox(ctx: Ctx, mailbox: ObjectId): Promise<number>
         .limit(200)
         .toArray();
       if (batch.length === 0) return -1;
-      return (await removeMessages(ctx, batch as RemovableMessage[])).length;
+      return (await removeMessages(ctx, batch as RemovableMessage[], queued)).length;
     });
-    if (n < 0) return total;
+    if (n < 0) {
+      await ctx.removals.deleteMany({ mailbox });
+      return total;
+    }
     total += n;
   }
 }

@@ -6,7 +6,7 @@ import type { Filter, ObjectId } from 'mongodb';
 import type { MailboxView, SearchKey } from './index.ts';
 import type { Ctx } from './context.ts';
 import type { AddressValue, MessageDoc } from './docs.ts';
-import { withIndexFlags } from './flags.ts';
+import { listedIn, withIndexFlags } from './flags.ts';
 import { uidFilter, uidMatcher } from './uidset.ts';
 import { unpack, type Searchable } from './content.ts';
 import { sentDay } from './mime.ts';
@@ -339,16 +339,10 @@ async function scan(
     .find(filter, { projection: projectionOf(query) })
     .sort({ uid: 1 })
     .batchSize(200);
-  const v = await indexFor(ctx, mailbox, query);
-  for await (const d of cursor) if (matches(match, withIndexFlags(d, v))) out.push(d.uid);
+  // the index names the messages and gives their flags and MODSEQs, which documents do not keep
+  const v = await ctx.index.current(mailbox);
+  for await (const d of cursor) if (listedIn(d, v) && matches(match, withIndexFlags(d, v))) out.push(d.uid);
   return out;
-}
-
-/** The mailbox index when `query` asks for flags or MODSEQs, which documents do not keep. */
-async function indexFor(ctx: Ctx, mailbox: ObjectId, query: SearchKey) {
-  const fields = new Set<string>();
-  fieldsOf(query, fields);
-  return fields.has('flags') || fields.has('modseq') ? ctx.index.current(mailbox) : null;
 }
 
 /** What a search reads of each message document. */
@@ -384,8 +378,8 @@ export async function searchIds(
   const match = compile(query);
   const projection = { ...projectionOf(query), _id: 1 as const };
   const docs = await readInMailbox<MessageDoc>(ctx, ids, mailbox, projection);
-  const v = await indexFor(ctx, mailbox, query);
-  return docs.filter((d) => matches(match, withIndexFlags(d, v))).map((d) => d.uid);
+  const v = await ctx.index.current(mailbox);
+  return docs.filter((d) => listedIn(d, v) && matches(match, withIndexFlags(d, v))).map((d) => d.uid);
 }
 
 /** Fields of a search the mailbox index holds (UID and ALL need none). */

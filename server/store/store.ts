@@ -47,8 +47,11 @@ export function createStoreImpl(params: CreateStoreParams): Store {
   const authlog = new AuthLog(db);
   const stops = new Set<() => void>();
 
-  const sweep = (o: SweepOptions = {}): Promise<SweepReport> =>
-    sweepStore(ctx, o.graceMs ?? opts.sweepGraceMs, o.slice);
+  // a sweep counts what is stored: expunged messages waiting for the reaper go first
+  const sweep = async (o: SweepOptions = {}): Promise<SweepReport> => {
+    await ctx.reaper.now();
+    return sweepStore(ctx, o.graceMs ?? opts.sweepGraceMs, o.slice);
+  };
   const slice = (o: SweepOptions = {}) => sweepSlice(ctx, o.graceMs ?? opts.sweepGraceMs, o.slice);
 
   const users = new Users(ctx);
@@ -72,6 +75,7 @@ export function createStoreImpl(params: CreateStoreParams): Store {
     locks: ctx.locks,
     ensureIndexes: () => ensureIndexesImpl(db),
     sweep,
+    reap: () => ctx.reaper.now(),
     sweepSlice: slice,
     startMaintenance(o = {}) {
       // one slice per tick, so a large store never keeps the process busy for long
@@ -81,6 +85,8 @@ export function createStoreImpl(params: CreateStoreParams): Store {
       let failing: string | null = null;
       let restUntil = 0;
       const tick = async () => {
+        // removals a process that died left (this process reaps its own a moment after each expunge)
+        void ctx.reaper.stale();
         if (busy || Date.now() < restUntil) return;
         busy = true;
         const started = Date.now();
@@ -129,7 +135,7 @@ export function createStoreImpl(params: CreateStoreParams): Store {
       for (const s of [...stops]) s();
       // bounded: a back end that has gone away must not hold up the shutdown
       await Promise.race([
-        Promise.all([ctx.index.flush().catch(() => undefined), ctx.usage.flush()]),
+        Promise.all([ctx.index.flush().catch(() => undefined), ctx.usage.flush(), ctx.reaper.close()]),
         sleep(FLUSH_LIMIT_MS, undefined, { ref: false }),
       ]);
       await notify.close();

@@ -18,6 +18,7 @@ import type { Ctx } from './context.ts';
 import { purgeMailbox } from './removal.ts';
 import { lockName } from './locks.ts';
 import { countUserMessages } from './message-count.ts';
+import { queuedIn, removalKey } from './queued.ts';
 
 /** Documents read by one slice of a pass. */
 export const SWEEP_SLICE = 500;
@@ -203,6 +204,10 @@ const PHASE_RUN: Record<Phase, PhaseRun> = {
   // others are tallied
   async messages(ctx, cursor, slice, _graceMs, report) {
     const k = keys(ctx);
+    // expunged messages whose documents wait for the reaper hold attachment references still, but
+    // their storage was given back (reaper.ts); the removals are read first, so one reaped
+    // meanwhile has taken its documents with it
+    const queued = await queuedIn(ctx, {});
     const { docs, next } = await page(
       ctx.messages.find(after(cursor), {
         projection: { _id: 1, user: 1, mailbox: 1, uid: 1, modseq: 1, size: 1, attachmentRefs: 1 },
@@ -230,11 +235,12 @@ const PHASE_RUN: Record<Phase, PhaseRun> = {
       }
       if (!exists.get(box)) continue;
       for (const sha of new Set(m.attachmentRefs ?? [])) refs.set(sha, (refs.get(sha) ?? 0) + 1);
+      uids.set(box, Math.max(uids.get(box) ?? 0, m.uid));
+      modseqs.set(box, Math.max(modseqs.get(box) ?? 0, m.modseq));
+      if (queued.has(removalKey(m.mailbox, m.uid))) continue;
       const u = m.user.toHexString();
       sizes.set(u, (sizes.get(u) ?? 0) + m.size);
       counts.set(u, (counts.get(u) ?? 0) + 1);
-      uids.set(box, Math.max(uids.get(box) ?? 0, m.uid));
-      modseqs.set(box, Math.max(modseqs.get(box) ?? 0, m.modseq));
     }
     const tx = ctx.redis.multi();
     for (const [sha, n] of refs) tx.hincrby(k.refs, sha, n);

@@ -43,7 +43,9 @@ function carried(d: Document): Document {
   return rest;
 }
 
+/** The message documents of a mailbox, once expunged ones are deleted (reaper.ts). */
 async function docsOf(mailbox: string): Promise<Document[]> {
+  await t.store.reap();
   return t.db
     .collection('messages')
     .find({ mailbox: new ObjectId(mailbox) })

@@ -46,6 +46,9 @@ test('a 5 MB attachment in 100 messages is one GridFS file', async () => {
     requireDeleted: false,
   });
   assert.equal(expunged.uids.length, 99);
+  // the documents, and with them their references, go with the reap that follows an expunge
+  assert.equal((await t.store.attachments.stat(f.metadata.sha256))?.refs, 100);
+  assert.equal(await t.store.reap(), 99);
   assert.equal((await t.store.attachments.stat(f.metadata.sha256))?.refs, 1);
   await t.store.sweep({ graceMs: 0 });
   assert.equal(await t.db.collection('attachments.files').countDocuments({}), 1, 'still referenced');
@@ -55,6 +58,7 @@ test('a 5 MB attachment in 100 messages is one GridFS file', async () => {
   assert.deepEqual(await buffer(s!.stream), raw);
 
   await t.store.messages.expunge({ user: u.id, mailbox: inbox.id, uids: [keep], requireDeleted: false });
+  assert.equal(await t.store.reap(), 1);
   assert.equal((await t.store.attachments.stat(f.metadata.sha256))?.refs, 0);
   const report = await t.store.sweep({ graceMs: 0 });
   assert.equal(report.filesDeleted, 1);

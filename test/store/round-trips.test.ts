@@ -1,4 +1,5 @@
-// Commands the store sends to the messages collection for EXPUNGE, MOVE, COPY and a new mailbox.
+// Commands the store sends to the messages collection for EXPUNGE and its reap, MOVE, COPY and a
+// new mailbox.
 // On FerretDB every command on the messages is a pass over them (docs/ARCHITECTURE.md §10), so
 // each one a change can do without is counted here, on a store whose client records its commands.
 import { test, before, after } from 'node:test';
@@ -67,18 +68,20 @@ async function refCounts(): Promise<Record<string, number>> {
   return Object.fromEntries(meta.map((m) => [m.sha256, m.refs]));
 }
 
-test('EXPUNGE deletes each message with one command that returns it, and gives back exactly its storage and attachments', async () => {
+test('EXPUNGE sends nothing to the messages; the reap deletes a page with one find and one delete, and gives back storage and attachments once', async () => {
   const { user, inbox } = await newUser();
   const sizes = [
     await add(user, inbox, 1, 1),
     await add(user, inbox, 2, 1),
     await add(user, inbox, 3, 2),
     await add(user, inbox, 4),
+    await add(user, inbox, 5),
+    await add(user, inbox, 6),
   ];
   await store.messages.updateFlags({
     user,
     mailbox: inbox,
-    uids: [[1, 3]],
+    uids: [[1, 3], 5, 6],
     action: 'add',
     flags: ['\\Deleted'],
   });
@@ -87,35 +90,52 @@ test('EXPUNGE deletes each message with one command that returns it, and gives b
       (await db.collection('messages').findOne({ mailbox: new ObjectId(inbox), uid }))!
         .attachmentRefs as string[]
     )[0]!;
-  const shared = await refsOf(1);
-  const single = await refsOf(3);
-  assert.deepEqual(await refCounts(), { [shared]: 2, [single]: 1 });
-  // the view is current: what follows is the expunge alone
-  await store.messages.view(user, inbox);
-  sent = [];
-  assert.deepEqual(await store.messages.expunge({ user, mailbox: inbox, uids: [[2, 4]] }), { uids: [2, 3] });
-  assert.deepEqual(sent, ['findAndModify', 'findAndModify'], 'one command per message, no read before');
-
-  const u = (await store.users.get(user))!;
-  assert.equal(u.storageUsed, sizes[0]! + sizes[3]!);
-  assert.equal(u.messagesUsed, 2);
-  assert.deepEqual(await refCounts(), { [shared]: 1, [single]: 0 }, 'the shared body keeps one reference');
-  assert.deepEqual(
+  const stored = async () =>
     (
       await db
         .collection('messages')
         .find({ mailbox: new ObjectId(inbox) })
         .sort({ uid: 1 })
         .toArray()
-    ).map((d) => d.uid as number),
-    [1, 4],
-  );
-
-  // the last \Deleted one; then nothing is left to expunge and nothing is given back twice
+    ).map((d) => d.uid as number);
+  const shared = await refsOf(1);
+  const single = await refsOf(3);
+  assert.deepEqual(await refCounts(), { [shared]: 2, [single]: 1 });
+  // the view is current: what follows is the expunge alone
+  await store.messages.view(user, inbox);
   sent = [];
+  assert.deepEqual(await store.messages.expunge({ user, mailbox: inbox, uids: [[2, 6]] }), {
+    uids: [2, 3, 5, 6],
+  });
+  assert.deepEqual(sent, [], 'the expunge sends nothing to the messages');
+  // storage at once; the documents and their attachment references with the reap
+  let u = (await store.users.get(user))!;
+  assert.equal(u.storageUsed, sizes[0]! + sizes[3]!);
+  assert.equal(u.messagesUsed, 2);
+  assert.deepEqual(await refCounts(), { [shared]: 2, [single]: 1 });
+  assert.deepEqual(await stored(), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(await store.messages.listUids(user, inbox), [1, 4]);
+
+  sent = [];
+  assert.equal(await store.reap(), 4);
+  assert.deepEqual(
+    sent,
+    ['find', 'delete', 'delete', 'delete'],
+    'one find and one delete for the page; each message with attachments deleted on its own',
+  );
+  assert.deepEqual(await refCounts(), { [shared]: 1, [single]: 0 }, 'the shared body keeps one reference');
+  assert.deepEqual(await stored(), [1, 4]);
+  assert.equal(await db.collection('removals').countDocuments({}), 0);
+  u = (await store.users.get(user))!;
+  assert.equal(u.storageUsed, sizes[0]! + sizes[3]!, 'storage is not given back twice');
+
+  // nothing left to reap sends nothing to the messages; the last \Deleted one goes the same way
+  sent = [];
+  assert.equal(await store.reap(), 0);
+  assert.deepEqual(sent, []);
   assert.deepEqual(await store.messages.expunge({ user, mailbox: inbox }), { uids: [1] });
-  assert.deepEqual(sent, ['findAndModify']);
   assert.deepEqual(await store.messages.expunge({ user, mailbox: inbox }), { uids: [] });
+  assert.equal(await store.reap(), 1);
   assert.equal((await store.users.get(user))!.storageUsed, sizes[3]!);
   assert.deepEqual(await refCounts(), { [shared]: 0, [single]: 0 });
 });

@@ -12,6 +12,7 @@ import type { Ctx } from '../context.ts';
 import type { Beacon, NewJournalEntry } from '../../notify/index.ts';
 import { lockName } from '../locks.ts';
 import { oid } from '../ids.ts';
+import { queuedIn, removalKey } from '../queued.ts';
 import { FlagSets, type IndexEntry } from './entry.ts';
 import { MailboxState, type ApplyResult } from './state.ts';
 import { dropCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
@@ -386,15 +387,18 @@ export class IndexCache {
 
   /** The index entries of the messages below `uidNext`: one at or past it was given no UID yet
    * (written ahead of an allocation that never came, see store/leftovers.ts), or came after the
-   * build's MODSEQ and is in the journal after it. */
+   * build's MODSEQ and is in the journal after it. Expunged messages whose documents are still to
+   * be deleted are left out (store/reaper.ts); their removals are read first, so one deleted
+   * meanwhile has taken its documents with it. */
   private async listMessages(mailbox: ObjectId, hex: string, uidNext: number): Promise<IndexEntry[]> {
+    const queued = await queuedIn(this.ctx, { mailbox });
     const out: IndexEntry[] = [];
     const cursor = this.ctx.messages
       .find({ mailbox }, { projection: { _id: 1, uid: 1, modseq: 1, flags: 1, size: 1, idate: 1, hdate: 1 } })
       .sort({ uid: 1 })
       .batchSize(1000);
     for await (const d of cursor) {
-      if (d.uid >= uidNext) continue;
+      if (d.uid >= uidNext || queued.has(removalKey(mailbox, d.uid))) continue;
       out.push({
         uid: d.uid,
         modseq: d.modseq,
