@@ -392,7 +392,6 @@ export class Messages implements MessagesApi {
             throw failed.err;
           }
           const { value, journal } = await write(before, (await early)?.done);
-          await dropExpungedPacks(this.ctx, journal);
           await this.appendJournal(journal);
           return value;
         },
@@ -890,6 +889,8 @@ export class Messages implements MessagesApi {
                 uid: d.uid,
               });
             }
+            // the moved messages' pages lose their packs before the journal says they left
+            await dropExpungedPacks(this.ctx, gone);
             const all = [...exists, ...gone];
             return { value: all, journal: all };
           },

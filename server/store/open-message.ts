@@ -260,6 +260,8 @@ export class PagedReader implements MessagePager {
   /** One pass over the mailbox's packs for `uid`, keeping other wanted messages on the way and
    * noting which pages are packed. A pack none of whose messages is wanted is not decoded. */
   private async packPass(uid: number): Promise<PageDoc | null> {
+    // a pack may still hold an expunged message until the reaper drops it (reaper.ts)
+    const v = await this.ctx.index.current(this.box!);
     const cursor = packCursor(this.ctx, this.box!);
     let found: PageDoc | null = null;
     let full = false;
@@ -276,6 +278,7 @@ export class PagedReader implements MessagePager {
         );
         if (!useful) continue;
         for (const item of itemsOf(pack)) {
+          if (!v?.get(item.uid)) continue;
           const d = pageDocOf(item);
           if (d.uid === uid) found = d;
           else if (!this.keep(d)) full = true;

@@ -9,9 +9,10 @@
 // message (its bytes, its searchable text and addresses); flags, dates and sizes come from the
 // mailbox index. A page is packed only when it is closed (every UID of it is below uidNext, so no
 // message can join it) and the mailbox index lists exactly the messages that were read, checked
-// under the mailbox lock; every change that takes a message out of a mailbox drops the packs of its
-// pages under that same lock (Messages.change), so a pack never holds an expunged message beyond
-// that change. Deleting a mailbox drops its packs; the sweep drops packs of mailboxes that are gone.
+// under the mailbox lock. A MOVE drops the packs of the pages its messages leave under that same
+// lock; an expunge leaves them to the reaper, which drops a page's pack once it deleted the page's
+// expunged messages (reaper.ts), and until then a reader of packs keeps only what the mailbox index
+// lists. Deleting a mailbox drops its packs; the sweep drops packs of mailboxes that are gone.
 import type { Binary, ObjectId } from 'mongodb';
 import { BSON, Binary as BsonBinary, MongoServerError } from 'mongodb';
 import { promisify } from 'node:util';
@@ -175,8 +176,8 @@ export async function writePacks(
   });
 }
 
-/** Drops the packs of the pages that journaled EXPUNGEs took messages from. Runs in the write path
- * under the mailbox lock, before the change is journaled (Messages.change). */
+/** Drops the packs of the pages that journaled EXPUNGEs took messages from: a MOVE's, under the
+ * mailbox lock, before it is journaled. */
 export async function dropExpungedPacks(ctx: Ctx, entries: readonly NewJournalEntry[]): Promise<void> {
   const ids = new Set<string>();
   for (const e of entries) if (e.command === 'EXPUNGE') ids.add(packId(e.mailbox, pageOf(e.uid)));

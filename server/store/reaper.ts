@@ -13,7 +13,7 @@
 import type { Filter, ObjectId } from 'mongodb';
 import type { Ctx } from './context.ts';
 import { DURABLE, type RemovalDoc } from './docs.ts';
-import { pageOf } from './packs.ts';
+import { packId, pageOf } from './packs.ts';
 import { REMOVABLE_PROJECTION, removeMessages, type RemovableMessage } from './removal.ts';
 
 /** How long after an expunge its messages are deleted: expunges meanwhile share the commands. */
@@ -64,7 +64,8 @@ export async function reapQueued(
     }
   let n = 0;
   for (const p of pages.values()) n += await reapPage(ctx, p);
-  for (const r of docs) await ctx.removals.deleteOne({ _id: r._id });
+  // one command for all: FerretDB decodes the removals to find them, a small collection
+  await ctx.removals.deleteMany({ _id: { $in: docs.map((r) => r._id) } });
   return { messages: n, full: docs.length === REAP_DOCS };
 }
 
@@ -90,6 +91,8 @@ async function reapPage(ctx: Ctx, { mailbox, page, uids }: PageRemoval): Promise
   // was given back by the expunge
   const rest = found.filter((d) => !inPage(d));
   if (rest.length) n += (await removeMessages(ctx, rest, 'all')).length;
+  // its pack held them too (readers of packs keep only what the mailbox index lists)
+  await ctx.packs.deleteOne({ _id: packId(mailbox, page) });
   return n;
 }
 

@@ -111,7 +111,7 @@ test('a long read packs closed pages; later reads and SEARCH use them; expunge a
     );
     assert.equal(scanned.length, 0, `no scan of the message documents: ${JSON.stringify(scanned)}`);
 
-    // expunge one message of page 1: its pack goes with it, answers stay right
+    // expunge one message of page 1: answers stay right at once, and its pack goes with the reap
     const gone = 33;
     await store.messages.updateFlags({
       user: u.id,
@@ -121,15 +121,21 @@ test('a long read packs closed pages; later reads and SEARCH use them; expunge a
       action: 'add',
     });
     assert.deepEqual((await store.messages.expunge({ user: u.id, mailbox: box.id })).uids, [gone]);
+    raws.delete(gone);
+    const answersStayRight = async () => {
+      assert.deepEqual(
+        await store.messages.search(u.id, box.id, { type: 'text', value: 'needle' }),
+        expected.filter((x) => x !== gone),
+      );
+      await readBack(store, u.id, box.id, raws);
+      assert.equal(await store.messages.pager(u.id, box.id, ALL).open(gone), null);
+    };
+    assert.ok((await packedUids(box.id)).includes(gone), 'its pack waits for the reap');
+    await answersStayRight();
+    assert.equal(await store.reap(), 1);
     assert.ok(!(await packedUids(box.id)).includes(gone), 'the expunged message is in no pack');
     assert.equal((await packedUids(box.id)).length, closed.length - 31);
-    raws.delete(gone);
-    assert.deepEqual(
-      await store.messages.search(u.id, box.id, { type: 'text', value: 'needle' }),
-      expected.filter((x) => x !== gone),
-    );
-    await readBack(store, u.id, box.id, raws);
-    assert.equal(await store.messages.pager(u.id, box.id, ALL).open(gone), null);
+    await answersStayRight();
   } finally {
     await close();
   }
