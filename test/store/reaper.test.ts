@@ -12,6 +12,7 @@ import { ObjectId } from 'mongodb';
 import { openStore, openSecondStore, all, type TestStore } from './_store.ts';
 import { mail, bytes } from './_mail.ts';
 import { INDEX_COLLECTION } from '../../server/store/mailbox-index/checkpoint.ts';
+import { INDEX_RECHECK_MS } from '../../server/store/mailbox-index/cache.ts';
 
 let t: TestStore;
 before(async () => {
@@ -134,25 +135,31 @@ test('deleting a mailbox with removals queued gives back its storage once', asyn
 
 const fixture = fileURLToPath(new URL('./fixtures/expunge-and-die.ts', import.meta.url));
 
-test('a removal a process that died left is reaped by another process’s maintenance', async () => {
-  const { u, inbox, raws } = await filled(3, 9);
-  const code = await new Promise<number | null>((resolve, reject) => {
+/** A child process that expunges `uids` of the mailbox and dies: after its expunge, or with
+ * `beforeJournal` between its removal and its journal entries. */
+function expungeAndDie(user: string, mailbox: string, uids: string, beforeJournal = false) {
+  return new Promise<number | null>((resolve, reject) => {
     const child = fork(fixture, [], {
       execArgv: ['--import', 'tsx'],
       env: {
         ...process.env,
         CRASH_PREFIX: t.store.notify.prefix,
         CRASH_DB: t.dbName,
-        CRASH_USER: u.id,
-        CRASH_MAILBOX: inbox.id,
-        CRASH_UIDS: '1,3',
+        CRASH_USER: user,
+        CRASH_MAILBOX: mailbox,
+        CRASH_UIDS: uids,
+        ...(beforeJournal ? { CRASH_BEFORE_JOURNAL: '1' } : {}),
       },
       stdio: 'inherit',
     });
     child.on('error', reject);
     child.on('exit', resolve);
   });
-  assert.equal(code, 0, 'the child expunged and died');
+}
+
+test('a removal a process that died left is reaped by another process’s maintenance', async () => {
+  const { u, inbox, raws } = await filled(3, 9);
+  assert.equal(await expungeAndDie(u.id, inbox.id, '1,3'), 0, 'the child expunged and died');
   assert.equal(await messagesIn(inbox.id), 3, 'it died before its reap');
   assert.deepEqual(await t.store.messages.listUids(u.id, inbox.id), [2]);
   // as if its reap were long overdue
@@ -171,4 +178,31 @@ test('a removal a process that died left is reaped by another process’s mainte
   const sha = (await t.db.collection('messages').findOne({ mailbox: new ObjectId(inbox.id) }))!
     .attachmentRefs[0] as string;
   assert.equal((await t.store.attachments.stat(sha))?.refs, 1);
+});
+
+test('killed between its removal and its journal entries: the repair leaves the messages out', async () => {
+  const { u, inbox, raws } = await filled(4);
+  const storage = (await t.store.users.get(u.id))!.storageUsed;
+  // this process's index knows all four before the child dies
+  assert.deepEqual(await t.store.messages.listUids(u.id, inbox.id), [1, 2, 3, 4]);
+  assert.equal(await expungeAndDie(u.id, inbox.id, '2,3', true), 0, 'the child died before its journal');
+  assert.equal(
+    await t.db.collection('journal').countDocuments({ mailbox: new ObjectId(inbox.id), command: 'EXPUNGE' }),
+    0,
+  );
+  assert.equal(await messagesIn(inbox.id), 4);
+  // MODSEQs taken with no entries and never announced: the index sees them by its next look at
+  // the mailbox document and repairs from the messages, without the queued two
+  await new Promise((r) => setTimeout(r, INDEX_RECHECK_MS + 100));
+  assert.deepEqual(await t.store.messages.listUids(u.id, inbox.id), [1, 4]);
+  assert.equal(await t.store.messages.openRaw(u.id, inbox.id, 2), null);
+  const s = await t.store.messages.openRaw(u.id, inbox.id, 4);
+  assert.deepEqual(await buffer(s!.stream), raws[3]);
+  assert.equal(await t.store.reap(), 2);
+  assert.equal(await messagesIn(inbox.id), 2);
+  // what it gave back may have died with it (counted for a moment in that process): never less
+  // than is stored, and the sweep counts it again
+  assert.ok((await t.store.users.get(u.id))!.storageUsed >= storage - raws[1]!.length - raws[2]!.length);
+  await t.store.sweep({ graceMs: 0 });
+  assert.equal((await t.store.users.get(u.id))!.storageUsed, storage - raws[1]!.length - raws[2]!.length);
 });
