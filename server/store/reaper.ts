@@ -69,28 +69,34 @@ export async function reapQueued(
   return { messages: n, full: docs.length === REAP_DOCS };
 }
 
-/** One page's queued messages: found with one query on the page and those without attachments
- * deleted with one command; a message with attachments is deleted on its own (removal.ts). */
+/**
+ * One page's queued messages. Those without attachment references go with one command on the page
+ * (FerretDB passes both equalities down and decodes only the page's rows); what is left of them
+ * (messages with attachments, or stored before pages existed) is found and each deleted on its
+ * own, its references given back by the delete that counted it (removal.ts). Their storage was
+ * given back by the expunge.
+ */
 async function reapPage(ctx: Ctx, { mailbox, page, uids }: PageRemoval): Promise<number> {
-  const projection = REMOVABLE_PROJECTION;
-  const found: RemovableMessage[] = (
-    await ctx.messages.find({ mailbox, page }, { projection }).toArray()
-  ).filter((d) => uids.has(d.uid));
-  // a message stored before pages existed has no page: looked up alone
-  const seen = new Set(found.map((d) => d.uid));
-  for (const uid of uids) {
-    if (seen.has(uid)) continue;
-    const d = await ctx.messages.findOne({ mailbox, uid }, { projection });
-    if (d) found.push(d);
+  const wanted = [...uids];
+  const plain = { mailbox, page, uid: { $in: wanted }, attachmentRefs: { $size: 0 } };
+  let n = (await ctx.messages.deleteMany(plain)).deletedCount;
+  if (n < wanted.length) {
+    const projection = REMOVABLE_PROJECTION;
+    const rest: RemovableMessage[] = await ctx.messages
+      .find({ mailbox, page, uid: { $in: wanted } }, { projection })
+      .toArray();
+    // some are not on the page: gone already (a reap cut short), or stored before pages existed,
+    // which are looked up alone
+    if (rest.length + n < wanted.length) {
+      const seen = new Set(rest.map((d) => d.uid));
+      for (const uid of wanted) {
+        if (seen.has(uid)) continue;
+        const d = await ctx.messages.findOne({ mailbox, uid }, { projection });
+        if (d) rest.push(d);
+      }
+    }
+    if (rest.length) n += (await removeMessages(ctx, rest, 'all')).length;
   }
-  const inPage = (d: RemovableMessage) => seen.has(d.uid) && !d.attachmentRefs?.length;
-  const paged = found.filter(inPage).map((d) => d.uid);
-  let n = 0;
-  if (paged.length) n += (await ctx.messages.deleteMany({ mailbox, page, uid: { $in: paged } })).deletedCount;
-  // the others one by one, each's references given back by the one that deleted it; their storage
-  // was given back by the expunge
-  const rest = found.filter((d) => !inPage(d));
-  if (rest.length) n += (await removeMessages(ctx, rest, 'all')).length;
   // its pack held them too (readers of packs keep only what the mailbox index lists)
   await ctx.packs.deleteOne({ _id: packId(mailbox, page) });
   return n;
