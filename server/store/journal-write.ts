@@ -22,7 +22,7 @@ interface BulkFailure {
 
 /** Where an ordered insert of the entries from `from` on stopped: how many of them went in, and
  * whether the one it stopped at was already there. Null when it cannot be told (nothing known). */
-function stoppedAt(err: unknown): { written: number; duplicate: boolean } | null {
+export function stoppedAt(err: unknown): { written: number; duplicate: boolean } | null {
   if (typeof err !== 'object' || err === null) return null;
   const e = err as BulkFailure;
   const list = Array.isArray(e.writeErrors) ? e.writeErrors : e.writeErrors ? [e.writeErrors] : [];

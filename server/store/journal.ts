@@ -8,6 +8,7 @@
 import { ObjectId, type Collection, type Db } from 'mongodb';
 import type { JournalEntry, JournalStore, NewJournalEntry } from '../notify/index.ts';
 import { writeInOrder, type WriteOutcome } from './journal-write.ts';
+import { GroupInsert } from './group-insert.ts';
 import { checkpointFloor } from './mailbox-index/checkpoint.ts';
 import { COLL } from './docs.ts';
 
@@ -69,9 +70,12 @@ const byModseq = (a: JournalDoc, b: JournalDoc) =>
 
 export class Journal implements JournalStore {
   private readonly coll: Collection<JournalDoc>;
+  /** First attempts of the changes under way go together (group-insert.ts). */
+  private readonly group: GroupInsert<JournalDoc>;
 
   constructor(private readonly db: Db) {
     this.coll = db.collection<JournalDoc>(JOURNAL_COLLECTION);
+    this.group = new GroupInsert((docs) => this.coll.insertMany(docs, { ordered: true }));
   }
 
   async write(
@@ -81,13 +85,17 @@ export class Journal implements JournalStore {
   ): Promise<WriteOutcome> {
     const created = new Date();
     const docs = entries.map((e) => toDoc(e, created));
-    const insert = (from: number) => this.coll.insertMany(docs.slice(from), { ordered: true });
+    // a first attempt goes with those of other changes; a retry goes alone, from where it stopped
+    const insert = (n: number, from: number) =>
+      n === 1 && from === 0
+        ? this.group.add(docs)
+        : this.coll.insertMany(docs.slice(from), { ordered: true });
     const attempt = hook
       ? async (n: number, from: number) => {
           await hook(n);
-          return insert(from);
+          return insert(n, from);
         }
-      : (_n: number, from: number) => insert(from);
+      : insert;
     return writeInOrder(docs.length, attempt, budgetMs);
   }
 
