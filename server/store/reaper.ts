@@ -8,8 +8,9 @@
 // query leaves out those a removal names (`queuedIn`). The expunge gives back their storage; their
 // attachment references go with their documents, here. The removal document goes last, so a
 // process that dies midway leaves it for the next reap (this process's or any other's): deleting
-// again what is already gone does nothing, and a message with references is deleted by a command
-// that returns it, so its references are given back exactly once.
+// again what is already gone does nothing, and a message with references is deleted on its own,
+// its references given back by the delete that counted it, so exactly once even when two reaps
+// meet (FerretDB's findAndModify would hand the document to both).
 import type { Filter, ObjectId } from 'mongodb';
 import type { Ctx } from './context.ts';
 import { DURABLE, type RemovalDoc } from './docs.ts';
