@@ -1,6 +1,6 @@
 // Message reads FerretDB's SQLite handler passes down to SQLite: every filter here is a bare
-// `_id`, and the mailbox (and uid) are checked on the document that comes back. See uid-ids.ts
-// for why a lookup by (mailbox, uid) goes through a remembered _id when there is one.
+// `_id`, and the mailbox (and uid) are checked on the document that comes back. A lookup by
+// (mailbox, uid) goes through the _id the mailbox index lists (see uid-ids.ts for why an _id).
 import { ObjectId, type Document } from 'mongodb';
 import type { Ctx } from './context.ts';
 import type { MessageDoc } from './docs.ts';

@@ -4,7 +4,7 @@
 // A (mailbox, uid) pair names at most one message for ever (UIDs only grow, and a moved message
 // gets a new UID in its new mailbox), so a remembered _id can go stale only by that message
 // leaving. Every read through it therefore re-checks mailbox and uid on the document it gets,
-// and a miss falls back to the query.
+// and keeps it only when the mailbox index lists it (a FETCH of a few UIDs, Messages.fetch).
 import type { ObjectId } from 'mongodb';
 
 export class UidIds {
