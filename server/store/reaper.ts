@@ -143,11 +143,16 @@ export class Reaper {
   async stale(): Promise<number> {
     if (this.running || this.closed) return 0;
     const before = new Date(Date.now() - 2 * REAP_DELAY_MS);
-    const { messages } = await reapQueued(this.ctx, { created: { $lt: before } }).catch((err: unknown) => {
+    return (await this.reap({ created: { $lt: before } })).messages;
+  }
+
+  /** One reap; a failure is logged and leaves the removals queued: the next expunge, maintenance
+   * tick or shutdown tries again. */
+  private reap(filter?: Filter<RemovalDoc>): Promise<{ messages: number; full: boolean }> {
+    return reapQueued(this.ctx, filter).catch((err: unknown) => {
       this.ctx.opts.log('expunged messages could not be deleted yet', { err: String(err) });
-      return { messages: 0 };
+      return { messages: 0, full: false };
     });
-    return messages;
   }
 
   /** No more timed reaps; the last one deletes what is queued. */
@@ -167,15 +172,10 @@ export class Reaper {
       this.again = true;
       return this.running;
     }
-    const p = reapQueued(this.ctx)
+    const p = this.reap()
       .then(({ messages, full }) => {
         if (full) this.again = true;
         return messages;
-      })
-      .catch((err: unknown) => {
-        // the removals stay queued: the next expunge, maintenance tick or shutdown tries again
-        this.ctx.opts.log('expunged messages could not be deleted yet', { err: String(err) });
-        return 0;
       })
       .finally(() => {
         this.running = null;

@@ -2,6 +2,7 @@
 // the same database, as another process has it, reports the commands its own client sends.
 import assert from 'node:assert/strict';
 import { buffer } from 'node:stream/consumers';
+import { fork } from 'node:child_process';
 import { MongoClient, type CommandStartedEvent, type Db } from 'mongodb';
 import type { Redis } from 'ioredis';
 import { openTestDb, openTestRedis, testEnv, uniqueName } from '../helpers/backends.ts';
@@ -98,6 +99,24 @@ export async function openWatchedStore(
     /** The commands sent since the last call that `which` picks, in order; all are forgotten. */
     take: (which = () => true) => sent.splice(0).filter(which),
   };
+}
+
+/** Runs a crash-test child process (`fixtures/*.ts`, which opens its store with
+ * `fixtures/_child-store.ts`) on `t`'s database and Redis prefix; resolves with its exit code. */
+export function runChild(
+  fixture: string,
+  t: Pick<TestStore, 'dbName' | 'store'>,
+  env: Record<string, string>,
+): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fixture, [], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, CRASH_PREFIX: t.store.notify.prefix, CRASH_DB: t.dbName, ...env },
+      stdio: 'inherit',
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve(code));
+  });
 }
 
 /** Reads every message of `raws` (UID → bytes) back through one pager, byte for byte. */

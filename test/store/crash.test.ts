@@ -2,11 +2,10 @@
 // sweep repairs counters and orphans.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { buffer } from 'node:stream/consumers';
 import { ObjectId } from 'mongodb';
-import { openStore, type TestStore } from './_store.ts';
+import { openStore, runChild, type TestStore } from './_store.ts';
 import { mail, bytes } from './_mail.ts';
 import type { AddStep } from '../../server/store/index.ts';
 
@@ -29,27 +28,13 @@ after(async () => {
   await t.close();
 });
 
-function runChild(env: Record<string, string>): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    const child = fork(fixture, [], {
-      execArgv: ['--import', 'tsx'],
-      env: { ...process.env, ...env },
-      stdio: 'inherit',
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => resolve(code));
-  });
-}
-
 /** A new user's INBOX, into which a child process adding `raw` (after a whole message, with
  * `afterOne`) died at `step`. */
 async function killedAt(name: string, step: AddStep, seed: number, afterOne = false) {
   const u = await t.store.users.create({ username: name, password: 'pw' });
   const inbox = (await t.store.mailboxes.get(u.id, 'INBOX'))!;
   const raw = mail({ subject: `crash at ${step}`, attachment: bytes(20_000, seed) });
-  const code = await runChild({
-    CRASH_PREFIX: t.store.notify.prefix,
-    CRASH_DB: t.dbName,
+  const code = await runChild(fixture, t, {
     CRASH_USER: u.id,
     CRASH_MAILBOX: inbox.id,
     CRASH_STEP: step,

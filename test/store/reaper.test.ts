@@ -5,11 +5,10 @@
 // attachment reference once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { buffer } from 'node:stream/consumers';
 import { ObjectId } from 'mongodb';
-import { openStore, openSecondStore, all, type TestStore } from './_store.ts';
+import { openStore, openSecondStore, all, runChild, type TestStore } from './_store.ts';
 import { mail, bytes } from './_mail.ts';
 import { INDEX_COLLECTION } from '../../server/store/mailbox-index/checkpoint.ts';
 import { INDEX_RECHECK_MS } from '../../server/store/mailbox-index/cache.ts';
@@ -138,22 +137,11 @@ const fixture = fileURLToPath(new URL('./fixtures/expunge-and-die.ts', import.me
 /** A child process that expunges `uids` of the mailbox and dies: after its expunge, or with
  * `beforeJournal` between its removal and its journal entries. */
 function expungeAndDie(user: string, mailbox: string, uids: string, beforeJournal = false) {
-  return new Promise<number | null>((resolve, reject) => {
-    const child = fork(fixture, [], {
-      execArgv: ['--import', 'tsx'],
-      env: {
-        ...process.env,
-        CRASH_PREFIX: t.store.notify.prefix,
-        CRASH_DB: t.dbName,
-        CRASH_USER: user,
-        CRASH_MAILBOX: mailbox,
-        CRASH_UIDS: uids,
-        ...(beforeJournal ? { CRASH_BEFORE_JOURNAL: '1' } : {}),
-      },
-      stdio: 'inherit',
-    });
-    child.on('error', reject);
-    child.on('exit', resolve);
+  return runChild(fixture, t, {
+    CRASH_USER: user,
+    CRASH_MAILBOX: mailbox,
+    CRASH_UIDS: uids,
+    ...(beforeJournal ? { CRASH_BEFORE_JOURNAL: '1' } : {}),
   });
 }
 
