@@ -26,6 +26,8 @@ interface Sizes {
   large: number;
   clients: number;
   seconds: number;
+  /** rounds of LMTP and of the mixed load, whose median is shown */
+  rounds: number;
 }
 
 export interface Row {
@@ -36,11 +38,12 @@ export interface Row {
 }
 
 const n = (x: number) => x.toLocaleString('en-US').replace(/,/g, ' ');
+const perRounds = (s: Sizes) => (s.rounds > 1 ? `, median of ${s.rounds}` : '');
 
 export const ROWS: Row[] = [
   {
     key: 'lmtp',
-    label: (s) => `LMTP delivery of ${n(s.messages)} messages, 1 connection (msg/s)`,
+    label: (s) => `LMTP delivery of ${n(s.messages)} messages, 1 connection (msg/s${perRounds(s)})`,
     better: 'higher',
   },
   { key: 'pop3Login', label: () => 'POP3 login + UIDL (s)', better: 'lower' },
@@ -51,7 +54,7 @@ export const ROWS: Row[] = [
   { key: 'search', label: () => 'SEARCH TEXT (s)', better: 'lower' },
   {
     key: 'load',
-    label: (s) => `${s.clients} IMAP clients, mixed load for ${s.seconds} s (commands/s)`,
+    label: (s) => `${s.clients} IMAP clients, mixed load for ${s.seconds} s (commands/s${perRounds(s)})`,
     better: 'higher',
   },
   { key: 'loadErrors', label: () => 'mixed load: unexpected NO/BAD or failures', better: 'none' },
@@ -79,6 +82,9 @@ export function figure(x: number | undefined): string {
 
 export function ratio(row: Row, dovecot: number | undefined, nestbox: number | undefined): string {
   if (row.better === 'none' || dovecot === undefined || nestbox === undefined) return '–';
+  // a growth measured as none or negative (the garbage collector freed more than the connections
+  // took) gives no meaningful ratio
+  if (dovecot <= 0 || nestbox <= 0) return '–';
   const r = row.better === 'higher' ? nestbox / dovecot : dovecot / nestbox;
   return Number.isFinite(r) ? figure(r) : '–';
 }
