@@ -275,9 +275,14 @@ try {
     `${LOAD_CLIENTS} IMAP clients, mixed APPEND/FETCH/STORE/SEARCH/COPY/EXPUNGE for ${LOAD_SECONDS} s`,
     'load',
     async (t, acct) => {
-      const l = await mixedLoad(t, acct, LOAD_CLIENTS, LOAD_SECONDS, corpus);
+      const errors = (n: number) => loadErrors.set(t.label, (loadErrors.get(t.label) ?? 0) + n);
+      // a round that fails outright counts as one failure besides leaving its figure out
+      const l = await mixedLoad(t, acct, LOAD_CLIENTS, LOAD_SECONDS, corpus).catch((err: unknown) => {
+        errors(1);
+        throw err;
+      });
       const rate = l.commands / l.seconds;
-      loadErrors.set(t.label, (loadErrors.get(t.label) ?? 0) + l.errors.length);
+      errors(l.errors.length);
       const shown = l.errors.slice(0, 5).map((e) => `\n  ${e}`);
       const more = l.errors.length > 5 ? `\n  … ${l.errors.length - 5} more` : '';
       return {
