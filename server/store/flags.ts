@@ -72,11 +72,6 @@ export function flagBooleans(flags: readonly string[]): FlagBooleans {
 }
 
 /**
- * A message document with the flags and MODSEQ the mailbox index lists for it now: the index (its
- * checkpoint and the journal) is where they live, and a document keeps only those it came with
- * (docs/ARCHITECTURE.md §3, "Flags live in the mailbox index"). One not listed is left as it is.
- */
-/**
  * Whether the mailbox index lists this document's message. A read that lists documents by query
  * keeps only these: one it does not list is an expunged message whose deletion is queued
  * (reaper.ts) or one written ahead of an allocation that never came (leftovers.ts).
@@ -88,6 +83,11 @@ export function listedIn(
   return v?.get(d.uid)?.id === d._id.toHexString();
 }
 
+/**
+ * A message document with the flags and MODSEQ the mailbox index lists for it now: the index (its
+ * checkpoint and the journal) is where they live, and a document keeps only those it came with
+ * (docs/ARCHITECTURE.md §3, "Flags live in the mailbox index"). One not listed is left as it is.
+ */
 export function withIndexFlags<D extends { _id: ObjectId; uid: number; flags?: string[]; modseq?: number }>(
   d: D,
   v:
@@ -95,8 +95,8 @@ export function withIndexFlags<D extends { _id: ObjectId; uid: number; flags?: s
     | null
     | undefined,
 ): D {
-  const e = v?.get(d.uid);
-  if (!e || e.id !== d._id.toHexString()) return d;
+  if (!listedIn(d, v)) return d;
+  const e = v!.get(d.uid)!;
   const flags = [...e.flags];
   return { ...d, flags, ...flagBooleans(flags), modseq: e.modseq };
 }

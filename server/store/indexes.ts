@@ -66,30 +66,29 @@ const OBSOLETE: Record<string, string[]> = {
 };
 
 /**
- * Creates the indexes a collection lacks and drops the obsolete ones it has. Only missing ones are asked for: FerretDB 1.24 panics
- * (and drops the connection) on a createIndexes that names indexes which already exist, which
- * would hit every restart on an existing database.
+ * Creates the indexes each collection lacks and drops the obsolete ones it has. Only missing ones
+ * are asked for: FerretDB 1.24 panics (and drops the connection) on a createIndexes that names
+ * indexes which already exist, which would hit every restart on an existing database.
  */
 export async function ensureIndexesImpl(db: Db): Promise<void> {
   for (const [coll, specs] of Object.entries(INDEXES))
     await ensureCollectionIndexes(db.collection(coll), specs, OBSOLETE[coll] ?? []);
 }
 
-/** Creates those of `specs` (each named) that `collection` lacks. */
+/** Creates those of `specs` (each named) that `collection` lacks, and drops those of `obsolete`
+ * it has. */
 export async function ensureCollectionIndexes(
   collection: Collection,
   specs: IndexDescription[],
   obsolete: readonly string[] = [],
 ): Promise<void> {
-  {
-    let existing: Set<string>;
-    try {
-      existing = new Set((await collection.listIndexes().toArray()).map((i) => String(i.name)));
-    } catch {
-      existing = new Set(); // the collection does not exist yet
-    }
-    const missing = specs.filter((spec) => !existing.has(spec.name!));
-    if (missing.length > 0) await collection.createIndexes(missing);
-    for (const name of obsolete) if (existing.has(name)) await collection.dropIndex(name);
+  let existing: Set<string>;
+  try {
+    existing = new Set((await collection.listIndexes().toArray()).map((i) => String(i.name)));
+  } catch {
+    existing = new Set(); // the collection does not exist yet
   }
+  const missing = specs.filter((spec) => !existing.has(spec.name!));
+  if (missing.length > 0) await collection.createIndexes(missing);
+  for (const name of obsolete) if (existing.has(name)) await collection.dropIndex(name);
 }
