@@ -10,6 +10,8 @@
 // BENCH_COMPARE_SECONDS   length of the 10-client mixed load (default 20)
 // BENCH_COMPARE_ROUNDS    rounds of LMTP delivery and of the mixed load, alternating between the
 //                         servers, each on its own account; the median is the figure (default 3)
+// BENCH_COMPARE_ONLY      the parts to run, comma-separated: lmtp, pop3, imap, load, idle, large
+//                         (default all; pop3 and imap read what lmtp delivered)
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, release, totalmem } from 'node:os';
@@ -44,6 +46,12 @@ const READ_ROUNDS = 3;
 /** LMTP and the mixed load vary most from run to run (the disk's flushes, the machine's other
  * work): each runs this many times, the servers taking turns, and each figure is the median. */
 const ROUNDS = Math.max(1, Number(process.env.BENCH_COMPARE_ROUNDS ?? 3));
+const PARTS = ['lmtp', 'pop3', 'imap', 'load', 'idle', 'large'] as const;
+const only = (process.env.BENCH_COMPARE_ONLY ?? '').split(',').filter(Boolean);
+for (const p of only)
+  if (!(PARTS as readonly string[]).includes(p))
+    throw new Error(`BENCH_COMPARE_ONLY: no part "${p}" (${PARTS.join(', ')})`);
+const runs = (part: (typeof PARTS)[number]) => only.length === 0 || only.includes(part);
 /** Both servers check the same bcrypt hash at this cost, so a login measures the server, not the hash. */
 const BCRYPT_COST = 4;
 
@@ -228,88 +236,93 @@ try {
       `SEARCH TEXT word "${word}"; passwords: bcrypt cost ${BCRYPT_COST} on both servers`,
   );
 
-  await inRounds(
-    `LMTP delivery of ${MESSAGES} messages on one connection`,
-    'lmtp',
-    async (t, acct) => {
-      const rate = await lmtpDelivery(t, acct.address, stuffed);
-      return { figure: rate, text: `${rate.toFixed(1)} msg/s` };
-    },
-    targets,
-  );
+  if (runs('lmtp'))
+    await inRounds(
+      `LMTP delivery of ${MESSAGES} messages on one connection`,
+      'lmtp',
+      async (t, acct) => {
+        const rate = await lmtpDelivery(t, acct.address, stuffed);
+        return { figure: rate, text: `${rate.toFixed(1)} msg/s` };
+      },
+      targets,
+    );
 
-  await each(
-    'POP3 login + UIDL, then RETR of every message in order',
-    async (t) => {
-      const p = await pop3Session(t, user, true);
-      record('pop3Login', t.label, p.loginUidl);
-      record('pop3Retr', t.label, p.retrRate);
-      return (
-        `login + UIDL of ${p.messages}: ${f(p.loginUidl)} s; RETR: ${p.retrRate.toFixed(1)} msg/s ` +
-        `(${(p.bytes / 1048576).toFixed(1)} MB)`
-      );
-    },
-    targets,
-  );
+  if (runs('pop3'))
+    await each(
+      'POP3 login + UIDL, then RETR of every message in order',
+      async (t) => {
+        const p = await pop3Session(t, user, true);
+        record('pop3Login', t.label, p.loginUidl);
+        record('pop3Retr', t.label, p.retrRate);
+        return (
+          `login + UIDL of ${p.messages}: ${f(p.loginUidl)} s; RETR: ${p.retrRate.toFixed(1)} msg/s ` +
+          `(${(p.bytes / 1048576).toFixed(1)} MB)`
+        );
+      },
+      targets,
+    );
 
-  await each(
-    `IMAP on the ${MESSAGES}-message INBOX (median of ${READ_ROUNDS})`,
-    async (t) => {
-      const r = await imapReads(t, user, word, READ_ROUNDS);
-      record('select', t.label, median(r.select));
-      record('fetchFlags', t.label, median(r.fetchFlags));
-      record('fetchBody', t.label, median(r.fetchBody));
-      record('search', t.label, median(r.search));
-      const all = (xs: number[]) => xs.map((x) => f(x)).join('/');
-      return (
-        `${r.exists} messages; SELECT ${all(r.select)} s; FETCH (UID FLAGS) ${all(r.fetchFlags)} s; ` +
-        `FETCH BODY.PEEK[] ${all(r.fetchBody)} s (${(r.bodyBytes / 1048576).toFixed(1)} MB); ` +
-        `SEARCH TEXT ${all(r.search)} s (${r.hits} hits)`
-      );
-    },
-    targets,
-  );
+  if (runs('imap'))
+    await each(
+      `IMAP on the ${MESSAGES}-message INBOX (median of ${READ_ROUNDS})`,
+      async (t) => {
+        const r = await imapReads(t, user, word, READ_ROUNDS);
+        record('select', t.label, median(r.select));
+        record('fetchFlags', t.label, median(r.fetchFlags));
+        record('fetchBody', t.label, median(r.fetchBody));
+        record('search', t.label, median(r.search));
+        const all = (xs: number[]) => xs.map((x) => f(x)).join('/');
+        return (
+          `${r.exists} messages; SELECT ${all(r.select)} s; FETCH (UID FLAGS) ${all(r.fetchFlags)} s; ` +
+          `FETCH BODY.PEEK[] ${all(r.fetchBody)} s (${(r.bodyBytes / 1048576).toFixed(1)} MB); ` +
+          `SEARCH TEXT ${all(r.search)} s (${r.hits} hits)`
+        );
+      },
+      targets,
+    );
 
   const loadErrors = new Map<string, number>();
-  await inRounds(
-    `${LOAD_CLIENTS} IMAP clients, mixed APPEND/FETCH/STORE/SEARCH/COPY/EXPUNGE for ${LOAD_SECONDS} s`,
-    'load',
-    async (t, acct) => {
-      const errors = (n: number) => loadErrors.set(t.label, (loadErrors.get(t.label) ?? 0) + n);
-      // a round that fails outright counts as one failure besides leaving its figure out
-      const l = await mixedLoad(t, acct, LOAD_CLIENTS, LOAD_SECONDS, corpus).catch((err: unknown) => {
-        errors(1);
-        throw err;
-      });
-      const rate = l.commands / l.seconds;
-      errors(l.errors.length);
-      const shown = l.errors.slice(0, 5).map((e) => `\n  ${e}`);
-      const more = l.errors.length > 5 ? `\n  … ${l.errors.length - 5} more` : '';
-      return {
-        figure: rate,
-        text: `${l.commands} commands in ${l.seconds.toFixed(1)} s: ${rate.toFixed(0)} commands/s, ${l.errors.length} errors${shown.join('')}${more}`,
-      };
-    },
-    targets,
-  );
+  if (runs('load'))
+    await inRounds(
+      `${LOAD_CLIENTS} IMAP clients, mixed APPEND/FETCH/STORE/SEARCH/COPY/EXPUNGE for ${LOAD_SECONDS} s`,
+      'load',
+      async (t, acct) => {
+        const errors = (n: number) => loadErrors.set(t.label, (loadErrors.get(t.label) ?? 0) + n);
+        // a round that fails outright counts as one failure besides leaving its figure out
+        const l = await mixedLoad(t, acct, LOAD_CLIENTS, LOAD_SECONDS, corpus).catch((err: unknown) => {
+          errors(1);
+          throw err;
+        });
+        const rate = l.commands / l.seconds;
+        errors(l.errors.length);
+        const shown = l.errors.slice(0, 5).map((e) => `\n  ${e}`);
+        const more = l.errors.length > 5 ? `\n  … ${l.errors.length - 5} more` : '';
+        return {
+          figure: rate,
+          text: `${l.commands} commands in ${l.seconds.toFixed(1)} s: ${rate.toFixed(0)} commands/s, ${l.errors.length} errors${shown.join('')}${more}`,
+        };
+      },
+      targets,
+    );
   for (const [label, n] of loadErrors) record('loadErrors', label, n);
 
-  await each(
-    `memory per idle logged-in IMAP connection (${IDLE_CONNECTIONS} connections)`,
-    async (t) => {
-      const { figures: m, close } = await idleMemory(t, user, IDLE_CONNECTIONS);
-      close();
-      record('idle', t.label, m.perConnectionKb);
-      return (
-        `${m.connections} connections: RSS ${(m.before.rss / 1048576).toFixed(0)} → ${(m.after.rss / 1048576).toFixed(0)} MB ` +
-        `over ${m.before.processes} → ${m.after.processes} process(es): ${m.perConnectionKb.toFixed(1)} KB per connection ` +
-        `(PSS ${m.pssPerConnectionKb.toFixed(1)} KB)`
-      );
-    },
-    targets,
-  );
+  if (runs('idle'))
+    await each(
+      `memory per idle logged-in IMAP connection (${IDLE_CONNECTIONS} connections)`,
+      async (t) => {
+        const { figures: m, close } = await idleMemory(t, user, IDLE_CONNECTIONS);
+        close();
+        record('idle', t.label, m.perConnectionKb);
+        return (
+          `${m.connections} connections: RSS ${(m.before.rss / 1048576).toFixed(0)} → ${(m.after.rss / 1048576).toFixed(0)} MB ` +
+          `over ${m.before.processes} → ${m.after.processes} process(es): ${m.perConnectionKb.toFixed(1)} KB per connection ` +
+          `(PSS ${m.pssPerConnectionKb.toFixed(1)} KB)`
+        );
+      },
+      targets,
+    );
 
-  if (LARGE > 0) {
+  if (LARGE > 0 && runs('large')) {
     const sessions = new Map<string, ImapClient>();
     try {
       await each(
