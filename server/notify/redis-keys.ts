@@ -45,6 +45,10 @@ export class RedisKeys {
   lock(name: string): string {
     return this.key('lock', name);
   }
+  /** Which owner last found the lock held and waits for it (locks.ts, ACQUIRE). */
+  lockWaiting(name: string): string {
+    return this.key('lockwait', name);
+  }
   /** The heartbeat of a lock owner; `ownerPrefix + id`. */
   get ownerPrefix(): string {
     return this.key('owner', '');
