@@ -1,6 +1,7 @@
 // Delivery of one received message to one recipient: filters decide the mailbox, the store writes
 // the message, and the reply reflects exactly what the store did (RFC 2033 §4.2: one reply per
-// recipient). 250 only once messages.add resolved, i.e. the document is durably written.
+// recipient). 250 only once messages.add resolved, i.e. the document is durably written (its
+// journal entry follows under the mailbox lock: `ackOnCommit`, docs/ARCHITECTURE.md §3).
 import type { Logger } from '../log/logger.ts';
 import { isStoreError, type Store } from '../store/index.ts';
 import type { FilterInfo } from '../store/filters.ts';
@@ -88,6 +89,8 @@ export class Deliverer {
         mailbox,
         raw,
         ...(decision.flags.length ? { flags: decision.flags } : {}),
+        // 250 once the message is durable; its journal entry is written while the next comes in
+        ackOnCommit: true,
       });
       // best effort and off the reply's path: this process's later reads of the counts come after
       // it on the same Redis connection

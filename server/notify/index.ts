@@ -180,7 +180,8 @@ export class Notifier {
   /**
    * Writes journal entries in the given order (after the change they describe). A failed write is
    * tried again with growing pauses until it holds; after `journalRetryMs` it throws
-   * JournalWriteError, and the caller must not acknowledge the change (docs/ARCHITECTURE.md §3).
+   * JournalWriteError, and a caller that has not acknowledged the change yet must not
+   * (docs/ARCHITECTURE.md §3).
    * Either way the incident is logged once, with the mailbox and MODSEQs.
    */
   async appendJournal(entries: NewJournalEntry[]): Promise<void> {
@@ -193,7 +194,7 @@ export class Notifier {
     });
     const r = await this.journal.write(entries, this.journalRetryMs, this.onJournalWrite);
     if (r.error !== undefined) {
-      this.log('journal write failed; the change is not acknowledged', {
+      this.log('journal write failed; indexes will list the change from the messages', {
         ...context(),
         attempts: r.attempts,
         err: String(r.error),

@@ -400,6 +400,14 @@ export interface AddMessageInput {
   flags?: string[];
   /** Internal date (default now). */
   idate?: Date;
+  /**
+   * Resolve once the message document is durably written (its commit point), not after its
+   * journal entry: the entry and the beacon follow under the mailbox lock, and this process's
+   * reads of the mailbox wait for them, so its next delivery overlaps the journal write. A journal
+   * write that then fails is logged; every index finds the gap and lists the message from the
+   * messages (docs/ARCHITECTURE.md §3). LMTP delivers this way.
+   */
+  ackOnCommit?: boolean;
 }
 
 export interface AddMessageResult {

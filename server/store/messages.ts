@@ -484,75 +484,110 @@ export class Messages implements MessagesApi {
     let box: MailboxDoc | undefined;
     let reserved = false;
     let committed = false;
-    const reserve = async () => {
-      await this.reserve(user, size, 1, unlimited);
-      reserved = true;
-      await this.step('reserved');
-    };
-    // from here on, any failure before the commit point gives the reservation back at once
-    try {
-      // bodies for GridFS are written only once the quota is known to hold; a message without
-      // them has its quota reserved under the mailbox lock alongside its UID and MODSEQ (one round
-      // trip less to wait for; a refusal journals them as unused, see change)
-      const reserveFirst = p.externalBodies.length > 0;
-      if (reserveFirst) await reserve();
-      await acquireBodies(this.ctx, p.externalBodies, acquired);
-      await this.step('attachments');
-      const build = (b: MailboxDoc) => this.buildDoc(user, mailbox, b, p, { size, flags, idate, acquired });
-      // the insert at the UID this process expects, and how it is taken back (see change)
-      const ahead: Ahead<MessageDoc> = {
-        start: async (expected) => {
-          const d = build(expected);
-          await this.ctx.messages.insertOne(d, DURABLE);
-          return d;
-        },
-        undo: async (d) => {
-          await this.ctx.messages.deleteOne({ _id: d._id });
-        },
+    // ackOnCommit: the caller has its answer once the document is written (see AddMessageInput)
+    let ack: (() => void) | undefined;
+    let journaled: (() => void) | undefined;
+    const acked = input.ackOnCommit ? new Promise<void>((r) => (ack = r)) : null;
+    const run = async () => {
+      const reserve = async () => {
+        await this.reserve(user, size, 1, unlimited);
+        reserved = true;
+        await this.step('reserved');
       };
-      doc = await this.change<MessageDoc, MessageDoc>(
-        [{ mailbox, user, uids: 1, modseqs: 1, keywords: flags }],
-        async ([before], guessed) => {
-          box = before!;
-          let d: MessageDoc;
-          try {
-            // with a guess, the document is already written when the allocation is back
-            await this.step('allocated');
-            if (guessed && guessed.uid === before!.uidNext && guessed.modseq === before!.modifyIndex + 1)
-              d = guessed;
-            else {
-              // a guess that missed (another process changed the mailbox) goes before the real write
-              if (guessed) await ahead.undo(guessed);
-              guessed = undefined;
-              d = build(before!);
-              await atAllocatedUids(this.ctx, mailbox, [d], () => this.ctx.messages.insertOne(d, DURABLE));
+      // from here on, any failure before the commit point gives the reservation back at once
+      try {
+        // bodies for GridFS are written only once the quota is known to hold; a message without
+        // them has its quota reserved under the mailbox lock alongside its UID and MODSEQ (one round
+        // trip less to wait for; a refusal journals them as unused, see change)
+        const reserveFirst = p.externalBodies.length > 0;
+        if (reserveFirst) await reserve();
+        await acquireBodies(this.ctx, p.externalBodies, acquired);
+        await this.step('attachments');
+        const build = (b: MailboxDoc) => this.buildDoc(user, mailbox, b, p, { size, flags, idate, acquired });
+        // the insert at the UID this process expects, and how it is taken back (see change)
+        const ahead: Ahead<MessageDoc> = {
+          start: async (expected) => {
+            const d = build(expected);
+            await this.ctx.messages.insertOne(d, DURABLE);
+            return d;
+          },
+          undo: async (d) => {
+            await this.ctx.messages.deleteOne({ _id: d._id });
+          },
+        };
+        doc = await this.change<MessageDoc, MessageDoc>(
+          [{ mailbox, user, uids: 1, modseqs: 1, keywords: flags }],
+          async ([before], guessed) => {
+            box = before!;
+            let d: MessageDoc;
+            try {
+              // with a guess, the document is already written when the allocation is back
+              await this.step('allocated');
+              if (guessed && guessed.uid === before!.uidNext && guessed.modseq === before!.modifyIndex + 1)
+                d = guessed;
+              else {
+                // a guess that missed (another process changed the mailbox) goes before the real write
+                if (guessed) await ahead.undo(guessed);
+                guessed = undefined;
+                d = build(before!);
+                await atAllocatedUids(this.ctx, mailbox, [d], () => this.ctx.messages.insertOne(d, DURABLE));
+              }
+            } catch (err) {
+              // not acknowledged: a guess written ahead goes too
+              if (guessed) await ahead.undo(guessed).catch(() => undefined);
+              throw err;
             }
-          } catch (err) {
-            // not acknowledged: a guess written ahead goes too
-            if (guessed) await ahead.undo(guessed).catch(() => undefined);
-            throw err;
-          }
-          committed = true;
-          this.ctx.uidIds.set(mailbox, d.uid, d._id);
-          this.ctx.contents.put(d._id.toHexString(), d, searchPartsOf(d), copyPartsOf(d));
-          await this.step('inserted');
-          return { value: d, journal: [existsEntry(input.user, d)] };
-        },
-        reserveFirst ? undefined : reserve,
-        ahead,
-      );
-      await this.step('journaled');
-    } catch (err) {
-      if (!committed) {
-        // nothing was committed: give back what we took (the sweep repairs it if this fails too)
-        if (reserved) await this.ctx.usage.giveBack(user, size, 1).catch(() => undefined);
-        if (acquired.length) await changeRefs(this.ctx, countRefs([acquired]), -1).catch(() => undefined);
+            doc = d;
+            committed = true;
+            if (ack) {
+              // acknowledged from here on: this process's reads of the mailbox wait for the rest
+              this.ctx.index.journaling(mailbox.toHexString(), new Promise<void>((r) => (journaled = r)));
+              ack();
+            }
+            this.ctx.uidIds.set(mailbox, d.uid, d._id);
+            this.ctx.contents.put(d._id.toHexString(), d, searchPartsOf(d), copyPartsOf(d));
+            await this.step('inserted');
+            return { value: d, journal: [existsEntry(input.user, d)] };
+          },
+          reserveFirst ? undefined : reserve,
+          ahead,
+        );
+        await this.step('journaled');
+      } catch (err) {
+        if (!committed) {
+          // nothing was committed: give back what we took (the sweep repairs it if this fails too)
+          if (reserved) await this.ctx.usage.giveBack(user, size, 1).catch(() => undefined);
+          if (acquired.length) await changeRefs(this.ctx, countRefs([acquired]), -1).catch(() => undefined);
+        }
+        throw err;
       }
-      throw err;
+      await this.announce([existsEntry(input.user, doc)]);
+      await this.step('published');
+      packClosedPages(this.ctx, mailbox, doc.uid, doc.uid, doc.modseq);
+    };
+    const whole = run();
+    if (!acked) await whole;
+    else {
+      // a failure before the commit point is the caller's, as without ackOnCommit
+      await Promise.race([acked, whole]);
+      whole.then(
+        () => journaled?.(),
+        (err: unknown) => {
+          journaled?.();
+          // the message is in and was acknowledged: every index finds the gap and lists it
+          this.ctx.opts.log(
+            'an acknowledged delivery could not be journaled; indexes list it from the messages',
+            {
+              user: input.user,
+              mailbox: input.mailbox,
+              uid: doc?.uid,
+              err: String(err),
+            },
+          );
+        },
+      );
     }
-    await this.announce([existsEntry(input.user, doc)]);
-    await this.step('published');
-    packClosedPages(this.ctx, mailbox, doc.uid, doc.uid, doc.modseq);
+    if (!doc || !box) throw new Error('add: no document at its commit point');
     return {
       id: doc._id.toHexString(),
       uid: doc.uid,

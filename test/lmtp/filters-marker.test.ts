@@ -52,10 +52,17 @@ async function deliver(rcpt: string, subject: string): Promise<string> {
   return lines[lines.findIndex((l) => l.startsWith('354')) + 1]!;
 }
 
-async function inboxFlags(user: string): Promise<string[][]> {
+/** The flags of each message in the INBOX, read through the server's store once it holds `count`
+ * messages: a delivery is answered at its commit point, and another process's store (this one)
+ * sees it once it is journaled and announced, a moment later (docs/ARCHITECTURE.md §3). */
+async function inboxFlags(user: string, count: number): Promise<string[][]> {
   const box = (await srv.store.mailboxes.get(user, 'INBOX'))!;
-  const v = (await srv.store.messages.view(user, box.id))!;
-  return v.entries.map((e) => [...e.flags]);
+  const end = Date.now() + 5000;
+  for (;;) {
+    const v = (await srv.store.messages.view(user, box.id))!;
+    if (v.entries.length >= count || Date.now() > end) return v.entries.map((e) => [...e.flags]);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** Another process's store on the same back end. */
@@ -80,13 +87,13 @@ test('no filters read for a user without any; one created elsewhere applies to t
   filterReads = 0;
   assert.match(await deliver(u.address!, 'first'), /^250 /);
   assert.equal(filterReads, 0, 'the filters were not read');
-  assert.deepEqual(await inboxFlags(u.id), [[]]);
+  assert.deepEqual(await inboxFlags(u.id, 1), [[]]);
 
   await otherStore((s) => s.filters.create(u.id, { query: { subject: 'second' }, action: { seen: true } }));
   assert.equal((await srv.store.users.recipient(u.id))!.mayHaveFilters, true);
   assert.match(await deliver(u.address!, 'second'), /^250 /);
   assert.equal(filterReads, 1);
-  assert.deepEqual(await inboxFlags(u.id), [[], ['\\Seen']]);
+  assert.deepEqual(await inboxFlags(u.id, 2), [[], ['\\Seen']]);
 });
 
 test('a user stored before the marker existed has its filters read and applied', async () => {
@@ -105,5 +112,5 @@ test('a user stored before the marker existed has its filters read and applied',
   filterReads = 0;
   assert.match(await deliver(u.address!, 'old'), /^250 /);
   assert.equal(filterReads, 1);
-  assert.deepEqual(await inboxFlags(u.id), [['\\Flagged']]);
+  assert.deepEqual(await inboxFlags(u.id, 1), [['\\Flagged']]);
 });

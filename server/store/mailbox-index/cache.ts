@@ -56,6 +56,8 @@ export class IndexCache {
   private entriesHeld = 0;
   private listening: Promise<void> | null = null;
   private readonly saves = new Set<Promise<number>>();
+  /** Per mailbox, this process's changes acknowledged before their journal entries were written. */
+  private readonly unjournaled = new Map<string, Set<Promise<void>>>();
 
   constructor(
     private readonly ctx: Ctx,
@@ -72,6 +74,9 @@ export class IndexCache {
    */
   async current(mailbox: ObjectId, atLeast?: number): Promise<MailboxState | null> {
     const hex = mailbox.toHexString();
+    // what this process acknowledged is what it reads (a delivery answered at its commit point)
+    const pending = this.unjournaled.get(hex);
+    if (pending) await Promise.all(pending);
     let slot = this.slots.get(hex);
     if (!slot) {
       const s: Slot = {
@@ -127,6 +132,23 @@ export class IndexCache {
     this.current(mailbox, 0).catch((err: unknown) =>
       this.log('mailbox index could not be loaded', { mailbox: mailbox.toHexString(), err: String(err) }),
     );
+  }
+
+  /**
+   * A change of `mailbox` acknowledged before its journal entries are written (`ackOnCommit`):
+   * until `done` settles, which it does once they are written and applied here or have failed,
+   * `current` for the mailbox waits for it, so this process never answers from an index without
+   * what it has acknowledged. `flush` waits for them too.
+   */
+  journaling(mailbox: string, done: Promise<void>): void {
+    let pending = this.unjournaled.get(mailbox);
+    if (!pending) this.unjournaled.set(mailbox, (pending = new Set()));
+    const set = pending;
+    set.add(done);
+    void done.finally(() => {
+      set.delete(done);
+      if (set.size === 0 && this.unjournaled.get(mailbox) === set) this.unjournaled.delete(mailbox);
+    });
   }
 
   /** The index of `mailbox` if this process has it loaded, as it is now (no read, no wait). */
@@ -445,6 +467,7 @@ export class IndexCache {
    * since its last (a clean shutdown leaves the next process no journal to replay).
    */
   async flush(): Promise<void> {
+    for (const pending of [...this.unjournaled.values()]) await Promise.all(pending);
     await Promise.all([...this.saves]);
     for (const [hex, slot] of this.slots) {
       const m = oid(hex);
