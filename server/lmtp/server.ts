@@ -66,6 +66,8 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
    * to both; RFC 2033 §4.2 wants one reply after DATA for each.
    */
   const accepted = new WeakMap<SMTPServerSession['envelope'], SMTPServerAddress[]>();
+  /** The directory version each transaction's recipients are looked up under, read at MAIL FROM. */
+  const directoryAt = new WeakMap<SMTPServerSession['envelope'], Promise<string | null>>();
   const inflight = new Set<Promise<unknown>>();
   let closing = false;
 
@@ -170,8 +172,13 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
       }
       cb();
     },
-    onMailFrom(_address, _session, cb) {
+    onMailFrom(_address, session, cb) {
       if (closing) return cb(replyError(421, 'Service shutting down, try again later'));
+      // the transaction's recipients are looked up as of now: the read goes while the MTA sends
+      // its first RCPT (a failure shows at that lookup)
+      const version = store.recipients.directoryVersion();
+      version.catch(() => undefined);
+      directoryAt.set(session.envelope, version);
       cb();
     },
     onRcptTo(address, session, cb) {
@@ -183,7 +190,7 @@ export function createLmtpServer(ctx: ServiceContext): LmtpServer {
       void (async () => {
         // one Redis read while no address, user or filter changed (docs/ARCHITECTURE.md §3); a
         // change takes effect from the next transaction, whichever process made it
-        const found = await store.recipients.lookup(address.address);
+        const found = await store.recipients.lookup(address.address, directoryAt.get(envelope));
         if (!found) return cb(replyError(550, `<${address.address}>: no such user here`));
         if (found.disabled) return cb(replyError(550, `<${address.address}>: mailbox disabled`));
         resolved.set(address, { address: address.address, user: found.user, filters: found.filters });

@@ -27,9 +27,18 @@ export class DirectoryCache<V> {
     private readonly maxEntries: number,
   ) {}
 
-  /** The answer for `key`, from memory while the version holds, else from `read`. */
-  async get(key: string, read: () => Promise<V>): Promise<V> {
-    const version = await this.ctx.redis.get(this.ctx.opts.keys.directoryVersion);
+  /** The directory version now: one Redis GET. */
+  current(): Promise<string | null> {
+    return this.ctx.redis.get(this.ctx.opts.keys.directoryVersion);
+  }
+
+  /**
+   * The answer for `key`, from memory while the version holds, else from `read`. `asOf`, a
+   * version read earlier (`current`), answers as of then instead of reading it again: a
+   * change made after it counts from the next lookup without one.
+   */
+  async get(key: string, read: () => Promise<V>, asOf?: Promise<string | null>): Promise<V> {
+    const version = await (asOf ?? this.current());
     if (version !== this.version) {
       this.cached.clear();
       this.version = version;

@@ -228,7 +228,13 @@ export interface RecipientsApi {
    * The recipient an address delivers to, or null. Cached per process while no address, user or
    * filter changed anywhere (a version in Redis says so): one Redis read instead of database reads.
    */
-  lookup(address: string): Promise<RecipientInfo | null>;
+  lookup(address: string, asOf?: Promise<string | null>): Promise<RecipientInfo | null>;
+  /**
+   * The directory version now, for `lookup`'s `asOf`: lookups given it answer as of when it was
+   * read, with no Redis read of their own (LMTP reads it at MAIL FROM for the transaction's
+   * recipients, so the read goes while the MTA sends its first RCPT).
+   */
+  directoryVersion(): Promise<string | null>;
 }
 
 export interface UsersApi {

@@ -543,6 +543,8 @@ export class Messages implements MessagesApi {
               // acknowledged from here on: this process's reads of the mailbox wait for the rest
               this.ctx.index.journaling(mailbox.toHexString(), new Promise<void>((r) => (journaled = r)));
               ack();
+              // the answer goes out first; the journal entry has no one waiting for it yet
+              await new Promise((r) => setImmediate(r));
             }
             this.ctx.uidIds.set(mailbox, d.uid, d._id);
             this.ctx.contents.put(d._id.toHexString(), d, searchPartsOf(d), copyPartsOf(d));

@@ -24,8 +24,12 @@ export class Recipients implements RecipientsApi {
     this.cache = new DirectoryCache(ctx, MAX_ENTRIES);
   }
 
-  lookup(address: string): Promise<RecipientInfo | null> {
-    return this.cache.get(address, () => this.read(address));
+  directoryVersion(): Promise<string | null> {
+    return this.cache.current();
+  }
+
+  lookup(address: string, asOf?: Promise<string | null>): Promise<RecipientInfo | null> {
+    return this.cache.get(address, () => this.read(address), asOf);
   }
 
   private async read(address: string): Promise<RecipientInfo | null> {

@@ -36,6 +36,24 @@ after(async () => {
   await t.close();
 });
 
+/** The Redis GETs of the directory version sent while `fn` runs (MONITOR on a connection of its own). */
+async function redisGets(fn: () => Promise<void>): Promise<number> {
+  const base = openTestRedis();
+  const monitor = await base.monitor();
+  const seen: string[] = [];
+  monitor.on('monitor', (_time: string, args: string[]) => {
+    if (args[0]?.toLowerCase() === 'get' && args[1]?.endsWith('directory:version')) seen.push(args[1]);
+  });
+  try {
+    await fn();
+    await new Promise((r) => setTimeout(r, 50)); // MONITOR's lines trail the replies
+    return seen.length;
+  } finally {
+    monitor.disconnect();
+    base.disconnect();
+  }
+}
+
 /** The lookup's answer and the collections it read. */
 async function lookup(address: string) {
   reads.length = 0;
@@ -73,6 +91,26 @@ test('a user disabled, created or deleted elsewhere counts at the next lookup', 
   assert.equal((await lookup('bob@rc.test')).info?.disabled, false);
   await t.store.users.delete(u.id);
   assert.equal((await lookup('bob@rc.test')).info, null);
+});
+
+test('a lookup as of a version read earlier reads no version; a change after it counts from the next', async () => {
+  const u = await t.store.users.create({ username: 'rc-dot', address: 'dot@rc.test' });
+  assert.equal((await lookup('dot@rc.test')).info?.disabled, false);
+  // an LMTP transaction reads the version at MAIL FROM and looks its recipients up under it
+  let asOf!: Promise<string | null>;
+  const gets = await redisGets(async () => {
+    asOf = lmtp.recipients.directoryVersion();
+    const info = await lmtp.recipients.lookup('dot@rc.test', asOf);
+    assert.equal(info?.disabled, false);
+  });
+  assert.equal(gets, 1, 'only the version read at the start');
+  await t.store.users.update(u.id, { disabled: true });
+  // the transaction that began before the change still sees the names of its start
+  assert.equal((await lmtp.recipients.lookup('dot@rc.test', asOf))?.disabled, false);
+  // the next one sees the change
+  const next = lmtp.recipients.directoryVersion();
+  assert.equal((await lmtp.recipients.lookup('dot@rc.test', next))?.disabled, true);
+  assert.equal((await lookup('dot@rc.test')).info?.disabled, true);
 });
 
 test('filters created, changed and removed elsewhere are the ones the next lookup gives', async () => {
