@@ -194,6 +194,18 @@ function ids(user: Id, mailbox: Id): { user: ObjectId; mailbox: ObjectId } {
   return { user: u, mailbox: m };
 }
 
+/** What `add` answers for the message `d` stored into `box`. */
+function addResult(input: AddMessageInput, d: MessageDoc, box: MailboxDoc): AddMessageResult {
+  return {
+    id: d._id.toHexString(),
+    uid: d.uid,
+    modseq: d.modseq,
+    size: input.raw.length,
+    mailbox: input.mailbox,
+    uidValidity: box.uidValidity,
+  };
+}
+
 /** The journal entry of a message that appeared: it carries what the mailbox index keeps. */
 function existsEntry(
   user: string,
@@ -461,6 +473,39 @@ export class Messages implements MessagesApi {
   }
 
   async add(input: AddMessageInput): Promise<AddMessageResult> {
+    if (!input.ackOnCommit) return this.store(input);
+    let ack!: (r: AddMessageResult) => void;
+    const acked = new Promise<AddMessageResult>((r) => (ack = r));
+    const whole = this.store(input, ack);
+    // a failure before the commit point is the caller's, as without ackOnCommit
+    const res = await Promise.race([acked, whole]);
+    // until the journal entry is written, this process's reads of the mailbox wait for it: what
+    // it acknowledged, it reads (registered before the caller has the answer)
+    this.ctx.index.journaling(
+      ids(input.user, input.mailbox).mailbox.toHexString(),
+      whole.then(
+        () => undefined,
+        (err: unknown) =>
+          // the message is in and was acknowledged: every index finds the gap and lists it
+          this.ctx.opts.log(
+            'an acknowledged delivery could not be journaled; indexes list it from the messages',
+            {
+              user: input.user,
+              mailbox: res.mailbox,
+              uid: res.uid,
+              err: String(err),
+            },
+          ),
+      ),
+    );
+    return res;
+  }
+
+  /** `add`; `onCommit`, when given, has the result at the commit point (`ackOnCommit`). */
+  private async store(
+    input: AddMessageInput,
+    onCommit?: (r: AddMessageResult) => void,
+  ): Promise<AddMessageResult> {
     const { user, mailbox } = ids(input.user, input.mailbox);
     if (!Buffer.isBuffer(input.raw)) throw new StoreError('INVALID', 'raw must be a Buffer');
     const raw = input.raw;
@@ -484,120 +529,81 @@ export class Messages implements MessagesApi {
     let box: MailboxDoc | undefined;
     let reserved = false;
     let committed = false;
-    // ackOnCommit: the caller has its answer once the document is written (see AddMessageInput)
-    let ack: (() => void) | undefined;
-    let journaled: (() => void) | undefined;
-    const acked = input.ackOnCommit ? new Promise<void>((r) => (ack = r)) : null;
-    const run = async () => {
-      const reserve = async () => {
-        await this.reserve(user, size, 1, unlimited);
-        reserved = true;
-        await this.step('reserved');
-      };
-      // from here on, any failure before the commit point gives the reservation back at once
-      try {
-        // bodies for GridFS are written only once the quota is known to hold; a message without
-        // them has its quota reserved under the mailbox lock alongside its UID and MODSEQ (one round
-        // trip less to wait for; a refusal journals them as unused, see change)
-        const reserveFirst = p.externalBodies.length > 0;
-        if (reserveFirst) await reserve();
-        await acquireBodies(this.ctx, p.externalBodies, acquired);
-        await this.step('attachments');
-        const build = (b: MailboxDoc) => this.buildDoc(user, mailbox, b, p, { size, flags, idate, acquired });
-        // the insert at the UID this process expects, and how it is taken back (see change)
-        const ahead: Ahead<MessageDoc> = {
-          start: async (expected) => {
-            const d = build(expected);
-            await this.ctx.messages.insertOne(d, DURABLE);
-            return d;
-          },
-          undo: async (d) => {
-            await this.ctx.messages.deleteOne({ _id: d._id });
-          },
-        };
-        doc = await this.change<MessageDoc, MessageDoc>(
-          [{ mailbox, user, uids: 1, modseqs: 1, keywords: flags }],
-          async ([before], guessed) => {
-            box = before!;
-            let d: MessageDoc;
-            try {
-              // with a guess, the document is already written when the allocation is back
-              await this.step('allocated');
-              if (guessed && guessed.uid === before!.uidNext && guessed.modseq === before!.modifyIndex + 1)
-                d = guessed;
-              else {
-                // a guess that missed (another process changed the mailbox) goes before the real write
-                if (guessed) await ahead.undo(guessed);
-                guessed = undefined;
-                d = build(before!);
-                await atAllocatedUids(this.ctx, mailbox, [d], () => this.ctx.messages.insertOne(d, DURABLE));
-              }
-            } catch (err) {
-              // not acknowledged: a guess written ahead goes too
-              if (guessed) await ahead.undo(guessed).catch(() => undefined);
-              throw err;
-            }
-            doc = d;
-            committed = true;
-            if (ack) {
-              // acknowledged from here on: this process's reads of the mailbox wait for the rest
-              this.ctx.index.journaling(mailbox.toHexString(), new Promise<void>((r) => (journaled = r)));
-              ack();
-              // the answer goes out first; the journal entry has no one waiting for it yet
-              await new Promise((r) => setImmediate(r));
-            }
-            this.ctx.uidIds.set(mailbox, d.uid, d._id);
-            this.ctx.contents.put(d._id.toHexString(), d, searchPartsOf(d), copyPartsOf(d));
-            await this.step('inserted');
-            return { value: d, journal: [existsEntry(input.user, d)] };
-          },
-          reserveFirst ? undefined : reserve,
-          ahead,
-        );
-        await this.step('journaled');
-      } catch (err) {
-        if (!committed) {
-          // nothing was committed: give back what we took (the sweep repairs it if this fails too)
-          if (reserved) await this.ctx.usage.giveBack(user, size, 1).catch(() => undefined);
-          if (acquired.length) await changeRefs(this.ctx, countRefs([acquired]), -1).catch(() => undefined);
-        }
-        throw err;
-      }
-      await this.announce([existsEntry(input.user, doc)]);
-      await this.step('published');
-      packClosedPages(this.ctx, mailbox, doc.uid, doc.uid, doc.modseq);
+    const reserve = async () => {
+      await this.reserve(user, size, 1, unlimited);
+      reserved = true;
+      await this.step('reserved');
     };
-    const whole = run();
-    if (!acked) await whole;
-    else {
-      // a failure before the commit point is the caller's, as without ackOnCommit
-      await Promise.race([acked, whole]);
-      whole.then(
-        () => journaled?.(),
-        (err: unknown) => {
-          journaled?.();
-          // the message is in and was acknowledged: every index finds the gap and lists it
-          this.ctx.opts.log(
-            'an acknowledged delivery could not be journaled; indexes list it from the messages',
-            {
-              user: input.user,
-              mailbox: input.mailbox,
-              uid: doc?.uid,
-              err: String(err),
-            },
-          );
+    // from here on, any failure before the commit point gives the reservation back at once
+    try {
+      // bodies for GridFS are written only once the quota is known to hold; a message without
+      // them has its quota reserved under the mailbox lock alongside its UID and MODSEQ (one round
+      // trip less to wait for; a refusal journals them as unused, see change)
+      const reserveFirst = p.externalBodies.length > 0;
+      if (reserveFirst) await reserve();
+      await acquireBodies(this.ctx, p.externalBodies, acquired);
+      await this.step('attachments');
+      const build = (b: MailboxDoc) => this.buildDoc(user, mailbox, b, p, { size, flags, idate, acquired });
+      // the insert at the UID this process expects, and how it is taken back (see change)
+      const ahead: Ahead<MessageDoc> = {
+        start: async (expected) => {
+          const d = build(expected);
+          await this.ctx.messages.insertOne(d, DURABLE);
+          return d;
         },
+        undo: async (d) => {
+          await this.ctx.messages.deleteOne({ _id: d._id });
+        },
+      };
+      doc = await this.change<MessageDoc, MessageDoc>(
+        [{ mailbox, user, uids: 1, modseqs: 1, keywords: flags }],
+        async ([before], guessed) => {
+          box = before!;
+          let d: MessageDoc;
+          try {
+            // with a guess, the document is already written when the allocation is back
+            await this.step('allocated');
+            if (guessed && guessed.uid === before!.uidNext && guessed.modseq === before!.modifyIndex + 1)
+              d = guessed;
+            else {
+              // a guess that missed (another process changed the mailbox) goes before the real write
+              if (guessed) await ahead.undo(guessed);
+              guessed = undefined;
+              d = build(before!);
+              await atAllocatedUids(this.ctx, mailbox, [d], () => this.ctx.messages.insertOne(d, DURABLE));
+            }
+          } catch (err) {
+            // not acknowledged: a guess written ahead goes too
+            if (guessed) await ahead.undo(guessed).catch(() => undefined);
+            throw err;
+          }
+          committed = true;
+          if (onCommit) {
+            onCommit(addResult(input, d, before!));
+            // the answer goes out first; the journal entry has no one waiting for it yet
+            await new Promise((r) => setImmediate(r));
+          }
+          this.ctx.uidIds.set(mailbox, d.uid, d._id);
+          this.ctx.contents.put(d._id.toHexString(), d, searchPartsOf(d), copyPartsOf(d));
+          await this.step('inserted');
+          return { value: d, journal: [existsEntry(input.user, d)] };
+        },
+        reserveFirst ? undefined : reserve,
+        ahead,
       );
+      await this.step('journaled');
+    } catch (err) {
+      if (!committed) {
+        // nothing was committed: give back what we took (the sweep repairs it if this fails too)
+        if (reserved) await this.ctx.usage.giveBack(user, size, 1).catch(() => undefined);
+        if (acquired.length) await changeRefs(this.ctx, countRefs([acquired]), -1).catch(() => undefined);
+      }
+      throw err;
     }
-    if (!doc || !box) throw new Error('add: no document at its commit point');
-    return {
-      id: doc._id.toHexString(),
-      uid: doc.uid,
-      modseq: doc.modseq,
-      size,
-      mailbox: input.mailbox,
-      uidValidity: box!.uidValidity,
-    };
+    await this.announce([existsEntry(input.user, doc)]);
+    await this.step('published');
+    packClosedPages(this.ctx, mailbox, doc.uid, doc.uid, doc.modseq);
+    return addResult(input, doc, box!);
   }
 
   private buildDoc(
