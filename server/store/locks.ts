@@ -25,9 +25,10 @@ const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('
 // value checked is the value replaced. KEYS[1] lock, KEYS[2] its waiter mark; ARGV: new value, TTL,
 // owner key prefix, own owner id. A value without an owner (written by an older version) is only
 // ever freed by its TTL, and a process never takes over its own locks (its heartbeat may only be
-// late after a stall). A caller that finds the lock held and will try again marks itself as waiting
-// (ARGV[5]: WAIT_MARK_MS, longer than its longest pause between tries, or 0); a free lock marked by another live owner is left to
-// that owner, so a process handing a lock from caller to caller cannot keep it from the others.
+// late after a stall). A caller that finds the lock held and will try again marks itself as
+// waiting (ARGV[5]: WAIT_MARK_MS, longer than its longest pause between tries, or 0); a free lock
+// marked by another live owner is left to that owner, so a process handing a lock from caller to
+// caller cannot keep it from the others.
 const ACQUIRE = `
 local v = redis.call('get', KEYS[1])
 if v then
