@@ -11,6 +11,7 @@ import { openTestRedis } from '../helpers/backends.ts';
 import { createLmtpServer, type LmtpServer } from '../../server/lmtp/server.ts';
 import { createStore, type Store } from '../../server/store/index.ts';
 import { lmtpTalk, makeUser } from './_util.ts';
+import { eventually } from '../store/_store.ts';
 
 let srv: TestServer;
 let lmtp: LmtpServer;
@@ -57,12 +58,9 @@ async function deliver(rcpt: string, subject: string): Promise<string> {
  * sees it once it is journaled and announced, a moment later (docs/ARCHITECTURE.md §3). */
 async function inboxFlags(user: string, count: number): Promise<string[][]> {
   const box = (await srv.store.mailboxes.get(user, 'INBOX'))!;
-  const end = Date.now() + 5000;
-  for (;;) {
-    const v = (await srv.store.messages.view(user, box.id))!;
-    if (v.entries.length >= count || Date.now() > end) return v.entries.map((e) => [...e.flags]);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  const view = async () => (await srv.store.messages.view(user, box.id))!;
+  await eventually(async () => (await view()).entries.length >= count);
+  return (await view()).entries.map((e) => [...e.flags]);
 }
 
 /** Another process's store on the same back end. */

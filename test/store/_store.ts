@@ -119,6 +119,16 @@ export function runChild(
   });
 }
 
+/** Waits until `check` holds, trying every 20 ms; what a caller checks is that something happens
+ * (background work, another process catching up), not how fast: a loaded machine may take a while. */
+export async function eventually(check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Reads every message of `raws` (UID → bytes) back through one pager, byte for byte. */
 export async function readBack(store: Store, user: string, mailbox: string, raws: Map<number, Buffer>) {
   const pager = store.messages.pager(user, mailbox, [[1, 4294967295]]);

@@ -4,7 +4,7 @@
 // write that never holds still leaves the message listed everywhere (docs/ARCHITECTURE.md §3).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openSecondStore, openStore, type TestStore } from './_store.ts';
+import { eventually, openSecondStore, openStore, type TestStore } from './_store.ts';
 import { mail } from './_mail.ts';
 import type { StoreOptions } from '../../server/store/index.ts';
 
@@ -15,14 +15,6 @@ before(async () => {
 after(async () => {
   await t.close();
 });
-
-async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** Resolves to 'pending' when `p` has not settled within `ms`. */
 const within = <T>(p: Promise<T>, ms: number) =>

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { MongoClient, ObjectId } from 'mongodb';
-import { openStore, type TestStore } from './_store.ts';
+import { eventually, openStore, type TestStore } from './_store.ts';
 import { mail } from './_mail.ts';
 import { testEnv, openTestRedis } from '../helpers/backends.ts';
 import {
@@ -61,14 +61,6 @@ async function otherStore(options: StoreOptions = {}): Promise<Other> {
       await client.close();
     },
   };
-}
-
-async function eventually(check: () => boolean | Promise<boolean>, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 test('a journal write that fails once is retried, and the change reaches another store', async () => {

@@ -15,6 +15,23 @@ after(async () => {
   await t.close();
 });
 
+/** Work for a lock's holder that records who held it, in order, and the most holders at once. */
+function turns<T>(holdMs: number) {
+  const done: T[] = [];
+  let inside = 0;
+  let most = 0;
+  return {
+    done,
+    most: () => most,
+    work: (who: T) => async () => {
+      most = Math.max(most, ++inside);
+      await new Promise((r) => setTimeout(r, holdMs));
+      done.push(who);
+      inside--;
+    },
+  };
+}
+
 /** Counts the Redis commands `redis` sends while `fn` runs. */
 async function redisCommands(fn: () => Promise<void>): Promise<number> {
   const before = Number((await t.redis.info('stats')).match(/total_commands_processed:(\d+)/)![1]);
@@ -28,20 +45,12 @@ test('callers of a lock in one process take turns in order, one at a time, handi
   const a = new Locks(t.redis, keys);
   try {
     await a.with('warm', async () => undefined); // the owner heartbeat is registered
-    const order: number[] = [];
-    let inside = 0;
-    let most = 0;
-    const work = (i: number) => async () => {
-      most = Math.max(most, ++inside);
-      await new Promise((r) => setTimeout(r, 5));
-      order.push(i);
-      inside--;
-    };
+    const { done: order, most, work } = turns<number>(5);
     const n = 10;
     const commands = await redisCommands(async () => {
       await Promise.all(Array.from({ length: n }, (_, i) => a.with('k', work(i))));
     });
-    assert.equal(most, 1, 'never two holders at once');
+    assert.equal(most(), 1, 'never two holders at once');
     assert.deepEqual(
       order,
       Array.from({ length: n }, (_, i) => i),
@@ -60,21 +69,13 @@ test('a run of hand-overs is bounded: another process waiting for the lock gets 
   const a = new Locks(t.redis, keys);
   const b = new Locks(t.redis, keys);
   try {
-    let inside = 0;
-    let most = 0;
-    const done: string[] = [];
-    const work = (who: string) => async () => {
-      most = Math.max(most, ++inside);
-      await new Promise((r) => setTimeout(r, 3));
-      done.push(who);
-      inside--;
-    };
+    const { done, most, work } = turns<string>(3);
     const n = 60;
     const mine = Array.from({ length: n }, () => a.with('k', work('a')));
     await new Promise((r) => setTimeout(r, 10)); // a holds it, its callers queued
     const theirs = b.with('k', work('b'));
     await Promise.all([...mine, theirs]);
-    assert.equal(most, 1, 'never two holders at once');
+    assert.equal(most(), 1, 'never two holders at once');
     const at = done.indexOf('b');
     assert.ok(
       at >= 0 && at < n,

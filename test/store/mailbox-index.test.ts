@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Binary, MongoClient, ObjectId, type CommandStartedEvent } from 'mongodb';
 import { inflateRawSync } from 'node:zlib';
-import { openStore, type TestStore } from './_store.ts';
+import { eventually, openStore, type TestStore } from './_store.ts';
 import { mail } from './_mail.ts';
 import { testEnv, openTestRedis } from '../helpers/backends.ts';
 import { createStore, type MailboxView, type Store, type StoreOptions } from '../../server/store/index.ts';
@@ -69,16 +69,6 @@ async function watchedStore(options: StoreOptions = {}): Promise<Watched> {
 function plain(v: MailboxView | null) {
   assert.ok(v);
   return { modseq: v.modseq, entries: v.entries.map((e) => ({ ...e, flags: [...e.flags] })) };
-}
-
-/** Background work (a checkpoint written after the writes) may take a while on a loaded machine;
- * what is checked is that it happens, not how fast. */
-async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 test('built from the messages on first open, then read from its checkpoint without reading a message', async () => {
